@@ -1,0 +1,238 @@
+/**
+ * The experiment file (`*.cnnlab.json`), format version 1.
+ *
+ * One zod schema is both the TypeScript type and the runtime validator, so a
+ * file that passes `parseExperiment` is exactly an `Experiment`. Every message
+ * for a bad file names the field (`models.0.layers.2.kernelSize: …`).
+ */
+import { z } from 'zod'
+
+export const EXPERIMENT_FORMAT = 'cnn-lab.experiment'
+export const EXPERIMENT_VERSION = 1
+
+const int = (min = 0, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max)
+const positiveInt = (max = 1_000_000) => int(1, max)
+const seed = int(0, 2 ** 32 - 1)
+
+// ── layers, named and laid out as PyTorch's ─────────────────────────────────
+
+export const Conv2dSpec = z.strictObject({
+  type: z.literal('conv2d'),
+  inChannels: positiveInt(4096),
+  outChannels: positiveInt(4096),
+  kernelSize: positiveInt(64),
+  stride: positiveInt(64).default(1),
+  padding: int(0, 64).default(0),
+  bias: z.boolean().default(true),
+})
+export const LinearSpec = z.strictObject({
+  type: z.literal('linear'),
+  inFeatures: positiveInt(10_000_000),
+  outFeatures: positiveInt(1_000_000),
+  bias: z.boolean().default(true),
+})
+export const MaxPool2dSpec = z.strictObject({
+  type: z.literal('maxpool2d'),
+  kernelSize: positiveInt(64),
+  /** Defaults to kernelSize, as in PyTorch. */
+  stride: positiveInt(64).optional(),
+})
+export const DropoutSpec = z.strictObject({
+  type: z.literal('dropout'),
+  p: z.number().min(0).max(0.99),
+})
+const simple = <T extends string>(type: T) => z.strictObject({ type: z.literal(type) })
+
+export const LayerSpec = z.discriminatedUnion('type', [
+  Conv2dSpec,
+  LinearSpec,
+  MaxPool2dSpec,
+  DropoutSpec,
+  simple('relu'),
+  simple('sigmoid'),
+  simple('flatten'),
+  simple('globalmaxpool2d'),
+])
+export type LayerSpec = z.output<typeof LayerSpec>
+export type LayerType = LayerSpec['type']
+
+// ── initialisation ──────────────────────────────────────────────────────────
+
+/**
+ * How a model's weights start. Biases start at zero in every scheme.
+ * - `he-normal`: N(0, sqrt(2 / fan_in)) from the lab's seeded generator.
+ * - `pytorch-default`: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases, like torch.nn.
+ * - `python-gauss` / `python-uniform`: lesson 000's init, drawn weight by weight (in
+ *   PyTorch memory order) from a CPython-compatible `random.Random(seed)`.
+ */
+export const InitSpec = z.discriminatedUnion('scheme', [
+  z.strictObject({ scheme: z.literal('he-normal'), seed }),
+  z.strictObject({ scheme: z.literal('pytorch-default'), seed }),
+  z.strictObject({
+    scheme: z.literal('python-gauss'),
+    seed,
+    mean: z.number().default(0),
+    std: z.number().positive(),
+  }),
+  z.strictObject({
+    scheme: z.literal('python-uniform'),
+    seed,
+    low: z.number(),
+    high: z.number(),
+  }),
+])
+export type InitSpec = z.output<typeof InitSpec>
+
+// ── training ────────────────────────────────────────────────────────────────
+
+export const TrainingSpec = z.strictObject({
+  epochs: positiveInt(100_000),
+  learningRate: z.number().positive().max(1000),
+  /** Samples per step, or `"full"` for full-batch gradient descent. */
+  batchSize: z.union([positiveInt(100_000), z.literal('full')]),
+  optimizer: z.literal('sgd').default('sgd'),
+  momentum: z.number().min(0).max(0.999).default(0),
+  /** Seeds the shuffling and dropout generators. */
+  seed,
+  loss: z.enum(['softmax-cross-entropy', 'binary-cross-entropy']).default('softmax-cross-entropy'),
+  gradient: z.enum(['backprop', 'finite-difference']).default('backprop'),
+  /** Step of the central difference, used when `gradient` is `finite-difference`. */
+  epsilon: z.number().positive().max(1).default(0.01),
+  precision: z.enum(['float32', 'float64']).default('float32'),
+  /** Epochs at which weights are snapshot; 0 is the initial state. */
+  snapshotEpochs: z.array(int(0, 100_000)).max(1000).default([]),
+})
+export type TrainingSpec = z.output<typeof TrainingSpec>
+
+/** What a model may set for itself (lesson 000 trains its two models differently). */
+export const TrainingOverrides = z.strictObject({
+  epochs: positiveInt(100_000).optional(),
+  learningRate: z.number().positive().max(1000).optional(),
+  batchSize: z.union([positiveInt(100_000), z.literal('full')]).optional(),
+})
+
+export const ModelSpec = z.strictObject({
+  id: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a short lower-case id like "cnn"'),
+  label: z.string().min(1).max(80),
+  init: InitSpec,
+  layers: z.array(LayerSpec).min(1).max(64),
+  training: TrainingOverrides.optional(),
+})
+export type ModelSpec = z.output<typeof ModelSpec>
+
+// ── datasets ────────────────────────────────────────────────────────────────
+
+export const Split = z.strictObject({ count: positiveInt(100_000), seed })
+
+export const PATTERN_CLASSES = ['vertical', 'horizontal', 'diagonal', 'dot', 'cross'] as const
+export const PatternClass = z.enum(PATTERN_CLASSES)
+
+export const EdgesDataset = z.strictObject({
+  kind: z.literal('edges'),
+  size: int(4, 64).default(8),
+  train: Split,
+  val: Split,
+})
+export const PatternsDataset = z.strictObject({
+  kind: z.literal('patterns'),
+  size: int(4, 64).default(8),
+  classes: z.array(PatternClass).min(2).max(PATTERN_CLASSES.length),
+  /** Largest random shift in pixels, each axis. */
+  maxShift: int(0, 8).default(1),
+  brightness: z.tuple([z.number().min(0), z.number().min(0)]).default([0.85, 1.15]),
+  noise: z.number().min(0).max(1).default(0.12),
+  /** For patterns, `count` is images per class. */
+  train: Split,
+  val: Split,
+})
+export const MnistDataset = z.strictObject({
+  kind: z.literal('mnist'),
+  /** The split order is shuffled with `train.seed`. */
+  train: Split,
+  val: Split,
+  /** Shift every validation image by a random (dx, dy), 1 ≤ max(|dx|,|dy|) ≤ valShift (seeded by `val.seed`). */
+  valShift: int(0, 8).default(0),
+})
+export const DatasetSpec = z.discriminatedUnion('kind', [EdgesDataset, PatternsDataset, MnistDataset])
+export type DatasetSpec = z.output<typeof DatasetSpec>
+
+// ── results ─────────────────────────────────────────────────────────────────
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number')
+const nullableFinite = z.union([finite, z.null()])
+
+export const MetricRow = z.strictObject({
+  model: z.string(),
+  epoch: int(0, 100_000),
+  trainLoss: nullableFinite,
+  trainAccuracy: nullableFinite,
+  valLoss: nullableFinite,
+  valAccuracy: nullableFinite,
+  seconds: finite,
+})
+export type MetricRow = z.output<typeof MetricRow>
+
+/** A tensor in JSON: row-major values with their PyTorch shape. */
+export const JsonTensor = z.strictObject({
+  shape: z.array(int(0, 1_000_000)).max(8),
+  data: z.array(finite),
+})
+export type JsonTensor = z.output<typeof JsonTensor>
+export const NamedTensors = z.record(z.string().regex(/^\d+\.(weight|bias)$/), JsonTensor)
+export type NamedTensors = z.output<typeof NamedTensors>
+
+export const Snapshot = z.strictObject({
+  model: z.string(),
+  epoch: int(0, 100_000),
+  weights: NamedTensors,
+})
+export type Snapshot = z.output<typeof Snapshot>
+
+export const Results = z.strictObject({
+  metrics: z.array(MetricRow),
+  snapshots: z.array(Snapshot).default([]),
+  finalWeights: z.record(z.string(), NamedTensors).default({}),
+})
+export type Results = z.output<typeof Results>
+
+// ── the file ────────────────────────────────────────────────────────────────
+
+export const Experiment = z
+  .strictObject({
+    format: z.literal(EXPERIMENT_FORMAT),
+    version: z.literal(EXPERIMENT_VERSION),
+    name: z.string().min(1).max(200),
+    description: z.string().max(20_000).default(''),
+    dataset: DatasetSpec,
+    models: z.array(ModelSpec).min(1).max(8),
+    training: TrainingSpec,
+    results: Results.optional(),
+  })
+  .superRefine((experiment, ctx) => {
+    const seen = new Set<string>()
+    experiment.models.forEach((model, index) => {
+      if (seen.has(model.id)) {
+        ctx.addIssue({ code: 'custom', path: ['models', index, 'id'], message: `duplicate model id "${model.id}"` })
+      }
+      seen.add(model.id)
+    })
+  })
+export type Experiment = z.output<typeof Experiment>
+/** What a user may write: defaults may be left out. */
+export type ExperimentInput = z.input<typeof Experiment>
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string }
+
+/** Formats zod issues as `path.to.field: reason`, one per line, at most five. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(file)'}: ${issue.message}`)
+    .join('\n')
+}
+
+/** Validates an already-parsed JSON value as an experiment (migrating older versions first). */
+export function parseExperiment(value: unknown): ParseResult<Experiment> {
+  const result = Experiment.safeParse(value)
+  return result.success ? { ok: true, value: result.data } : { ok: false, error: describeIssues(result.error) }
+}
