@@ -39,3 +39,25 @@ export function precisionOf(data: FloatArray): Precision {
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`
 }
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/**
+ * Returns `current` when it already has this shape and precision, otherwise a
+ * fresh zeroed tensor. Layers keep their outputs and scratch in such buffers so
+ * they allocate only when the batch size (or precision) changes, never per call.
+ */
+export function reuseTensor(current: Tensor | null, shape: readonly number[], precision: Precision): Tensor {
+  if (current && precisionOf(current.data) === precision && sameShape(current.shape, shape)) return current
+  return zeros(shape, precision)
+}
+
+/** Same as reuseTensor for a bare array of at least `length` values (scratch space). */
+export function reuseArray(current: FloatArray | null, length: number, precision: Precision): FloatArray {
+  if (current && precisionOf(current) === precision && current.length >= length) return current
+  return allocate(precision, length)
+}

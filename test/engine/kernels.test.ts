@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest'
+import { col2im, im2col, type ConvGeometry } from '../../src/engine/kernels/im2col'
+import { blockedKernel, gemm, getMatmulKernel, naiveKernel, setMatmulKernel, type MatmulKernel } from '../../src/engine/kernels/matmul'
+
+function random(length: number, seed: number, Type: Float32ArrayConstructor | Float64ArrayConstructor = Float64Array) {
+  const out = new Type(length)
+  let s = seed >>> 0
+  for (let i = 0; i < length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    out[i] = s / 2 ** 32 - 0.5
+  }
+  return out
+}
+
+function check(kernel: MatmulKernel, transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, beta: number, pad = 0) {
+  const lda = (transA ? M : K) + pad
+  const ldb = (transB ? K : N) + pad
+  const ldc = N + pad
+  const A = random((transA ? K : M) * lda, 1)
+  const B = random((transB ? N : K) * ldb, 2)
+  const C0 = random(M * ldc, 3)
+  const expected = Float64Array.from(C0)
+  const actual = Float64Array.from(C0)
+  naiveKernel.gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, expected, ldc)
+  kernel.gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, actual, ldc)
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < ldc; j++) {
+      const e = expected[i * ldc + j]
+      const a = actual[i * ldc + j]
+      if (j >= N) {
+        // Padding columns of C must not be touched.
+        expect(a).toBe(C0[i * ldc + j])
+      } else if (Math.abs(a - e) > 1e-12 * (1 + Math.abs(e)) * Math.max(1, K)) {
+        throw new Error(`C[${i},${j}] = ${a}, naive ${e} (tA=${transA} tB=${transB} ${M}x${N}x${K})`)
+      }
+    }
+  }
+}
+
+describe('blocked GEMM', () => {
+  const sizes: [number, number, number][] = [
+    [1, 1, 1], [1, 7, 3], [5, 1, 9], [3, 5, 7], [4, 4, 4], [17, 13, 11], [67, 70, 300], [9, 1030, 5], [130, 6, 260],
+  ]
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      it(`matches the triple loop, transA=${transA} transB=${transB}, odd sizes`, () => {
+        for (const [M, N, K] of sizes) check(blockedKernel, transA, transB, M, N, K, 1, 0)
+      })
+    }
+  }
+
+  it('applies alpha and beta, and respects leading dimensions wider than the matrix', () => {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        check(blockedKernel, transA, transB, 7, 9, 5, 0.5, 1, 3)
+        check(blockedKernel, transA, transB, 6, 11, 13, -2, 0.25, 1)
+        check(blockedKernel, transA, transB, 5, 5, 5, 1, 1)
+      }
+    }
+  })
+
+  it('with beta = 0 overwrites C even where it held NaN', () => {
+    const A = random(6, 1), B = random(6, 2)
+    const C = new Float64Array(4).fill(NaN)
+    blockedKernel.gemm(false, false, 2, 2, 3, 1, A, 3, B, 2, 0, C, 2)
+    expect(C.every(Number.isFinite)).toBe(true)
+  })
+
+  it('works on float32 arrays', () => {
+    const A = random(12 * 20, 4, Float32Array)
+    const B = random(20 * 9, 5, Float32Array)
+    const C = new Float32Array(12 * 9)
+    const ref = new Float64Array(12 * 9)
+    blockedKernel.gemm(false, false, 12, 9, 20, 1, A, 20, B, 9, 0, C, 9)
+    naiveKernel.gemm(false, false, 12, 9, 20, 1, A, 20, B, 9, 0, ref, 9)
+    for (let i = 0; i < C.length; i++) expect(C[i]).toBeCloseTo(ref[i], 5)
+  })
+
+  it('sums a float64 dot product in order, starting from C (lesson 000 reproduces bit for bit)', () => {
+    const K = 300
+    const w = random(K, 6), x = random(K, 7)
+    let z = 0.125
+    for (let k = 0; k < K; k++) z += w[k] * x[k]
+    const C = new Float64Array([0.125])
+    blockedKernel.gemm(false, true, 1, 1, K, 1, x, K, w, K, 1, C, 1)
+    expect(C[0]).toBe(z)
+  })
+
+  it('can be swapped for another kernel and back', () => {
+    const calls: string[] = []
+    const spy: MatmulKernel = { name: 'spy', gemm: (...args) => { calls.push('gemm'); naiveKernel.gemm(...args) } }
+    const previous = setMatmulKernel(spy)
+    try {
+      const C = new Float64Array(1)
+      gemm(false, false, 1, 1, 1, 1, new Float64Array([2]), 1, new Float64Array([3]), 1, 0, C, 1)
+      expect(C[0]).toBe(6)
+      expect(calls).toEqual(['gemm'])
+      expect(getMatmulKernel().name).toBe('spy')
+    } finally {
+      setMatmulKernel(previous)
+    }
+    expect(getMatmulKernel()).toBe(blockedKernel)
+  })
+})
+
+describe('im2col / col2im', () => {
+  const geometries: ConvGeometry[] = [
+    { channels: 2, height: 5, width: 6, kernel: 3, stride: 1, padding: 0, outHeight: 3, outWidth: 4 },
+    { channels: 1, height: 5, width: 5, kernel: 3, stride: 2, padding: 1, outHeight: 3, outWidth: 3 },
+    { channels: 3, height: 4, width: 4, kernel: 3, stride: 1, padding: 1, outHeight: 4, outWidth: 4 },
+  ]
+
+  it('reads each receptive field, zero outside the image', () => {
+    const g = geometries[1]
+    const x = Float64Array.from({ length: 25 }, (_, i) => i + 1)
+    const cols = new Float64Array(9 * 9)
+    im2col(g, x, 0, cols, 9, 0)
+    // Row (ky=1, kx=1) is the centre tap: pixels (0,0), (0,2), (0,4), (2,0), …
+    expect(Array.from(cols.subarray(4 * 9, 5 * 9))).toEqual([1, 3, 5, 11, 13, 15, 21, 23, 25])
+    // Row (ky=0, kx=0) at output (0,0) reads (-1,-1): padding.
+    expect(cols[0]).toBe(0)
+  })
+
+  it('col2im is the adjoint of im2col: <im2col(x), c> = <x, col2im(c)>', () => {
+    for (const g of geometries) {
+      const rows = g.channels * g.kernel * g.kernel
+      const P = g.outHeight * g.outWidth
+      const x = random(g.channels * g.height * g.width, 11)
+      const c = random(rows * P, 12)
+      const cols = new Float64Array(rows * P)
+      im2col(g, x, 0, cols, P, 0)
+      const back = new Float64Array(x.length)
+      col2im(g, c, P, 0, back, 0)
+      let left = 0, right = 0
+      for (let i = 0; i < cols.length; i++) left += cols[i] * c[i]
+      for (let i = 0; i < x.length; i++) right += x[i] * back[i]
+      expect(left).toBeCloseTo(right, 12)
+    }
+  })
+})
