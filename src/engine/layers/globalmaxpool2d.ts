@@ -1,0 +1,59 @@
+/**
+ * The largest value of each feature map: [N, C, H, W] → [N, C]. Lesson 000's
+ * convolutional detector votes with it ("did the kernel fire anywhere?"). The
+ * gradient goes to the winning position only; ties go to the first maximum.
+ */
+import { formatShape, precisionOf, reuseTensor, type Tensor } from '../tensor'
+import type { Layer, Param } from './layer'
+
+export function globalMaxPool2dOutputShape(input: readonly number[]): number[] {
+  if (input.length !== 3) {
+    throw new Error(`expects images [channels, height, width] but receives ${formatShape(input)}`)
+  }
+  return [input[0]]
+}
+
+export class GlobalMaxPool2d implements Layer {
+  readonly type = 'globalmaxpool2d'
+  readonly params: readonly Param[] = []
+  private output: Tensor | null = null
+  private dx: Tensor | null = null
+  private argmax = new Int32Array(0)
+  private inputShape: readonly number[] = []
+
+  outputShape(inputShape: readonly number[]): number[] {
+    return globalMaxPool2dOutputShape(inputShape)
+  }
+
+  forward(x: Tensor, _training: boolean): Tensor {
+    const [n, c, h, w] = x.shape
+    const y = (this.output = reuseTensor(this.output, [n, c], precisionOf(x.data)))
+    if (this.argmax.length !== n * c) this.argmax = new Int32Array(n * c)
+    this.inputShape = x.shape
+    const area = h * w
+    const xd = x.data
+    for (let plane = 0; plane < n * c; plane++) {
+      const base = plane * area
+      let best = base
+      let bestValue = xd[base]
+      for (let i = base + 1; i < base + area; i++) {
+        const v = xd[i]
+        if (v > bestValue || v !== v) {
+          bestValue = v
+          best = i
+        }
+      }
+      y.data[plane] = bestValue
+      this.argmax[plane] = best
+    }
+    return y
+  }
+
+  backward(dy: Tensor): Tensor {
+    if (!this.output) throw new Error('globalmaxpool2d: backward called before forward')
+    const dx = (this.dx = reuseTensor(this.dx, this.inputShape, precisionOf(dy.data)))
+    dx.data.fill(0)
+    for (let plane = 0; plane < dy.data.length; plane++) dx.data[this.argmax[plane]] = dy.data[plane]
+    return dx
+  }
+}

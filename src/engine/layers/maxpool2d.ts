@@ -1,0 +1,91 @@
+/**
+ * Max pooling over k×k windows moved by `stride` (default k), no padding, floor
+ * mode, as `nn.MaxPool2d(k, stride)`. Each output remembers which input won;
+ * backward routes the gradient to that one pixel. Ties go to the first maximum
+ * in row-major order, as PyTorch and NumPy's argmax pick them. When windows
+ * overlap (stride < k) a pixel can win several times and gathers every share.
+ */
+import type { LayerSpec } from '../../shared/experiment'
+import { formatShape, precisionOf, reuseTensor, type Tensor } from '../tensor'
+import type { Layer, Param } from './layer'
+
+export type MaxPool2dSpec = Extract<LayerSpec, { type: 'maxpool2d' }>
+
+export function maxPool2dOutputShape(spec: MaxPool2dSpec, input: readonly number[]): number[] {
+  const k = spec.kernelSize
+  const s = spec.stride ?? k
+  if (input.length !== 3) {
+    throw new Error(`expects images [channels, height, width] but receives ${formatShape(input)}`)
+  }
+  const [c, h, w] = input
+  if (h < k || w < k) throw new Error(`window ${k}×${k} does not fit the ${h}×${w} input`)
+  return [c, Math.floor((h - k) / s) + 1, Math.floor((w - k) / s) + 1]
+}
+
+export class MaxPool2d implements Layer {
+  readonly type = 'maxpool2d'
+  readonly params: readonly Param[] = []
+  private readonly kernel: number
+  private readonly stride: number
+  private output: Tensor | null = null
+  private dx: Tensor | null = null
+  private argmax = new Int32Array(0)
+  private inputShape: readonly number[] = []
+
+  constructor(readonly spec: MaxPool2dSpec) {
+    this.kernel = spec.kernelSize
+    this.stride = spec.stride ?? spec.kernelSize
+  }
+
+  outputShape(inputShape: readonly number[]): number[] {
+    return maxPool2dOutputShape(this.spec, inputShape)
+  }
+
+  forward(x: Tensor, _training: boolean): Tensor {
+    const [n, c, h, w] = x.shape
+    const [, oh, ow] = maxPool2dOutputShape(this.spec, x.shape.slice(1))
+    const y = (this.output = reuseTensor(this.output, [n, c, oh, ow], precisionOf(x.data)))
+    if (this.argmax.length !== y.data.length) this.argmax = new Int32Array(y.data.length)
+    this.inputShape = x.shape
+    const k = this.kernel
+    const s = this.stride
+    const xd = x.data
+    const yd = y.data
+    const arg = this.argmax
+    let o = 0
+    for (let plane = 0; plane < n * c; plane++) {
+      const base = plane * h * w
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < ow; ox++, o++) {
+          let best = base + oy * s * w + ox * s
+          let bestValue = xd[best]
+          for (let ky = 0; ky < k; ky++) {
+            const row = base + (oy * s + ky) * w + ox * s
+            for (let kx = 0; kx < k; kx++) {
+              const v = xd[row + kx]
+              // `v !== v` lets a NaN win, so a diverged run shows NaN rather than hiding it.
+              if (v > bestValue || v !== v) {
+                bestValue = v
+                best = row + kx
+              }
+            }
+          }
+          yd[o] = bestValue
+          arg[o] = best
+        }
+      }
+    }
+    return y
+  }
+
+  backward(dy: Tensor): Tensor {
+    if (!this.output) throw new Error('maxpool2d: backward called before forward')
+    const dx = (this.dx = reuseTensor(this.dx, this.inputShape, precisionOf(dy.data)))
+    dx.data.fill(0)
+    const d = dx.data
+    const g = dy.data
+    const arg = this.argmax
+    for (let o = 0; o < g.length; o++) d[arg[o]] += g[o]
+    return dx
+  }
+}
