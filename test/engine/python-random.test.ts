@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import fixtures from '../fixtures/python-random.json'
-import { PythonRandom } from '../../src/engine/python-random'
+import { correctlyRoundedCos, correctlyRoundedLog, correctlyRoundedSin, PythonRandom } from '../../src/engine/python-random'
 
 interface SeedFixture {
   seed: string
@@ -139,5 +139,30 @@ describe('PythonRandom behaviour', () => {
     expect(() => r.getrandbits(-1)).toThrow(RangeError)
     expect(() => r.getrandbits(54)).toThrow(RangeError)
     expect(r.getrandbits(0)).toBe(0)
+  })
+})
+
+describe('correctly rounded log / cos / sin behind gauss', () => {
+  it('stay within one ulp of Math over gauss\'s input ranges', () => {
+    const r = new PythonRandom(11)
+    for (let i = 0; i < 20_000; i++) {
+      const u = r.random()
+      const y = 1 - u
+      const x = u * 2 * Math.PI
+      if (ulps(correctlyRoundedLog(y), Math.log(y)) > 1) throw new Error(`log(${y})`)
+      if (ulps(correctlyRoundedCos(x), Math.cos(x)) > 1 && Math.abs(Math.cos(x)) > 1e-300) throw new Error(`cos(${x})`)
+      if (ulps(correctlyRoundedSin(x), Math.sin(x)) > 1 && Math.abs(Math.sin(x)) > 1e-300) throw new Error(`sin(${x})`)
+    }
+  })
+
+  it('hit exact and known values', () => {
+    expect(correctlyRoundedLog(1)).toBe(0)
+    expect(correctlyRoundedLog(0.5)).toBe(-Math.LN2)
+    expect(correctlyRoundedLog(2 ** -53)).toBe(-53 * Math.LN2)
+    expect(correctlyRoundedSin(0)).toBe(0)
+    expect(correctlyRoundedCos(0)).toBe(1)
+    expect(correctlyRoundedSin(Math.PI)).toBe(1.2246467991473532e-16)
+    expect(correctlyRoundedCos(Math.PI / 2)).toBe(6.123233995736766e-17)
+    expect(correctlyRoundedSin(Math.PI / 6)).toBe(0.49999999999999994)
   })
 })
