@@ -1,0 +1,474 @@
+/**
+ * The run folder: everything one training run leaves on disk (see DESIGN.md,
+ * "Files on disk").
+ *
+ *   experiment.cnnlab.json          the recipe exactly as run (defaults filled in, no results)
+ *   run.json                        status, times, engine version, models, final metrics
+ *   metrics.jsonl                   one MetricRow per model per epoch, fsynced per line
+ *   snapshots/<model>/epoch-NNNN.safetensors
+ *   weights/<model>.safetensors     final weights, PyTorch names and layouts
+ *   data/{train,val}.safetensors    with saveData: x F32 [N,C,H,W], y I64 [N]
+ *
+ * Weights keep the run's precision: F32 for float32 runs, F64 for float64 runs
+ * (lesson 000), so a reloaded float64 run reproduces its numbers bit for bit;
+ * `load_state_dict` converts on copy if the torch model is float32.
+ *
+ * The writer's `handle` is a synchronous TrainingSink: it encodes what it needs
+ * at once (the trainer may reuse its buffers) and queues the file writes, which
+ * run one after another in order. `finish` drains the queue and writes the
+ * final run.json.
+ */
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import packageJson from '../../package.json'
+import { MetricRow, parseExperiment, type Experiment } from '../shared/experiment'
+import { RUN_FORMAT, RUN_VERSION, RunInfo, type RunModel, type RunStatus } from '../shared/run-file'
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  type DecodedSafetensors,
+  type SafetensorsTensors,
+} from '../shared/safetensors'
+import type { Dataset } from '../engine/datasets/dataset'
+import type { ModelSummary, NamedWeights, TrainingEvent } from '../engine/train/events'
+import { appendLineDurable, writeFileAtomic } from './atomic-file'
+
+export const RUN_FILES = {
+  experiment: 'experiment.cnnlab.json',
+  run: 'run.json',
+  metrics: 'metrics.jsonl',
+  snapshots: 'snapshots',
+  weights: 'weights',
+  data: 'data',
+} as const
+
+export type FinalStatus = Exclude<RunStatus, 'running'>
+
+export interface RunFolderOptions {
+  /** The exact data the run trains on, to be saved as data/train and data/val; omit to save none. */
+  saveData?: { train: Dataset; val: Dataset }
+  /** The preset the experiment came from, recorded in run.json. */
+  preset?: string
+  /** Defaults to the app's package version. */
+  engineVersion?: string
+  /** For tests. */
+  now?: () => Date
+}
+
+/** A problem with a run folder; the message names the path. */
+export class RunFolderError extends Error {
+  override name = 'RunFolderError'
+}
+
+function reason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or folder'
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied'
+    case 'ENOTDIR':
+      return 'a part of the path is not a folder'
+    case 'ENOSPC':
+      return 'the disk is full'
+    case 'EROFS':
+      return 'the file system is read-only'
+    case 'EISDIR':
+      return 'it is a folder'
+    default:
+      return error instanceof Error ? error.message : String(error)
+  }
+}
+
+export function snapshotFileName(epoch: number): string {
+  return `epoch-${String(epoch).padStart(4, '0')}.safetensors`
+}
+
+/** Named weights as safetensors tensors, keeping each tensor's precision. */
+export function tensorsFromWeights(weights: NamedWeights): SafetensorsTensors {
+  const tensors: SafetensorsTensors = {}
+  for (const [name, t] of Object.entries(weights)) {
+    tensors[name] = { dtype: t.data instanceof Float64Array ? 'F64' : 'F32', shape: [...t.shape], data: t.data }
+  }
+  return tensors
+}
+
+/** The reverse of `tensorsFromWeights`; only float tensors are weights. */
+export function weightsFromTensors(tensors: SafetensorsTensors): NamedWeights {
+  const weights: NamedWeights = {}
+  for (const [name, t] of Object.entries(tensors)) {
+    if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) {
+      throw new RunFolderError(`tensor "${name}" is ${t.dtype}, not a float weight`)
+    }
+    weights[name] = { shape: t.shape, data: t.data }
+  }
+  return weights
+}
+
+/** A dataset as the `x` F32 [N,C,H,W] / `y` I64 [N] pair torch expects for images and class labels. */
+export function tensorsFromDataset(dataset: Dataset): SafetensorsTensors {
+  const x = dataset.x.data instanceof Float32Array ? dataset.x.data : Float32Array.from(dataset.x.data)
+  const y = new BigInt64Array(dataset.y.length)
+  for (let i = 0; i < y.length; i++) y[i] = BigInt(dataset.y[i])
+  return {
+    x: { dtype: 'F32', shape: [...dataset.x.shape], data: x },
+    y: { dtype: 'I64', shape: [dataset.y.length], data: y },
+  }
+}
+
+function runModel(summary: ModelSummary): RunModel {
+  return {
+    id: summary.id,
+    label: summary.label,
+    parameterCount: summary.parameterCount,
+    inputShape: [...summary.inputShape],
+    epochs: summary.epochs,
+    layers: summary.layers.map((l) => ({
+      index: l.index,
+      type: l.type,
+      outputShape: [...l.outputShape],
+      parameterCount: l.parameterCount,
+    })),
+  }
+}
+
+/** Makes `dir` as a new, empty run folder: its parent must exist; an existing folder must be empty. */
+async function createEmptyFolder(dir: string): Promise<void> {
+  try {
+    await mkdir(dir)
+    return
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') {
+      throw new RunFolderError(`cannot create run folder ${dir}: its parent folder ${dirname(dir)} does not exist`)
+    }
+    if (code !== 'EEXIST') throw new RunFolderError(`cannot create run folder ${dir}: ${reason(error)}`)
+  }
+  const info = await stat(dir)
+  if (!info.isDirectory()) throw new RunFolderError(`cannot use ${dir} as a run folder: it is a file, not a folder`)
+  const entries = await readdir(dir)
+  if (entries.length > 0) {
+    throw new RunFolderError(
+      `cannot use ${dir} as a run folder: it already exists and is not empty (${entries.length} entries); choose a new or empty folder`,
+    )
+  }
+}
+
+export class RunFolderWriter {
+  private queue: Promise<void> = Promise.resolve()
+  private firstFailure: RunFolderError | undefined
+  private info: RunInfo
+  private seenStatus: FinalStatus | undefined
+  private seenError: string | undefined
+  private finished = false
+  private readonly snapshotDirs = new Set<string>()
+
+  private constructor(
+    readonly dir: string,
+    private readonly now: () => Date,
+    info: RunInfo,
+  ) {
+    this.info = info
+  }
+
+  /** Creates the folder and writes the recipe, the first run.json and (if asked) the data. */
+  static async create(dir: string, experiment: Experiment, options: RunFolderOptions = {}): Promise<RunFolderWriter> {
+    const folder = resolve(dir)
+    await createEmptyFolder(folder)
+    const now = options.now ?? (() => new Date())
+    const info: RunInfo = {
+      format: RUN_FORMAT,
+      version: RUN_VERSION,
+      status: 'running',
+      startedAt: now().toISOString(),
+      engineVersion: options.engineVersion ?? packageJson.version,
+      ...(options.preset ? { preset: options.preset } : {}),
+      name: experiment.name,
+      models: [],
+      final: {},
+      savedData: Boolean(options.saveData),
+    }
+    const writer = new RunFolderWriter(folder, now, info)
+    // The recipe only: results belong in the run folder's own files.
+    const recipe: Experiment = { ...experiment, results: undefined }
+    await writer.write(RUN_FILES.experiment, `${JSON.stringify(recipe, null, 2)}\n`)
+    await writer.writeRunJson()
+    if (options.saveData) {
+      await writer.mkdirOnce(RUN_FILES.data)
+      await writer.write(join(RUN_FILES.data, 'train.safetensors'), encodeSafetensors(tensorsFromDataset(options.saveData.train)))
+      await writer.write(join(RUN_FILES.data, 'val.safetensors'), encodeSafetensors(tensorsFromDataset(options.saveData.val)))
+    }
+    writer.throwIfFailed()
+    return writer
+  }
+
+  get status(): RunStatus {
+    return this.info.status
+  }
+
+  /** The first write that failed, if any (training may want to stop early). */
+  get failure(): Error | undefined {
+    return this.firstFailure
+  }
+
+  /** A TrainingSink: bound, so it can be passed to the trainer as is. */
+  readonly handle = (event: TrainingEvent): void => {
+    if (this.finished) return
+    switch (event.type) {
+      case 'started':
+        this.info = {
+          ...this.info,
+          models: event.models.map(runModel),
+          trainCount: event.trainCount,
+          valCount: event.valCount,
+          classes: [...event.classes],
+        }
+        this.enqueue(() => this.writeRunJson())
+        break
+      case 'epoch': {
+        const row = event.row
+        this.info.final[row.model] = { ...row }
+        const line = JSON.stringify(row)
+        this.enqueue(() => this.append(RUN_FILES.metrics, line))
+        break
+      }
+      case 'snapshot': {
+        const bytes = encodeSafetensors(tensorsFromWeights(event.weights), {
+          format: 'pt',
+          model: event.model,
+          epoch: String(event.epoch),
+        })
+        const folder = join(RUN_FILES.snapshots, event.model)
+        this.enqueue(async () => {
+          await this.mkdirOnce(folder)
+          await this.write(join(folder, snapshotFileName(event.epoch)), bytes)
+        })
+        break
+      }
+      case 'done':
+        this.seenStatus = event.status
+        break
+      case 'error':
+        this.seenError = event.message
+        break
+      case 'batch':
+        break
+    }
+  }
+
+  /** Queues `weights/<model>.safetensors`; call before `finish`. */
+  writeFinalWeights(model: string, weights: NamedWeights): Promise<void> {
+    const bytes = encodeSafetensors(tensorsFromWeights(weights), { format: 'pt', model })
+    return this.enqueue(async () => {
+      await this.mkdirOnce(RUN_FILES.weights)
+      await this.write(join(RUN_FILES.weights, `${model}.safetensors`), bytes)
+    })
+  }
+
+  /**
+   * Waits for every queued write, then records the end in run.json. Without a
+   * status it uses what the trainer said: `failed` after an error event, else
+   * the `done` status, else `completed`. Rejects with the first write failure.
+   */
+  async finish(status?: FinalStatus, error?: string): Promise<void> {
+    if (this.finished) return
+    this.finished = true
+    const message = error ?? this.seenError
+    const final: FinalStatus = status ?? (this.seenError !== undefined ? 'failed' : (this.seenStatus ?? 'completed'))
+    await this.enqueue(async () => {
+      this.info = {
+        ...this.info,
+        status: final,
+        endedAt: this.now().toISOString(),
+        ...(final === 'failed' && message !== undefined ? { error: message } : {}),
+      }
+      await this.writeRunJson()
+    })
+    this.throwIfFailed()
+  }
+
+  /** Resolves once every write queued so far has run. */
+  async idle(): Promise<void> {
+    await this.queue
+  }
+
+  private throwIfFailed(): void {
+    if (this.firstFailure) throw this.firstFailure
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(async () => {
+      try {
+        await task()
+      } catch (error) {
+        this.firstFailure ??= error instanceof RunFolderError ? error : new RunFolderError(String(error))
+      }
+    })
+    return this.queue
+  }
+
+  private async writeRunJson(): Promise<void> {
+    await this.write(RUN_FILES.run, `${JSON.stringify(this.info, null, 2)}\n`)
+  }
+
+  private async write(relative: string, data: string | Uint8Array): Promise<void> {
+    const path = join(this.dir, relative)
+    try {
+      await writeFileAtomic(path, data)
+    } catch (error) {
+      throw new RunFolderError(`cannot write ${path}: ${reason(error)}`)
+    }
+  }
+
+  private async append(relative: string, line: string): Promise<void> {
+    const path = join(this.dir, relative)
+    try {
+      await appendLineDurable(path, line)
+    } catch (error) {
+      throw new RunFolderError(`cannot append to ${path}: ${reason(error)}`)
+    }
+  }
+
+  private async mkdirOnce(relative: string): Promise<void> {
+    if (this.snapshotDirs.has(relative)) return
+    const path = join(this.dir, relative)
+    try {
+      await mkdir(path, { recursive: true })
+    } catch (error) {
+      throw new RunFolderError(`cannot create folder ${path}: ${reason(error)}`)
+    }
+    this.snapshotDirs.add(relative)
+  }
+}
+
+// ── reading ─────────────────────────────────────────────────────────────────
+
+export interface SnapshotFile {
+  model: string
+  epoch: number
+  path: string
+}
+
+export interface RunFolderContents {
+  dir: string
+  experiment: Experiment
+  run: RunInfo
+  /** Every valid metrics line, in file order. */
+  metrics: MetricRow[]
+  /** Lines of metrics.jsonl that were torn (a killed run) or invalid, and so left out. */
+  skippedMetricLines: number
+  /** Sorted by model, then epoch. */
+  snapshots: SnapshotFile[]
+  /** Final weights by model id. */
+  weights: Record<string, string>
+  data: { train?: string; val?: string }
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (error) {
+    throw new RunFolderError(`cannot read ${path}: ${reason(error)}`)
+  }
+}
+
+async function readJson(path: string): Promise<unknown> {
+  const text = await readText(path)
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw new RunFolderError(`${path} is not valid JSON: ${(error as Error).message}`)
+  }
+}
+
+/** Files in `dir` (none if it does not exist). */
+async function list(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort()
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw new RunFolderError(`cannot list ${dir}: ${reason(error)}`)
+  }
+}
+
+export function parseMetricsLines(text: string): { metrics: MetricRow[]; skipped: number } {
+  const metrics: MetricRow[] = []
+  let skipped = 0
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue
+    let value: unknown
+    try {
+      value = JSON.parse(line)
+    } catch {
+      skipped++
+      continue
+    }
+    const row = MetricRow.safeParse(value)
+    if (row.success) metrics.push(row.data)
+    else skipped++
+  }
+  return { metrics, skipped }
+}
+
+export async function readRunFolder(dir: string): Promise<RunFolderContents> {
+  const folder = resolve(dir)
+  const experimentPath = join(folder, RUN_FILES.experiment)
+  const experiment = parseExperiment(await readJson(experimentPath))
+  if (!experiment.ok) throw new RunFolderError(`${experimentPath}: ${experiment.error.split('\n').join('; ')}`)
+
+  const runPath = join(folder, RUN_FILES.run)
+  const run = RunInfo.safeParse(await readJson(runPath))
+  if (!run.success) {
+    const issue = run.error.issues[0]
+    throw new RunFolderError(`${runPath}: ${issue.path.join('.') || '(file)'}: ${issue.message}`)
+  }
+
+  let metricsText = ''
+  try {
+    metricsText = await readFile(join(folder, RUN_FILES.metrics), 'utf8')
+  } catch (error) {
+    // A run stopped before its first epoch has no metrics yet.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new RunFolderError(`cannot read ${join(folder, RUN_FILES.metrics)}: ${reason(error)}`)
+    }
+  }
+  const { metrics, skipped } = parseMetricsLines(metricsText)
+
+  const snapshots: SnapshotFile[] = []
+  const snapshotRoot = join(folder, RUN_FILES.snapshots)
+  for (const model of await list(snapshotRoot)) {
+    for (const file of await list(join(snapshotRoot, model))) {
+      const match = /^epoch-(\d+)\.safetensors$/.exec(file)
+      if (match) snapshots.push({ model, epoch: Number(match[1]), path: join(snapshotRoot, model, file) })
+    }
+  }
+  snapshots.sort((a, b) => (a.model === b.model ? a.epoch - b.epoch : a.model < b.model ? -1 : 1))
+
+  const weights: Record<string, string> = {}
+  const weightsRoot = join(folder, RUN_FILES.weights)
+  for (const file of await list(weightsRoot)) {
+    if (file.endsWith('.safetensors')) weights[basename(file, '.safetensors')] = join(weightsRoot, file)
+  }
+
+  const data: RunFolderContents['data'] = {}
+  const dataFiles = await list(join(folder, RUN_FILES.data))
+  if (dataFiles.includes('train.safetensors')) data.train = join(folder, RUN_FILES.data, 'train.safetensors')
+  if (dataFiles.includes('val.safetensors')) data.val = join(folder, RUN_FILES.data, 'val.safetensors')
+
+  return { dir: folder, experiment: experiment.value, run: run.data, metrics, skippedMetricLines: skipped, snapshots, weights, data }
+}
+
+export async function readSafetensorsFile(path: string): Promise<DecodedSafetensors> {
+  let bytes: Uint8Array
+  try {
+    bytes = await readFile(path)
+  } catch (error) {
+    throw new RunFolderError(`cannot read ${path}: ${reason(error)}`)
+  }
+  try {
+    return decodeSafetensors(bytes)
+  } catch (error) {
+    throw new RunFolderError(`${path}: ${(error as Error).message}`)
+  }
+}

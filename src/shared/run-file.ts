@@ -1,0 +1,62 @@
+/**
+ * `run.json`, the status file at the top of every run folder (format version 1).
+ *
+ * The host writes it when a run starts, when the models are known, and when the
+ * run ends; readers (the Runs view, scripts) validate it with `RunInfo`.
+ * Shared so the renderer can type what the host hands it.
+ */
+import { z } from 'zod'
+import { MetricRow } from './experiment'
+
+export const RUN_FORMAT = 'cnn-lab.run'
+export const RUN_VERSION = 1
+
+export const RunStatus = z.enum(['running', 'completed', 'stopped', 'failed'])
+export type RunStatus = z.output<typeof RunStatus>
+
+const count = z.number().int().min(0)
+
+export const RunLayer = z.object({
+  index: count,
+  type: z.string(),
+  /** One sample's output shape, no batch axis. */
+  outputShape: z.array(count),
+  parameterCount: count,
+})
+
+export const RunModel = z.object({
+  id: z.string(),
+  label: z.string(),
+  parameterCount: count,
+  /** One sample's input shape, [C, H, W]. */
+  inputShape: z.array(count),
+  epochs: count,
+  layers: z.array(RunLayer),
+})
+export type RunModel = z.output<typeof RunModel>
+
+// Plain (non-strict) objects: a newer lab may add fields, an older reader keeps working.
+export const RunInfo = z.object({
+  format: z.literal(RUN_FORMAT),
+  version: z.literal(RUN_VERSION),
+  status: RunStatus,
+  /** ISO 8601 times. */
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  engineVersion: z.string(),
+  /** The preset the experiment came from, when it did. */
+  preset: z.string().optional(),
+  /** The experiment's name, so a list of runs can be shown without opening each recipe. */
+  name: z.string(),
+  trainCount: count.optional(),
+  valCount: count.optional(),
+  classes: z.array(z.string()).optional(),
+  models: z.array(RunModel),
+  /** Each model's last metrics row, by model id. */
+  final: z.record(z.string(), MetricRow),
+  /** Whether `data/train.safetensors` and `data/val.safetensors` were written. */
+  savedData: z.boolean().default(false),
+  /** Why the run failed (status `failed`). */
+  error: z.string().optional(),
+})
+export type RunInfo = z.output<typeof RunInfo>
