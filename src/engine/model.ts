@@ -1,0 +1,143 @@
+/**
+ * A model is a list of layers applied in order, PyTorch's `nn.Sequential`:
+ * parameters are named "<index>.weight" / "<index>.bias" with the layer's
+ * index in the spec's list, so saved weights load straight into the matching
+ * torch model (`relu` and `flatten` take indices too, as they do in torch).
+ */
+import type { InitSpec, LayerSpec } from '../shared/experiment'
+import { initialiseParams } from './init'
+import { createLayer, layerOutputShape, layerParameterCount, type Layer, type Param, type RandomSource } from './layers'
+import { formatShape, sameShape, type Precision, type Tensor } from './tensor'
+import type { LayerSummary } from './train/events'
+
+export interface NamedParam {
+  /** "0.weight", "3.bias", … */
+  name: string
+  param: Param
+}
+
+export type ShapeInference =
+  | { ok: true; layers: LayerSummary[]; outputShape: number[]; parameterCount: number }
+  | {
+      ok: false
+      /** Starts with the field path: "layers.3 (linear): expects 64 input features but receives 27". */
+      error: string
+      /** Index of the first layer that does not fit. */
+      index: number
+      /** The layers before it, which do fit. */
+      layers: LayerSummary[]
+    }
+
+function describe(index: number, spec: LayerSpec, reason: string): string {
+  return `layers.${index} (${spec.type}): ${reason}`
+}
+
+/**
+ * Walks the specs from one sample's input shape ([C, H, W]) without allocating
+ * any weights: what the experiment editor shows as the user types.
+ */
+export function inferShapes(layers: readonly LayerSpec[], inputShape: readonly number[]): ShapeInference {
+  const summaries: LayerSummary[] = []
+  let shape: readonly number[] = inputShape
+  let total = 0
+  for (let index = 0; index < layers.length; index++) {
+    const spec = layers[index]
+    try {
+      shape = layerOutputShape(spec, shape)
+    } catch (error) {
+      return { ok: false, error: describe(index, spec, (error as Error).message), index, layers: summaries }
+    }
+    const parameterCount = layerParameterCount(spec)
+    total += parameterCount
+    summaries.push({ index, type: spec.type, outputShape: [...shape], parameterCount })
+  }
+  return { ok: true, layers: summaries, outputShape: [...shape], parameterCount: total }
+}
+
+export class Sequential {
+  readonly namedParamList: readonly NamedParam[]
+  readonly parameterCount: number
+  readonly outputShape: readonly number[]
+  private readonly summaries: LayerSummary[]
+  /** Each layer's output from the last forward (probes read feature maps here); overwritten by the next one. */
+  readonly activations: Tensor[] = []
+
+  constructor(
+    readonly specs: readonly LayerSpec[],
+    readonly layers: readonly Layer[],
+    readonly inputShape: readonly number[],
+    readonly precision: Precision,
+  ) {
+    const inferred = inferShapes(specs, inputShape)
+    if (!inferred.ok) throw new Error(inferred.error)
+    this.summaries = inferred.layers
+    this.outputShape = inferred.outputShape
+    this.parameterCount = inferred.parameterCount
+    this.namedParamList = layers.flatMap((layer, index) =>
+      layer.params.map((param) => ({ name: `${index}.${param.name}`, param })),
+    )
+  }
+
+  /** x is [N, ...inputShape]. The result is a buffer the model reuses: copy it to keep it. */
+  forward(x: Tensor, training: boolean): Tensor {
+    if (!sameShape(x.shape.slice(1), this.inputShape)) {
+      throw new Error(`model expects samples of shape ${formatShape(this.inputShape)} but receives a batch ${formatShape(x.shape)}`)
+    }
+    let h = x
+    for (let i = 0; i < this.layers.length; i++) {
+      h = this.layers[i].forward(h, training)
+      this.activations[i] = h
+    }
+    return h
+  }
+
+  /** dy = dL/d(output of the last forward); fills every param's grad and returns dL/dx. */
+  backward(dy: Tensor): Tensor {
+    let g = dy
+    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i].backward(g)
+    return g
+  }
+
+  namedParams(): NamedParam[] {
+    return [...this.namedParamList]
+  }
+
+  params(): Param[] {
+    return this.namedParamList.map((p) => p.param)
+  }
+
+  summary(): LayerSummary[] {
+    return this.summaries.map((s) => ({ ...s, outputShape: [...s.outputShape] }))
+  }
+}
+
+export interface BuildOptions {
+  /** Draws dropout masks; needed only if the model has dropout and trains. */
+  rng?: RandomSource
+  /** Set false to leave every parameter at zero instead of applying `spec.init`. */
+  initialise?: boolean
+}
+
+/**
+ * Builds a model for samples of `inputShape` ([C, H, W]) and initialises it
+ * from `spec.init` when present. A layer that does not fit its input throws an
+ * Error whose message starts with its field path ("layers.3 (linear): …").
+ */
+export function buildModel(
+  spec: { layers: readonly LayerSpec[]; init?: InitSpec },
+  inputShape: readonly number[],
+  precision: Precision = 'float32',
+  options: BuildOptions = {},
+): Sequential {
+  const inferred = inferShapes(spec.layers, inputShape)
+  if (!inferred.ok) throw new Error(inferred.error)
+  const layers: Layer[] = []
+  let shape: readonly number[] = inputShape
+  spec.layers.forEach((layerSpec, index) => {
+    layers.push(createLayer(layerSpec, shape, precision, options.rng))
+    shape = inferred.layers[index].outputShape
+  })
+  const model = new Sequential(spec.layers, layers, inputShape, precision)
+  if (spec.init && options.initialise !== false) initialiseParams(model, spec.init)
+  return model
+}

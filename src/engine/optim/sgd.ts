@@ -1,0 +1,51 @@
+/**
+ * Stochastic gradient descent with optional momentum, PyTorch's update rule:
+ *   v ← μ·v + g,   p ← p − lr·v        (μ = 0: p ← p − lr·g)
+ * The velocity starts as the first gradient itself (PyTorch's first step),
+ * which is what the zero-initialised buffer gives with this rule.
+ */
+import { allocate, precisionOf, type FloatArray } from '../tensor'
+import type { Param } from '../layers/layer'
+
+export interface SgdOptions {
+  learningRate: number
+  momentum?: number
+}
+
+export class SGD {
+  learningRate: number
+  readonly momentum: number
+  private readonly velocity: (FloatArray | null)[]
+
+  constructor(readonly params: readonly Param[], options: SgdOptions) {
+    this.learningRate = options.learningRate
+    this.momentum = options.momentum ?? 0
+    this.velocity = params.map((p) =>
+      this.momentum > 0 ? allocate(precisionOf(p.value.data), p.value.data.length) : null,
+    )
+  }
+
+  /** Applies one update from the gradients the last backward pass left in the params. */
+  step(): void {
+    const lr = this.learningRate
+    const mu = this.momentum
+    for (let i = 0; i < this.params.length; i++) {
+      const w = this.params[i].value.data
+      const g = this.params[i].grad.data
+      const v = this.velocity[i]
+      if (!v) {
+        for (let j = 0; j < w.length; j++) w[j] -= lr * g[j]
+      } else {
+        for (let j = 0; j < w.length; j++) {
+          v[j] = mu * v[j] + g[j]
+          w[j] -= lr * v[j]
+        }
+      }
+    }
+  }
+
+  /** Forgets the momentum, e.g. when training restarts from fresh weights. */
+  reset(): void {
+    for (const v of this.velocity) v?.fill(0)
+  }
+}
