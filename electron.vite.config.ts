@@ -1,0 +1,32 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'electron-vite'
+import vue from '@vitejs/plugin-vue'
+
+// electron-vite 6 picks the output format from package.json: "type": "module"
+// makes main an ES module (out/main/index.js). Sandboxed preloads must be
+// CommonJS, so the preload's format is forced to cjs (out/preload/index.cjs).
+// A sandboxed preload can require only 'electron' (and a few polyfills), not
+// node_modules, so its dependencies (zod) are bundled: externalizeDeps: false.
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      lib: { entry: resolve('src/main/index.ts'), formats: ['es'], fileName: () => 'index.js' },
+    },
+  },
+  preload: {
+    build: {
+      externalizeDeps: false,
+      outDir: 'out/preload',
+      lib: { entry: resolve('src/preload/index.ts'), formats: ['cjs'], fileName: () => 'index.cjs' },
+    },
+  },
+  renderer: {
+    root: 'src/renderer',
+    build: {
+      outDir: 'out/renderer',
+      rolldownOptions: { input: resolve('src/renderer/index.html') },
+    },
+    plugins: [vue()],
+  },
+})

@@ -1,0 +1,142 @@
+/**
+ * The terminal door: `npm run lab -- <command>`.
+ *
+ *   presets                      list the lesson presets (id and name)
+ *   preset ID                    print a preset's experiment file (JSON)
+ *   run FILE --out DIR [--save-data]   train an experiment headless (src/cli/run.ts)
+ *
+ * Exit codes: 0 success, 1 failure while working, 2 bad usage (one clear line
+ * on stderr, never a stack trace).
+ */
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { getPreset, presetSummaries } from '../engine/experiment/presets'
+
+export const USAGE = `CNN Lab — terminal door
+
+Usage: npm run lab -- <command> [arguments]
+
+Commands:
+  presets                             list the lesson presets (id and name)
+  preset ID                           print preset ID as an experiment file (JSON)
+  run FILE --out DIR [--save-data]    train the experiment in FILE, writing a run folder to DIR
+  help                                this text
+
+Options:
+  -h, --help                          this text
+  -v, --version                       the lab's version
+
+Examples:
+  npm run lab -- presets
+  npm run lab -- preset edge-detector > edges.cnnlab.json
+  npm run lab -- run edges.cnnlab.json --out runs/edges`
+
+/** A mistake in how the command was called: one line, exit code 2. */
+export class UsageError extends Error {}
+
+export interface Io {
+  out: (text: string) => void
+  err: (text: string) => void
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+
+function noExtraArgs(command: string, args: string[]): void {
+  if (args.length > 0) throw new UsageError(`${command}: unexpected argument "${args[0]}"`)
+}
+
+function listPresets(args: string[], io: Io): number {
+  noExtraArgs('presets', args)
+  const presets = presetSummaries()
+  const width = Math.max(...presets.map((p) => p.id.length))
+  for (const preset of presets) io.out(`${preset.id.padEnd(width)}  ${preset.name}\n`)
+  return 0
+}
+
+function printPreset(args: string[], io: Io): number {
+  const [id, ...rest] = args
+  if (id === undefined || id.startsWith('-')) throw new UsageError('preset: which one? give an ID (see "npm run lab -- presets")')
+  noExtraArgs('preset', rest)
+  const experiment = getPreset(id)
+  if (!experiment) throw new UsageError(`preset: unknown preset "${id}" (see "npm run lab -- presets")`)
+  io.out(JSON.stringify(experiment, null, 2) + '\n')
+  return 0
+}
+
+/** `run` lives in its own module (src/cli/run.ts); until it exists, say so. */
+async function run(args: string[], io: Io): Promise<number> {
+  const candidates = ['run.ts', 'run.js', 'run.mjs'].map((name) => path.join(here, name))
+  const file = candidates.find((candidate) => existsSync(candidate))
+  if (!file) {
+    io.err('cnn-lab: "run" is not available yet in this version (src/cli/run.ts is still to come)\n')
+    return 1
+  }
+  const mod = (await import(pathToFileURL(file).href)) as { runCommand?: unknown }
+  if (typeof mod.runCommand !== 'function') throw new Error(`${path.basename(file)} does not export runCommand`)
+  return (mod.runCommand as (args: string[]) => Promise<number>)(args)
+}
+
+const COMMANDS: Record<string, (args: string[], io: Io) => number | Promise<number>> = {
+  presets: listPresets,
+  preset: printPreset,
+  run,
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [command, ...args] = argv
+  try {
+    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      io.out(USAGE + '\n')
+      return 0
+    }
+    if (command === '--version' || command === '-v') {
+      io.out(`${await version()}\n`)
+      return 0
+    }
+    const handler = Object.prototype.hasOwnProperty.call(COMMANDS, command) ? COMMANDS[command] : undefined
+    if (!handler) {
+      throw new UsageError(
+        command.startsWith('-')
+          ? `unknown option "${command}" (try --help)`
+          : `unknown command "${command}" (try --help)`,
+      )
+    }
+    if (command !== 'run' && args.some((a) => a === '--help' || a === '-h')) {
+      io.out(USAGE + '\n')
+      return 0
+    }
+    return await handler(args, io)
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`cnn-lab: ${err.message}\n`)
+      return 2
+    }
+    io.err(`cnn-lab: ${err instanceof Error ? err.message : String(err)}\n`)
+    return 1
+  }
+}
+
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises')
+  try {
+    const pkg = JSON.parse(await readFile(path.join(here, '..', '..', 'package.json'), 'utf8')) as { version?: string }
+    return pkg.version ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)
+if (invokedDirectly) {
+  const io: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code
+    },
+    (err: unknown) => {
+      process.stderr.write(`cnn-lab: ${err instanceof Error ? err.message : String(err)}\n`)
+      process.exitCode = 1
+    },
+  )
+}

@@ -1,0 +1,94 @@
+/**
+ * The HTTP lab client (browser door): `POST /api/<method>` with `{args}` and
+ * the token in `X-Lab-Token`; events from the `GET /api/events` stream.
+ *
+ * The token arrives in the page URL (`?token=…`); it is kept in
+ * sessionStorage and removed from the address bar so it is not shared by a
+ * copied link or a screenshot. The server has also set an HttpOnly cookie,
+ * which is what authenticates the EventSource.
+ */
+import {
+  LAB_METHOD_NAMES,
+  LabEventSchema,
+  unwrapResult,
+  type LabApi,
+  type LabEventListener,
+  type LabMethodName,
+} from '../../shared/lab-api'
+
+const TOKEN_KEY = 'cnn-lab.token'
+
+type LocationLike = Pick<Location, 'href' | 'origin'>
+type StorageLike = Pick<Storage, 'getItem' | 'setItem'>
+type HistoryLike = Pick<History, 'replaceState' | 'state'>
+
+export function takeToken(location: LocationLike, storage: StorageLike, history: HistoryLike): string {
+  const url = new URL(location.href)
+  const fromUrl = url.searchParams.get('token')
+  if (fromUrl) {
+    storage.setItem(TOKEN_KEY, fromUrl)
+    url.searchParams.delete('token')
+    history.replaceState(history.state, '', url.pathname + url.search + url.hash)
+    return fromUrl
+  }
+  return storage.getItem(TOKEN_KEY) ?? ''
+}
+
+export function createHttpClient(location: LocationLike, storage: StorageLike, history: HistoryLike): LabApi {
+  const token = takeToken(location, storage, history)
+  const base = location.origin
+
+  const call = async (name: LabMethodName, args: unknown[]): Promise<unknown> => {
+    let response: Response
+    try {
+      response = await fetch(`${base}/api/${name}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Lab-Token': token },
+        body: JSON.stringify({ args }),
+        credentials: 'same-origin',
+        cache: 'no-store',
+      })
+    } catch (err) {
+      throw new Error(`the lab server is not reachable (${(err as Error).message}); is "npm run serve" still running?`)
+    }
+    const type = response.headers.get('content-type') ?? ''
+    if (!type.includes('application/json')) {
+      throw new Error(response.status === 403 ? 'the lab server refused the request: open the address it printed (with its token)' : `lab server error ${response.status}`)
+    }
+    return unwrapResult(await response.json())
+  }
+
+  const listeners = new Set<LabEventListener>()
+  let source: EventSource | null = null
+  const ensureSource = (): void => {
+    if (source) return
+    source = new EventSource(`${base}/api/events`, { withCredentials: true })
+    source.onmessage = (message: MessageEvent<string>) => {
+      let data: unknown
+      try {
+        data = JSON.parse(message.data)
+      } catch {
+        return
+      }
+      const parsed = LabEventSchema.safeParse(data)
+      if (!parsed.success) return
+      for (const listener of [...listeners]) listener(parsed.data)
+    }
+  }
+
+  const methods = Object.fromEntries(LAB_METHOD_NAMES.map((name) => [name, (...args: unknown[]) => call(name, args)]))
+  return {
+    ...methods,
+    onEvent(listener: LabEventListener) {
+      listeners.add(listener)
+      ensureSource()
+      return () => {
+        listeners.delete(listener)
+        if (listeners.size === 0 && source) {
+          source.close()
+          source = null
+        }
+      }
+    },
+  } as LabApi
+}
