@@ -1,0 +1,314 @@
+/**
+ * The trainer: a synchronous state machine that trains every model of an
+ * experiment side by side, one unit of work per `step()`.
+ *
+ * A unit is one mini-batch of one model (with finite differences, one whole
+ * epoch, since every nudge is measured on the full training set). Whoever
+ * drives the trainer decides when to call `step()`, which is what makes it
+ * pausable, steppable and cancellable between batches without threads or I/O.
+ * The models advance in proportion to their epoch counts, so two models with
+ * 80 and 400 epochs finish together and their curves grow side by side.
+ */
+import type { Experiment, ModelSpec } from '../../shared/experiment'
+import type { Dataset } from '../datasets/dataset'
+import { buildModel, type Sequential } from '../model'
+import { Rng, deriveSeed } from '../rng'
+import { SGD } from '../optim/sgd'
+import { allocate, sizeOf, type FloatArray, type Precision, type Tensor } from '../tensor'
+import { createLoss, type Loss } from '../loss/index'
+import { finiteDifferenceGradients } from './finite-difference'
+import type { ModelSummary, NamedWeights, TrainingSink } from './events'
+
+export interface TrainingData {
+  train: Dataset
+  val: Dataset
+}
+
+export interface Trainer {
+  /** Does one unit of work; returns false once every model has finished (or the run stopped). */
+  step(): boolean
+  /** Ends the run between units; emits `done` with status `stopped`. */
+  stop(): void
+  readonly finished: boolean
+  summaries(): ModelSummary[]
+  /** A copy of a model's current weights, by PyTorch name. */
+  finalWeights(modelId: string): NamedWeights
+  /** The live model, for probes (read-only use). */
+  model(modelId: string): Sequential
+}
+
+interface ModelRun {
+  spec: ModelSpec
+  model: Sequential
+  epochs: number
+  learningRate: number
+  batchSize: number
+  optimizer: SGD
+  shuffle: Rng
+  order: Int32Array
+  epoch: number
+  batch: number
+  batches: number
+  seconds: number
+  recentRate: number
+  batchX: Tensor
+  batchY: Int32Array
+}
+
+const EVAL_CHUNK = 256
+
+export function createTrainer(experiment: Experiment, data: TrainingData, sink: TrainingSink): Trainer {
+  const settings = experiment.training
+  const precision: Precision = settings.precision
+  const loss: Loss = createLoss(settings.loss)
+  const inputShape = data.train.x.shape.slice(1)
+  const sampleSize = sizeOf(inputShape)
+  const train = toPrecision(data.train, precision)
+  const val = toPrecision(data.val, precision)
+  const snapshotEpochs = new Set(settings.snapshotEpochs)
+  const lastSnapshotEpoch = Math.max(-1, ...settings.snapshotEpochs)
+  const trainCount = train.y.length
+
+  const runs: ModelRun[] = experiment.models.map((spec) => {
+    const model = buildModel(spec, inputShape, precision, { rng: new Rng(deriveSeed(settings.seed, `dropout:${spec.id}`)) })
+    const batchSizeSetting = spec.training?.batchSize ?? settings.batchSize
+    const batchSize = batchSizeSetting === 'full' ? trainCount : Math.min(batchSizeSetting, trainCount)
+    const learningRate = spec.training?.learningRate ?? settings.learningRate
+    const order = new Int32Array(trainCount)
+    for (let i = 0; i < trainCount; i++) order[i] = i
+    return {
+      spec,
+      model,
+      epochs: spec.training?.epochs ?? settings.epochs,
+      learningRate,
+      batchSize,
+      optimizer: new SGD(model.params(), { learningRate, momentum: settings.momentum }),
+      shuffle: new Rng(deriveSeed(settings.seed, `shuffle:${spec.id}`)),
+      order,
+      epoch: 0,
+      batch: 0,
+      batches: settings.gradient === 'finite-difference' ? 1 : Math.ceil(trainCount / batchSize),
+      seconds: 0,
+      recentRate: 0,
+      batchX: { shape: [batchSize, ...inputShape], data: allocate(precision, batchSize * sampleSize) },
+      batchY: new Int32Array(batchSize),
+    }
+  })
+
+  let started = false
+  let finished = false
+
+  function summaries(): ModelSummary[] {
+    return runs.map((run) => ({
+      id: run.spec.id,
+      label: run.spec.label,
+      inputShape: [...inputShape],
+      layers: run.model.summary(),
+      parameterCount: run.model.parameterCount,
+      epochs: run.epochs,
+    }))
+  }
+
+  function evaluate(run: ModelRun, set: Dataset): { loss: number; accuracy: number } {
+    const n = set.y.length
+    let lossSum = 0
+    let correct = 0
+    for (let start = 0; start < n; start += EVAL_CHUNK) {
+      const count = Math.min(EVAL_CHUNK, n - start)
+      const x: Tensor = {
+        shape: [count, ...inputShape],
+        data: set.x.data.subarray(start * sampleSize, (start + count) * sampleSize),
+      }
+      const y = set.y.subarray(start, start + count)
+      const out = run.model.forward(x, false)
+      lossSum += loss.compute(out, y, false).loss * count
+      correct += loss.countCorrect(out, y)
+    }
+    return { loss: lossSum / n, accuracy: correct / n }
+  }
+
+  function record(run: ModelRun): void {
+    const t = evaluate(run, train)
+    const v = evaluate(run, val)
+    if (!Number.isFinite(t.loss)) {
+      throw new Error(
+        `model "${run.spec.id}" diverged at epoch ${run.epoch} (training loss is ${t.loss}); try a smaller learning rate`,
+      )
+    }
+    sink({
+      type: 'epoch',
+      row: {
+        model: run.spec.id,
+        epoch: run.epoch,
+        trainLoss: t.loss,
+        trainAccuracy: t.accuracy,
+        valLoss: v.loss,
+        valAccuracy: v.accuracy,
+        seconds: run.seconds,
+      },
+    })
+    // A model with fewer epochs than the shared snapshot list still gets its final state kept.
+    const finalOfShortRun = run.epoch === run.epochs && lastSnapshotEpoch > run.epochs
+    if (snapshotEpochs.has(run.epoch) || finalOfShortRun) {
+      sink({ type: 'snapshot', model: run.spec.id, epoch: run.epoch, weights: copyWeights(run.model) })
+    }
+  }
+
+  function beginEpoch(run: ModelRun): void {
+    if (run.batches > 1) run.shuffle.shuffle(run.order)
+  }
+
+  function trainOneBatch(run: ModelRun): void {
+    const t0 = now()
+    let samples: number
+    if (settings.gradient === 'finite-difference') {
+      finiteDifferenceGradients(run.model, train, loss, settings.epsilon)
+      samples = trainCount
+    } else {
+      const start = run.batch * run.batchSize
+      const count = Math.min(run.batchSize, trainCount - start)
+      gather(train, run.order, start, count, sampleSize, run.batchX.data, run.batchY)
+      const x: Tensor =
+        count === run.batchSize
+          ? run.batchX
+          : { shape: [count, ...inputShape], data: run.batchX.data.subarray(0, count * sampleSize) }
+      const y = count === run.batchSize ? run.batchY : run.batchY.subarray(0, count)
+      const out = run.model.forward(x, true)
+      const grad = loss.compute(out, y).grad!
+      run.model.backward(grad)
+      samples = count
+    }
+    run.optimizer.step()
+    const seconds = (now() - t0) / 1000
+    run.seconds += seconds
+    const rate = samples / Math.max(seconds, 1e-6)
+    run.recentRate = run.recentRate === 0 ? rate : 0.8 * run.recentRate + 0.2 * rate
+    run.batch++
+    sink({
+      type: 'batch',
+      model: run.spec.id,
+      epoch: run.epoch + 1,
+      batch: run.batch,
+      batches: run.batches,
+      samplesPerSecond: run.recentRate,
+    })
+    if (run.batch === run.batches) {
+      run.batch = 0
+      run.epoch++
+      record(run)
+    }
+  }
+
+  /** The unfinished model furthest behind, measured as a fraction of its own epochs. */
+  function nextRun(): ModelRun | undefined {
+    let best: ModelRun | undefined
+    let bestProgress = Infinity
+    for (const run of runs) {
+      if (run.epoch >= run.epochs) continue
+      const progress = (run.epoch + run.batch / run.batches) / run.epochs
+      if (progress < bestProgress) {
+        best = run
+        bestProgress = progress
+      }
+    }
+    return best
+  }
+
+  function finish(status: 'completed' | 'stopped'): void {
+    if (finished) return
+    finished = true
+    sink({ type: 'done', status })
+  }
+
+  function step(): boolean {
+    if (finished) return false
+    try {
+      if (!started) {
+        started = true
+        sink({
+          type: 'started',
+          models: summaries(),
+          trainCount,
+          valCount: val.y.length,
+          classes: [...data.train.classes],
+        })
+        for (const run of runs) record(run)
+        return true
+      }
+      const run = nextRun()
+      if (!run) {
+        finish('completed')
+        return false
+      }
+      if (run.batch === 0) beginEpoch(run)
+      trainOneBatch(run)
+      if (!nextRun()) finish('completed')
+      return !finished
+    } catch (error) {
+      finished = true
+      sink({ type: 'error', message: error instanceof Error ? error.message : String(error) })
+      return false
+    }
+  }
+
+  function findRun(modelId: string): ModelRun {
+    const run = runs.find((r) => r.spec.id === modelId)
+    if (!run) throw new Error(`no model "${modelId}" in this experiment`)
+    return run
+  }
+
+  return {
+    step,
+    stop: () => finish('stopped'),
+    get finished() {
+      return finished
+    },
+    summaries,
+    finalWeights: (modelId) => copyWeights(findRun(modelId).model),
+    model: (modelId) => findRun(modelId).model,
+  }
+}
+
+/** Runs a trainer to the end synchronously (tests, benchmarks, headless sweeps). */
+export function trainToEnd(trainer: Trainer): void {
+  while (trainer.step()) {
+    /* every unit of work emits its own events */
+  }
+}
+
+function copyWeights(model: Sequential): NamedWeights {
+  const weights: NamedWeights = {}
+  for (const { name, param } of model.namedParams()) {
+    weights[name] = { shape: [...param.value.shape], data: param.value.data.slice() }
+  }
+  return weights
+}
+
+function gather(
+  set: Dataset,
+  order: Int32Array,
+  start: number,
+  count: number,
+  sampleSize: number,
+  x: FloatArray,
+  y: Int32Array,
+): void {
+  const source = set.x.data
+  for (let i = 0; i < count; i++) {
+    const index = order[start + i]
+    x.set(source.subarray(index * sampleSize, (index + 1) * sampleSize), i * sampleSize)
+    y[i] = set.y[index]
+  }
+}
+
+function toPrecision(set: Dataset, precision: Precision): Dataset {
+  const isDouble = set.x.data instanceof Float64Array
+  if ((precision === 'float64') === isDouble) return set
+  const data = allocate(precision, set.x.data.length)
+  data.set(set.x.data)
+  return { x: { shape: set.x.shape, data }, y: set.y, classes: set.classes }
+}
+
+function now(): number {
+  return globalThis.performance.now()
+}
