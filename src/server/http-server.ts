@@ -110,12 +110,16 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, JSON.stringify(value), 'application/json; charset=utf-8')
 }
 
+class BodyTooLarge extends Error {}
+
 async function readBody(req: IncomingMessage): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0)
+  if (declared > MAX_BODY_BYTES) throw new BodyTooLarge()
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req) {
     size += (chunk as Buffer).length
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large')
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge()
     chunks.push(chunk as Buffer)
   }
   return Buffer.concat(chunks).toString('utf8')
@@ -200,6 +204,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     try {
       body = JSON.parse(await readBody(req))
     } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        // Stop reading: answer and close the connection.
+        return send(res, 413, JSON.stringify({ ok: false, error: `request body larger than ${MAX_BODY_BYTES} bytes` }), 'application/json; charset=utf-8', { Connection: 'close' })
+      }
       return sendJson(res, 400, { ok: false, error: `bad request body: ${(err as Error).message}` })
     }
     if (typeof body !== 'object' || body === null || !Array.isArray((body as { args?: unknown }).args)) {
