@@ -1,0 +1,62 @@
+/**
+ * The training half of `lab run`, on a worker thread. A trainer step can take
+ * seconds (a whole evaluation pass over MNIST), and the main thread must stay
+ * free to answer Ctrl-C at once: tsx, which runs the terminal door, kills a
+ * child that does not acknowledge a signal within a few dozen milliseconds.
+ *
+ * Protocol: workerData = { experiment, train, val }; the main thread may post
+ * 'stop'; this thread posts WorkerMessage values and exits after 'end'.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import type { Experiment } from '../shared/experiment'
+import type { Dataset } from '../engine/datasets/dataset'
+import type { NamedWeights, TrainingEvent } from '../engine/train/events'
+import { createTrainer } from '../engine/train/trainer'
+
+export interface WorkerInput {
+  experiment: Experiment
+  train: Dataset
+  val: Dataset
+}
+
+export type WorkerMessage =
+  | { kind: 'event'; event: TrainingEvent }
+  | { kind: 'weights'; model: string; weights: NamedWeights }
+  | { kind: 'fatal'; message: string }
+  | { kind: 'end' }
+
+/** How often the loop lets a 'stop' message in. */
+const YIELD_MS = 50
+
+async function main(port: NonNullable<typeof parentPort>, input: WorkerInput): Promise<void> {
+  const post = (message: WorkerMessage) => port.postMessage(message)
+  let failed = false
+  const trainer = createTrainer(input.experiment, { train: input.train, val: input.val }, (event) => {
+    if (event.type === 'error') failed = true
+    post({ kind: 'event', event })
+  })
+  port.on('message', (message) => {
+    if (message === 'stop') trainer.stop()
+  })
+  let last = Date.now()
+  while (trainer.step()) {
+    if (Date.now() - last >= YIELD_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      last = Date.now()
+    }
+  }
+  // The weights at the end, also for a stopped run: what training had reached.
+  if (!failed) {
+    for (const model of input.experiment.models) post({ kind: 'weights', model: model.id, weights: trainer.finalWeights(model.id) })
+  }
+  post({ kind: 'end' })
+  port.close()
+}
+
+if (parentPort) {
+  const port = parentPort
+  main(port, workerData as WorkerInput).catch((error: unknown) => {
+    port.postMessage({ kind: 'fatal', message: error instanceof Error ? error.message : String(error) } satisfies WorkerMessage)
+    port.close()
+  })
+}

@@ -1,0 +1,287 @@
+/**
+ * `npm run lab -- run FILE --out DIR [--save-data] [--quiet]`: trains an
+ * experiment file headless and writes a run folder.
+ *
+ * Everything that can be wrong with the input is checked before the folder is
+ * made: the file, its JSON, the schema, and that every model's layers chain
+ * from the dataset's input shape to one output per class. Each problem is one
+ * line on stderr naming the field, never a stack trace.
+ *
+ * Training runs on a worker thread (run-worker.ts) so this thread stays free
+ * for Ctrl-C and for the run folder's writes; the worker's events feed the
+ * RunFolderWriter and the progress line.
+ *
+ * Exit codes: 0 done, 1 bad input or a failure, 2 bad usage (as the rest of
+ * the terminal door), 130 interrupted (Ctrl-C: the run is marked stopped and
+ * every finished epoch stays on disk).
+ */
+import { readFile } from 'node:fs/promises'
+import { extname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { Worker } from 'node:worker_threads'
+import { parseExperiment, type Experiment, type MetricRow } from '../shared/experiment'
+import { buildDatasets, datasetInfo, type Dataset } from '../engine/datasets'
+import { inferShapes } from '../engine/model'
+import { createTrainer } from '../engine/train/trainer'
+import type { ModelSummary } from '../engine/train/events'
+import { formatShape } from '../engine/tensor'
+import { RunFolderWriter } from '../host/run-folder'
+import { RunProgress, type ProgressStream } from './run-progress'
+import { summaryTable } from './run-summary'
+import type { WorkerInput, WorkerMessage } from './run-worker'
+
+export const RUN_USAGE = 'usage: npm run lab -- run FILE --out DIR [--save-data] [--quiet]'
+
+const EXIT_INTERRUPTED = 130
+
+export interface RunIo {
+  out: (text: string) => void
+  err: (text: string) => void
+  /** Where the progress bar goes (stderr). */
+  progress: ProgressStream
+}
+
+const processIo: RunIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  progress: process.stderr,
+}
+
+/** A problem reported as one line (or one line per issue) with a given exit code. */
+class Failure extends Error {
+  constructor(
+    readonly lines: string[],
+    readonly code: 1 | 2,
+  ) {
+    super(lines.join('\n'))
+  }
+}
+
+const fail = (line: string, code: 1 | 2 = 1): Failure => new Failure([line], code)
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+function errnoReason(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file'
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied'
+    case 'EISDIR':
+      return 'it is a folder'
+    default:
+      return message(error)
+  }
+}
+
+interface RunArgs {
+  file: string
+  out: string
+  saveData: boolean
+  quiet: boolean
+}
+
+function parseRunArgs(args: string[]): RunArgs {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        out: { type: 'string', short: 'o' },
+        'save-data': { type: 'boolean', default: false },
+        quiet: { type: 'boolean', short: 'q', default: false },
+      },
+    })
+  } catch (error) {
+    // parseArgs's messages are long and mention internals; keep the first sentence.
+    throw fail(`run: ${message(error).split('. ')[0].replace(/\.$/, '')} (${RUN_USAGE})`, 2)
+  }
+  const { positionals, values } = parsed
+  if (positionals.length === 0) throw fail(`run: which experiment? give a FILE (${RUN_USAGE})`, 2)
+  if (positionals.length > 1) throw fail(`run: unexpected argument "${positionals[1]}" (${RUN_USAGE})`, 2)
+  if (!values.out) throw fail(`run: --out DIR is required: the run folder to create (${RUN_USAGE})`, 2)
+  return { file: positionals[0], out: values.out, saveData: values['save-data'] === true, quiet: values.quiet === true }
+}
+
+async function loadExperiment(file: string): Promise<Experiment> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    throw fail(`cannot read ${file}: ${errnoReason(error)}`)
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    throw fail(`${file} is not valid JSON: ${message(error)}`)
+  }
+  const parsed = parseExperiment(json)
+  if (!parsed.ok) throw new Failure(parsed.error.split('\n').map((issue) => `${file}: ${issue}`), 1)
+  return parsed.value
+}
+
+/** Every model's layers must chain from the input shape and end in what the loss needs. */
+function checkShapes(file: string, experiment: Experiment): void {
+  const { inputShape, classes } = datasetInfo(experiment.dataset)
+  const binary = experiment.training.loss === 'binary-cross-entropy'
+  const wanted = binary ? [1] : [classes.length]
+  const problems: string[] = []
+  experiment.models.forEach((model, i) => {
+    const inferred = inferShapes(model.layers, inputShape)
+    if (!inferred.ok) {
+      problems.push(`${file}: models.${i}.${inferred.error}`)
+    } else if (formatShape(inferred.outputShape) !== formatShape(wanted)) {
+      const need = binary ? 'binary-cross-entropy needs [1]' : `${classes.length} classes need ${formatShape(wanted)}`
+      problems.push(`${file}: models.${i}.layers: the model ends with shape ${formatShape(inferred.outputShape)}, but ${need}`)
+    }
+  })
+  if (problems.length > 0) throw new Failure(problems, 1)
+}
+
+async function loadData(experiment: Experiment): Promise<{ train: Dataset; val: Dataset }> {
+  try {
+    // MNIST parsing takes a moment and needs the mnist package: only when asked for.
+    const mnist = experiment.dataset.kind === 'mnist' ? (await import('../host/mnist-source')).loadMnistSource() : undefined
+    return buildDatasets(experiment.dataset, { mnist })
+  } catch (error) {
+    throw fail(`cannot build the ${experiment.dataset.kind} dataset: ${message(error)}`)
+  }
+}
+
+/** How long a stopped worker may take to finish its current step and hand over its weights. */
+const STOP_GRACE_MS = 1500
+
+function startWorker(input: WorkerInput): Worker {
+  const entry = new URL('./run-worker' + extname(fileURLToPath(import.meta.url)), import.meta.url)
+  // Under tsx (how the terminal door runs) the entry is TypeScript and the
+  // worker thread needs tsx registered first; a compiled build loads it directly.
+  return entry.pathname.endsWith('.ts')
+    ? new Worker(new URL('./tsx-worker.mjs', import.meta.url), { workerData: { ...input, entry: entry.href } })
+    : new Worker(entry, { workerData: input })
+}
+
+interface Training {
+  /** Resolves when the worker has exited. */
+  done: Promise<void>
+  /** Asks the worker to stop after its current step; ends it if that takes longer than STOP_GRACE_MS. */
+  stop(): void
+}
+
+/** Runs the trainer on a worker thread, passing each message to `onMessage`. */
+function train(input: WorkerInput, onMessage: (message: WorkerMessage) => void): Training {
+  const worker = startWorker(input)
+  let timer: NodeJS.Timeout | undefined
+  const done = new Promise<void>((resolveDone) => {
+    worker.on('message', onMessage)
+    worker.on('error', (error) => onMessage({ kind: 'fatal', message: message(error) }))
+    worker.on('exit', () => {
+      if (timer) clearTimeout(timer)
+      resolveDone()
+    })
+  })
+  return {
+    done,
+    stop() {
+      if (timer) return
+      worker.postMessage('stop')
+      timer = setTimeout(() => void worker.terminate(), STOP_GRACE_MS)
+    },
+  }
+}
+
+export async function runCommand(args: string[], io: RunIo = processIo): Promise<number> {
+  const say = (lines: string[]) => io.err(lines.map((line) => `cnn-lab: ${line}\n`).join(''))
+  let writer: RunFolderWriter | undefined
+  let onInterrupt: (() => void) | undefined
+  try {
+    const options = parseRunArgs(args)
+    const experiment = await loadExperiment(options.file)
+    checkShapes(options.file, experiment)
+    const data = await loadData(experiment)
+
+    try {
+      // Building the models here too (the worker builds its own) catches what
+      // the engine refuses before any folder is made.
+      createTrainer(experiment, data, () => undefined)
+    } catch (error) {
+      throw fail(`${options.file}: ${message(error)}`)
+    }
+
+    const folder = resolve(options.out)
+    try {
+      writer = await RunFolderWriter.create(folder, experiment, { saveData: options.saveData ? data : undefined })
+    } catch (error) {
+      throw fail(message(error))
+    }
+    const runWriter = writer
+    const progress = options.quiet ? undefined : new RunProgress(io.progress)
+    const final = new Map<string, MetricRow>()
+    let models: ModelSummary[] = []
+    let failed: string | undefined
+    let interrupted = false
+
+    const training = train({ experiment, train: data.train, val: data.val }, (msg) => {
+      switch (msg.kind) {
+        case 'event':
+          runWriter.handle(msg.event)
+          progress?.handle(msg.event)
+          if (msg.event.type === 'started') models = msg.event.models
+          if (msg.event.type === 'epoch') final.set(msg.event.row.model, msg.event.row)
+          if (msg.event.type === 'error') failed = msg.event.message
+          break
+        case 'weights':
+          void runWriter.writeFinalWeights(msg.model, msg.weights)
+          break
+        case 'fatal':
+          failed ??= msg.message
+          break
+        case 'end':
+          break
+      }
+      // The disk refused a write: stop rather than train into the void.
+      if (runWriter.failure) training.stop()
+    })
+    onInterrupt = () => {
+      if (interrupted) {
+        // A second Ctrl-C: the user wants out now; what is on disk stays.
+        process.exit(EXIT_INTERRUPTED)
+      }
+      interrupted = true
+      training.stop()
+    }
+    process.on('SIGINT', onInterrupt)
+
+    await training.done
+    progress?.end()
+    if (interrupted) io.err('cnn-lab: stopped; the run folder keeps every finished epoch\n')
+
+    try {
+      await runWriter.finish(failed !== undefined ? 'failed' : interrupted ? 'stopped' : 'completed', failed)
+    } catch (error) {
+      throw fail(message(error))
+    }
+    if (failed !== undefined) throw fail(`training failed: ${failed} (run folder: ${folder})`)
+
+    io.out(`${summaryTable(models, final)}\n\n`)
+    io.out(`Run folder: ${folder}\n`)
+    return interrupted ? EXIT_INTERRUPTED : 0
+  } catch (error) {
+    if (error instanceof Failure) {
+      say(error.lines)
+      return error.code
+    }
+    // Anything unexpected still ends as one line, and an open run is marked failed.
+    say([message(error)])
+    await writer?.finish('failed', message(error)).catch(() => undefined)
+    return 1
+  } finally {
+    if (onInterrupt) process.off('SIGINT', onInterrupt)
+  }
+}
