@@ -19,7 +19,7 @@ export function modelParameters(model: ModelSpec): number {
 export function describeLayer(layer: LayerSpec): string {
   switch (layer.type) {
     case 'conv2d':
-      return `Conv ${layer.kernelSize}×${layer.kernelSize}, ${layer.outChannels}`
+      return `Conv ${layer.inChannels}→${layer.outChannels}, ${layer.kernelSize}×${layer.kernelSize}${layer.padding ? `, pad ${layer.padding}` : ''}`
     case 'linear':
       return `Linear ${layer.inFeatures}→${layer.outFeatures}`
     case 'maxpool2d':
