@@ -61,18 +61,31 @@ export class Sequential {
   private readonly summaries: LayerSummary[]
   /** Each layer's output from the last forward (probes read feature maps here); overwritten by the next one. */
   readonly activations: Tensor[] = []
+  /**
+   * Where backward stops: the first layer with parameters, unless the model was
+   * built with `inputGradient`. Nothing below it has anything to learn, and
+   * the gradient with respect to the data is rarely wanted, so it is skipped.
+   */
+  private readonly backwardStop: number
 
   constructor(
     readonly specs: readonly LayerSpec[],
     readonly layers: readonly Layer[],
     readonly inputShape: readonly number[],
     readonly precision: Precision,
+    /** Whether backward returns dL/dx (see backwardStop). */
+    readonly inputGradient = false,
   ) {
     const inferred = inferShapes(specs, inputShape)
     if (!inferred.ok) throw new Error(inferred.error)
     this.summaries = inferred.layers
     this.outputShape = inferred.outputShape
     this.parameterCount = inferred.parameterCount
+    const first = layers.findIndex((layer) => layer.params.length > 0)
+    this.backwardStop = inputGradient || first < 0 ? 0 : first
+    if (!inputGradient && first >= 0 && 'needsInputGrad' in layers[first]) {
+      (layers[first] as { needsInputGrad: boolean }).needsInputGrad = false
+    }
     this.namedParamList = layers.flatMap((layer, index) =>
       layer.params.map((param) => ({ name: `${index}.${param.name}`, param })),
     )
@@ -91,11 +104,14 @@ export class Sequential {
     return h
   }
 
-  /** dy = dL/d(output of the last forward); fills every param's grad and returns dL/dx. */
-  backward(dy: Tensor): Tensor {
+  /**
+   * dy = dL/d(output of the last forward); fills every param's grad. Returns
+   * dL/dx when the model was built with `inputGradient: true`, otherwise null.
+   */
+  backward(dy: Tensor): Tensor | null {
     let g = dy
-    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i].backward(g)
-    return g
+    for (let i = this.layers.length - 1; i >= this.backwardStop; i--) g = this.layers[i].backward(g)
+    return this.inputGradient ? g : null
   }
 
   namedParams(): NamedParam[] {
@@ -116,6 +132,8 @@ export interface BuildOptions {
   rng?: RandomSource
   /** Set false to leave every parameter at zero instead of applying `spec.init`. */
   initialise?: boolean
+  /** Make backward return dL/dx (saliency, tests); off by default because training never needs it. */
+  inputGradient?: boolean
 }
 
 /**
@@ -137,7 +155,7 @@ export function buildModel(
     layers.push(createLayer(layerSpec, shape, precision, options.rng))
     shape = inferred.layers[index].outputShape
   })
-  const model = new Sequential(spec.layers, layers, inputShape, precision)
+  const model = new Sequential(spec.layers, layers, inputShape, precision, options.inputGradient ?? false)
   if (spec.init && options.initialise !== false) initialiseParams(model, spec.init)
   return model
 }

@@ -171,6 +171,31 @@ describe('whole-model gradient', () => {
   })
 })
 
+describe('input gradient', () => {
+  it('is skipped by default (backward returns null, param grads unchanged) and returned on request', () => {
+    const layers = [conv(1, 2, 3, 1), relu, pool2, flatten, linear(32, 3)]
+    const lean = buildModel({ layers, init: he }, [1, 8, 8], 'float64')
+    const full = buildModel({ layers, init: he }, [1, 8, 8], 'float64', { inputGradient: true })
+    const rng = new Rng(9)
+    const x: Tensor = { shape: [2, 1, 8, 8], data: Float64Array.from({ length: 128 }, () => rng.normal()) }
+    const loss = new SoftmaxCrossEntropy()
+    expect(lean.backward(loss.compute(lean.forward(x, true), [1, 2]).grad!)).toBeNull()
+    const dx = full.backward(loss.compute(full.forward(x, true), [1, 2]).grad!)!
+    expect(dx.shape).toEqual([2, 1, 8, 8])
+    lean.params().forEach((p, i) => expect(Array.from(p.grad.data)).toEqual(Array.from(full.params()[i].grad.data)))
+    const h = 1e-6
+    for (let i = 0; i < 128; i += 7) {
+      const saved = x.data[i]
+      x.data[i] = saved + h
+      const up = loss.compute(full.forward(x, false), [1, 2], false).loss
+      x.data[i] = saved - h
+      const down = loss.compute(full.forward(x, false), [1, 2], false).loss
+      x.data[i] = saved
+      expect(Math.abs((up - down) / (2 * h) - dx.data[i])).toBeLessThan(1e-7)
+    }
+  })
+})
+
 describe('SGD', () => {
   it('follows PyTorch momentum: v = μv + g, p -= lr·v', () => {
     const param = { name: 'weight' as const, value: { shape: [2], data: new Float64Array([1, -1]) }, grad: { shape: [2], data: new Float64Array([0.5, 2]) } }

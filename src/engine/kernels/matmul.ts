@@ -55,76 +55,98 @@ const NC = 1024
 let packedA = new Float64Array(MC * KC)
 let packedB = new Float64Array(KC * NC)
 
-/** Copies rows [i0, i0+mc) × cols [p0, p0+kc) of op(A)·alpha, MR rows per panel, zero-padded. */
+/**
+ * Copies rows [i0, i0+mc) × cols [p0, p0+kc) of op(A)·alpha into MR-row panels,
+ * k-major (panel[p·MR + r]), zero-padding the last panel. Each source row or
+ * column is walked along its contiguous direction.
+ */
 function packA(
   transA: boolean, A: FloatArray, lda: number, i0: number, mc: number, p0: number, kc: number, alpha: number,
 ): void {
   const out = packedA
-  let o = 0
   for (let ir = 0; ir < mc; ir += MR) {
     const mr = Math.min(MR, mc - ir)
-    for (let p = 0; p < kc; p++) {
-      for (let r = 0; r < MR; r++) {
-        if (r < mr) {
-          const i = i0 + ir + r
-          const k = p0 + p
-          const a = transA ? A[k * lda + i] : A[i * lda + k]
-          out[o++] = alpha === 1 ? a : alpha * a
-        } else {
-          out[o++] = 0
-        }
+    const panel = ir * kc
+    for (let r = 0; r < MR; r++) {
+      let o = panel + r
+      if (r >= mr) {
+        for (let p = 0; p < kc; p++, o += MR) out[o] = 0
+        continue
       }
+      const i = i0 + ir + r
+      // op(A)[i, k] is A[i, k] (stride 1 in k) or A[k, i] (stride lda).
+      let a = transA ? p0 * lda + i : i * lda + p0
+      const step = transA ? lda : 1
+      if (alpha === 1) for (let p = 0; p < kc; p++, o += MR, a += step) out[o] = A[a]
+      else for (let p = 0; p < kc; p++, o += MR, a += step) out[o] = alpha * A[a]
     }
   }
 }
 
-/** Copies rows [p0, p0+kc) × cols [j0, j0+nc) of op(B), NR columns per panel, zero-padded. */
+/** Copies rows [p0, p0+kc) × cols [j0, j0+nc) of op(B) into NR-column panels, k-major, zero-padded. */
 function packB(transB: boolean, B: FloatArray, ldb: number, p0: number, kc: number, j0: number, nc: number): void {
   const out = packedB
-  let o = 0
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = Math.min(NR, nc - jr)
+    const panel = jr * kc
     if (!transB && nr === NR) {
-      // The common case gets a straight four-value copy per row of B.
+      // The common case: four neighbouring values of each row of B.
+      let o = panel
       let b = p0 * ldb + j0 + jr
-      for (let p = 0; p < kc; p++, b += ldb) {
+      for (let p = 0; p < kc; p++, b += ldb, o += NR) {
         out[o] = B[b]
         out[o + 1] = B[b + 1]
         out[o + 2] = B[b + 2]
         out[o + 3] = B[b + 3]
-        o += 4
       }
       continue
     }
-    for (let p = 0; p < kc; p++) {
-      const k = p0 + p
-      for (let c = 0; c < NR; c++) {
-        if (c < nr) {
-          const j = j0 + jr + c
-          out[o++] = transB ? B[j * ldb + k] : B[k * ldb + j]
-        } else {
-          out[o++] = 0
-        }
+    for (let c = 0; c < NR; c++) {
+      let o = panel + c
+      if (c >= nr) {
+        for (let p = 0; p < kc; p++, o += NR) out[o] = 0
+        continue
       }
+      const j = j0 + jr + c
+      // op(B)[k, j] is B[k, j] (stride ldb in k) or B[j, k] (stride 1).
+      let b = transB ? j * ldb + p0 : p0 * ldb + j
+      const step = transB ? 1 : ldb
+      for (let p = 0; p < kc; p++, o += NR, b += step) out[o] = B[b]
     }
   }
 }
 
 /**
- * C[i0.., j0..] += Ap·Bp over kc for one full MR×NR tile. The accumulators start
- * from C and take the products in k order, so a float64 dot product comes out
- * bit-identical to a plain `total += w * x` loop (lesson 000 prints such sums).
+ * C[c0…] += Ap·Bp over kc for one MR×NR tile, of which the top-left mr×nr lies
+ * inside C. The accumulators start from C and take the products in k order, so
+ * a float64 dot product comes out bit-identical to a plain `total += w * x`
+ * loop (lesson 000 prints such sums).
+ *
+ * Edge tiles need no special code: a row or column beyond C's edge reads and
+ * writes the last real one instead (its index is clamped). Its packed A row or
+ * B column is zero padding, so its accumulator just carries that cell's old
+ * value, and because the stores run from the last cell back to the first, the
+ * real, updated value is always written last. Small matrices (a 3-filter conv,
+ * a 3-class head) are nearly all edge, and stay on this fast path.
+ *
+ * It exists twice, once per type of C, on purpose: a V8 function that has seen
+ * both Float32Array and Float64Array goes polymorphic on every C access and
+ * runs several times slower, even in a process that only ever uses one type.
  */
-function micro4x4(
-  kc: number, Ap: Float64Array, a0: number, Bp: Float64Array, b0: number, C: FloatArray, c0: number, ldc: number,
+function micro4x4f32(
+  kc: number, Ap: Float64Array, a0: number, Bp: Float64Array, b0: number,
+  C: Float32Array, c0: number, ldc: number, mr: number, nr: number,
 ): void {
-  const c1 = c0 + ldc
-  const c2 = c1 + ldc
-  const c3 = c2 + ldc
-  let s00 = C[c0], s01 = C[c0 + 1], s02 = C[c0 + 2], s03 = C[c0 + 3]
-  let s10 = C[c1], s11 = C[c1 + 1], s12 = C[c1 + 2], s13 = C[c1 + 3]
-  let s20 = C[c2], s21 = C[c2 + 1], s22 = C[c2 + 2], s23 = C[c2 + 3]
-  let s30 = C[c3], s31 = C[c3 + 1], s32 = C[c3 + 2], s33 = C[c3 + 3]
+  const r1 = c0 + (mr > 1 ? ldc : 0)
+  const r2 = c0 + (mr > 2 ? 2 * ldc : (mr - 1) * ldc)
+  const r3 = c0 + (mr > 3 ? 3 * ldc : (mr - 1) * ldc)
+  const j1 = nr > 1 ? 1 : 0
+  const j2 = nr > 2 ? 2 : nr - 1
+  const j3 = nr > 3 ? 3 : nr - 1
+  let s00 = C[c0], s01 = C[c0 + j1], s02 = C[c0 + j2], s03 = C[c0 + j3]
+  let s10 = C[r1], s11 = C[r1 + j1], s12 = C[r1 + j2], s13 = C[r1 + j3]
+  let s20 = C[r2], s21 = C[r2 + j1], s22 = C[r2 + j2], s23 = C[r2 + j3]
+  let s30 = C[r3], s31 = C[r3 + j1], s32 = C[r3 + j2], s33 = C[r3 + j3]
   let a = a0
   let b = b0
   for (let p = 0; p < kc; p++) {
@@ -137,30 +159,43 @@ function micro4x4(
     a += 4
     b += 4
   }
-  C[c0] = s00; C[c0 + 1] = s01; C[c0 + 2] = s02; C[c0 + 3] = s03
-  C[c1] = s10; C[c1 + 1] = s11; C[c1 + 2] = s12; C[c1 + 3] = s13
-  C[c2] = s20; C[c2 + 1] = s21; C[c2 + 2] = s22; C[c2 + 3] = s23
-  C[c3] = s30; C[c3 + 1] = s31; C[c3 + 2] = s32; C[c3 + 3] = s33
+  C[r3 + j3] = s33; C[r3 + j2] = s32; C[r3 + j1] = s31; C[r3] = s30
+  C[r2 + j3] = s23; C[r2 + j2] = s22; C[r2 + j1] = s21; C[r2] = s20
+  C[r1 + j3] = s13; C[r1 + j2] = s12; C[r1 + j1] = s11; C[r1] = s10
+  C[c0 + j3] = s03; C[c0 + j2] = s02; C[c0 + j1] = s01; C[c0] = s00
 }
 
-/** The ragged tiles at the right and bottom edges, same summation order as micro4x4. */
-function microEdge(
-  kc: number, mr: number, nr: number, Ap: Float64Array, a0: number, Bp: Float64Array, b0: number,
-  C: FloatArray, c0: number, ldc: number,
+/** The same kernel for float64 C (see micro4x4f32 for why there are two). */
+function micro4x4f64(
+  kc: number, Ap: Float64Array, a0: number, Bp: Float64Array, b0: number,
+  C: Float64Array, c0: number, ldc: number, mr: number, nr: number,
 ): void {
-  for (let r = 0; r < mr; r++) {
-    for (let c = 0; c < nr; c++) {
-      let s = C[c0 + r * ldc + c]
-      let a = a0 + r
-      let b = b0 + c
-      for (let p = 0; p < kc; p++) {
-        s += Ap[a] * Bp[b]
-        a += MR
-        b += NR
-      }
-      C[c0 + r * ldc + c] = s
-    }
+  const r1 = c0 + (mr > 1 ? ldc : 0)
+  const r2 = c0 + (mr > 2 ? 2 * ldc : (mr - 1) * ldc)
+  const r3 = c0 + (mr > 3 ? 3 * ldc : (mr - 1) * ldc)
+  const j1 = nr > 1 ? 1 : 0
+  const j2 = nr > 2 ? 2 : nr - 1
+  const j3 = nr > 3 ? 3 : nr - 1
+  let s00 = C[c0], s01 = C[c0 + j1], s02 = C[c0 + j2], s03 = C[c0 + j3]
+  let s10 = C[r1], s11 = C[r1 + j1], s12 = C[r1 + j2], s13 = C[r1 + j3]
+  let s20 = C[r2], s21 = C[r2 + j1], s22 = C[r2 + j2], s23 = C[r2 + j3]
+  let s30 = C[r3], s31 = C[r3 + j1], s32 = C[r3 + j2], s33 = C[r3 + j3]
+  let a = a0
+  let b = b0
+  for (let p = 0; p < kc; p++) {
+    const x0 = Ap[a], x1 = Ap[a + 1], x2 = Ap[a + 2], x3 = Ap[a + 3]
+    const y0 = Bp[b], y1 = Bp[b + 1], y2 = Bp[b + 2], y3 = Bp[b + 3]
+    s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3
+    s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3
+    s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2; s23 += x2 * y3
+    s30 += x3 * y0; s31 += x3 * y1; s32 += x3 * y2; s33 += x3 * y3
+    a += 4
+    b += 4
   }
+  C[r3 + j3] = s33; C[r3 + j2] = s32; C[r3 + j1] = s31; C[r3] = s30
+  C[r2 + j3] = s23; C[r2 + j2] = s22; C[r2 + j1] = s21; C[r2] = s20
+  C[r1 + j3] = s13; C[r1 + j2] = s12; C[r1 + j1] = s11; C[r1] = s10
+  C[c0 + j3] = s03; C[c0 + j2] = s02; C[c0 + j1] = s01; C[c0] = s00
 }
 
 function scale(M: number, N: number, beta: number, C: FloatArray, ldc: number): void {
@@ -194,8 +229,8 @@ export const blockedKernel: MatmulKernel = {
             for (let ir = 0; ir < mc; ir += MR) {
               const mr = Math.min(MR, mc - ir)
               const c0 = (i0 + ir) * ldc + j0 + jr
-              if (mr === MR && nr === NR) micro4x4(kc, packedA, ir * kc, packedB, b0, C, c0, ldc)
-              else microEdge(kc, mr, nr, packedA, ir * kc, packedB, b0, C, c0, ldc)
+              if (C instanceof Float32Array) micro4x4f32(kc, packedA, ir * kc, packedB, b0, C, c0, ldc, mr, nr)
+              else micro4x4f64(kc, packedA, ir * kc, packedB, b0, C as Float64Array, c0, ldc, mr, nr)
             }
           }
         }

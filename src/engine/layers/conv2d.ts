@@ -52,6 +52,12 @@ export class Conv2d implements Layer {
   readonly params: readonly Param[]
   readonly weight: Param
   readonly bias: Param | null
+  /**
+   * False skips dL/dx in backward (which then returns zeros): a model's first
+   * layer reads the data, whose gradient nobody needs, and for the 8×8 lesson
+   * models that is a third of the conv's backward work.
+   */
+  needsInputGrad = true
   private readonly geometry: ConvGeometry
   private readonly outShape: number[]
   private readonly precision: Precision
@@ -138,6 +144,7 @@ export class Conv2d implements Layer {
     const inSize = g.channels * g.height * g.width
     const dx = (this.dx = reuseTensor(this.dx, x.shape, this.precision))
     dx.data.fill(0)
+    const needsInputGrad = this.needsInputGrad
     const chunk = this.chunkSize(n)
     const cols = (this.cols = reuseArray(this.cols, K * chunk * P, this.precision))
     const dymat = (this.ymat = reuseArray(this.ymat, O * chunk * P, this.precision))
@@ -172,6 +179,7 @@ export class Conv2d implements Layer {
         for (let s = 0; s < nc; s++) im2col(g, x.data, (n0 + s) * inSize, cols, width, s * P)
       }
       gemm(false, true, O, K, width, 1, dymat, width, cols, width, n0 === 0 ? 0 : 1, dW, K)
+      if (!needsInputGrad) continue
       // cols has served dW; its space now takes the column gradients.
       gemm(true, false, K, width, O, 1, W, K, dymat, width, 0, cols, width)
       for (let s = 0; s < nc; s++) col2im(g, cols, width, s * P, dx.data, (n0 + s) * inSize)

@@ -31,6 +31,8 @@ export class Linear implements Layer {
   readonly params: readonly Param[]
   readonly weight: Param
   readonly bias: Param | null
+  /** False skips dL/dx in backward (which then returns zeros), for a model's first layer. */
+  needsInputGrad = true
   private readonly precision: Precision
   private input: Tensor | null = null
   private output: Tensor | null = null
@@ -77,7 +79,8 @@ export class Linear implements Layer {
       for (let r = 0; r < n; r++) for (let o = 0; o < O; o++) db[o] += g[r * O + o]
     }
     const dx = (this.dx = reuseTensor(this.dx, x.shape, this.precision))
-    gemm(false, false, n, I, O, 1, dy.data, O, this.weight.value.data, I, 0, dx.data, I)
+    if (this.needsInputGrad) gemm(false, false, n, I, O, 1, dy.data, O, this.weight.value.data, I, 0, dx.data, I)
+    else dx.data.fill(0)
     return dx
   }
 }
