@@ -1,0 +1,238 @@
+/**
+ * The engine worker's brain, without its transport: it takes host messages
+ * (as `unknown`), drives one trainer, and hands protocol messages to `send`.
+ * `engine-worker.ts` wires it to `process.parentPort` or `process.send`.
+ *
+ * The trainer is synchronous, one batch per `step()`. The loop runs batches
+ * for at most SLICE_MS, then yields to the event loop (setImmediate), so a
+ * pause, stop, step or pace message is handled within one slice plus one
+ * batch. A paced run waits on a timer instead, which a message cancels.
+ */
+import { parseHostToWorker, type HostToWorkerParsed, type ProbeRequest, type RobustnessResult, type WorkerToHost } from '../shared/engine-protocol'
+import type { Experiment } from '../shared/experiment'
+import { buildDatasets, shiftDataset, type Dataset, type MnistSource } from '../engine/datasets'
+import { createTrainer, type Trainer } from '../engine/train/trainer'
+import type { TrainingEvent } from '../engine/train/events'
+import { createLoss } from '../engine/loss/index'
+import { shiftRobustness } from '../engine/probes/robustness'
+import { PaceClock } from './pace-clock'
+
+/** Longest stretch of training between two turns of the event loop. */
+const SLICE_MS = 10
+/** Progress ('batch') events are thinned to this many a second; the host coalesces further. */
+const BATCH_EVENTS_PER_SECOND = 60
+
+export interface RunnerDeps {
+  /** MNIST images, loaded only for MNIST experiments. */
+  loadMnist: () => Promise<MnistSource>
+  now?: () => number
+}
+
+type Cancel = () => void
+
+export class EngineRunner {
+  private trainer: Trainer | undefined
+  private data: { train: Dataset; val: Dataset } | undefined
+  private experiment: Experiment | undefined
+  private started = false
+  private stopped = false
+  private paused = false
+  private cancelTurn: Cancel | undefined
+  private lastBatchSent = -Infinity
+  private readonly pace: PaceClock
+  private readonly now: () => number
+
+  constructor(
+    private readonly send: (message: WorkerToHost) => void,
+    private readonly deps: RunnerDeps,
+  ) {
+    this.now = deps.now ?? (() => performance.now())
+    this.pace = new PaceClock(this.now)
+  }
+
+  /** One message from the host, unvalidated. Never throws. */
+  handle(raw: unknown): void {
+    const parsed = parseHostToWorker(raw)
+    if (!parsed.ok) {
+      this.send({ type: 'error', message: parsed.error })
+      return
+    }
+    try {
+      this.dispatch(parsed.value)
+    } catch (error) {
+      this.send({ type: 'error', message: errorMessage(error) })
+    }
+  }
+
+  private dispatch(message: HostToWorkerParsed): void {
+    switch (message.type) {
+      case 'start':
+        if (this.started) throw new Error('this engine process already ran an experiment; start a new one')
+        this.started = true
+        this.paused = message.paused
+        this.pace.setRate(message.pace)
+        void this.start(message.experiment)
+        return
+      case 'pause':
+        if (this.paused) return
+        this.paused = true
+        this.cancel()
+        this.send({ type: 'paused' })
+        return
+      case 'resume':
+        if (!this.paused) return
+        this.paused = false
+        this.pace.reset()
+        this.send({ type: 'resumed' })
+        this.schedule(0)
+        return
+      case 'step':
+        if (!this.paused) throw new Error('step works while paused; pause the run first')
+        if (this.trainer && !this.trainer.finished) this.trainer.step()
+        return
+      case 'stop':
+        this.stopped = true
+        this.cancel()
+        // Between two batches by construction: messages are only handled between turns.
+        if (this.trainer && !this.trainer.finished) this.trainer.stop()
+        else if (!this.trainer) this.send({ type: 'event', event: { type: 'done', status: 'stopped' } })
+        return
+      case 'pace':
+        this.pace.setRate(message.epochsPerSecond)
+        if (!this.paused) {
+          // A shorter wait may be due now: restart the turn.
+          this.cancel()
+          this.schedule(0)
+        }
+        return
+      case 'probe':
+        this.probe(message.id, message.request)
+        return
+    }
+  }
+
+  private async start(experiment: Experiment): Promise<void> {
+    this.experiment = experiment
+    try {
+      const mnist = experiment.dataset.kind === 'mnist' ? await this.deps.loadMnist() : undefined
+      // A stop that came while the images loaded has already answered `done`.
+      if (this.stopped) return
+      this.data = buildDatasets(experiment.dataset, { mnist })
+      this.trainer = createTrainer(experiment, this.data, (event) => this.onEvent(event))
+      this.pace.setModels(this.trainer.summaries())
+      this.pace.reset()
+    } catch (error) {
+      this.send({ type: 'event', event: { type: 'error', message: `cannot start the run: ${errorMessage(error)}` } })
+      return
+    }
+    if (!this.paused) this.schedule(0)
+  }
+
+  private onEvent(event: TrainingEvent): void {
+    switch (event.type) {
+      case 'batch': {
+        this.pace.account(event.model, event.batches)
+        const t = this.now()
+        if (t - this.lastBatchSent < 1000 / BATCH_EVENTS_PER_SECOND) return
+        this.lastBatchSent = t
+        break
+      }
+      case 'done':
+        // Final weights first, so the host has them when it closes the run folder.
+        for (const model of this.experiment?.models ?? []) {
+          this.send({ type: 'weights', model: model.id, weights: this.trainer!.finalWeights(model.id) })
+        }
+        break
+      default:
+        break
+    }
+    this.send({ type: 'event', event })
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.cancelTurn) return
+    if (delayMs > 0) {
+      const timer = setTimeout(() => this.turn(), delayMs)
+      this.cancelTurn = () => clearTimeout(timer)
+    } else {
+      const immediate = setImmediate(() => this.turn())
+      this.cancelTurn = () => clearImmediate(immediate)
+    }
+  }
+
+  private cancel(): void {
+    this.cancelTurn?.()
+    this.cancelTurn = undefined
+  }
+
+  /** One slice of training. */
+  private turn(): void {
+    this.cancelTurn = undefined
+    const trainer = this.trainer
+    if (!trainer || this.paused || trainer.finished) return
+    const end = this.now() + SLICE_MS
+    do {
+      if (!trainer.step()) return
+      const wait = this.pace.delayMs()
+      if (wait > 0) {
+        this.schedule(wait)
+        return
+      }
+    } while (this.now() < end)
+    this.schedule(0)
+  }
+
+  // ── probes ────────────────────────────────────────────────────────────────
+
+  /** Runs beside training: one shift per turn, so the run and its controls stay live. */
+  private probe(id: string, request: ProbeRequest): void {
+    const trainer = this.trainer
+    const data = this.data
+    const experiment = this.experiment
+    if (!trainer || !data || !experiment) {
+      this.send({ type: 'probe-failed', id, message: 'no model yet: the run has not started' })
+      return
+    }
+    const ids = request.models ?? experiment.models.map((m) => m.id)
+    const unknown = ids.find((m) => !experiment.models.some((spec) => spec.id === m))
+    if (unknown) {
+      this.send({ type: 'probe-failed', id, message: `no model "${unknown}" in this experiment` })
+      return
+    }
+    const loss = createLoss(experiment.training.loss)
+    const range = request.range
+    const shifts: [number, number][] = []
+    for (let dy = -range; dy <= range; dy++) for (let dx = -range; dx <= range; dx++) shifts.push([dx, dy])
+    const total = shifts.length * ids.length
+    const maps: Record<string, number[]> = Object.fromEntries(ids.map((m) => [m, [] as number[]]))
+    let done = 0
+    const next = (): void => {
+      try {
+        if (done === total) {
+          const models: Record<string, RobustnessResult> = {}
+          for (const m of ids) {
+            const accuracy = maps[m]
+            models[m] = { range, accuracy, mean: accuracy.reduce((a, b) => a + b, 0) / accuracy.length }
+          }
+          this.send({ type: 'probe-result', id, result: { kind: 'robustness', models } })
+          return
+        }
+        const [dx, dy] = shifts[done % shifts.length]
+        const model = ids[Math.floor(done / shifts.length)]
+        // The engine's probe at range 0 on a pre-shifted set is the accuracy at (dx, dy).
+        const map = shiftRobustness(trainer.model(model), shiftDataset(data.val, dx, dy), loss, 0)
+        maps[model].push(map.accuracy[0])
+        done++
+        this.send({ type: 'probe-progress', id, done, total })
+        setImmediate(next)
+      } catch (error) {
+        this.send({ type: 'probe-failed', id, message: errorMessage(error) })
+      }
+    }
+    setImmediate(next)
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,0 +1,437 @@
+/**
+ * The engine supervisor: runs one experiment at a time in an engine worker
+ * process and writes its run folder as the events arrive.
+ *
+ * Handling follows VS Code's utility processes:
+ * - one start guard: a second start while a run is live is refused;
+ * - crash detection: a worker that exits before its run said `done` marks the
+ *   run failed with the reason ("the engine process was killed (SIGKILL)",
+ *   "… exited with code 1: <its last stderr line>"); every file written so far
+ *   stays; nothing restarts on its own — the user starts again;
+ * - stop sends `stop`, waits a grace period, then kills;
+ * - `dispose()` (a closed window, a closing server) stops the run and kills
+ *   the worker.
+ *
+ * After a run ends its worker is kept (idle) so probes can ask its trained
+ * models questions; the next start or `dispose()` ends it.
+ */
+import { parseExperiment, type Experiment } from '../shared/experiment'
+import { parseWorkerToHost, type HostToWorker, type ProbeRequest, type ProbeResult, type WorkerToHost } from '../shared/engine-protocol'
+import type { TrainingEvent } from '../engine/train/events'
+import { datasetInfo } from '../engine/datasets'
+import { inferShapes } from '../engine/model'
+import { formatShape } from '../engine/tensor'
+import type { FinalStatus, RunFolderWriter } from './run-folder'
+import type { RunStore } from './run-store'
+import { forkNodeWorker, type WorkerHandle } from './worker-handle'
+
+export type RunState = 'starting' | 'running' | 'paused' | 'stopping' | 'ended'
+
+export interface RunEnd {
+  runId: string
+  status: FinalStatus
+  /** Why, for a failed run. */
+  error?: string
+}
+
+export type SupervisorEvent =
+  | { type: 'run-started'; runId: string; dir: string }
+  /** Every training event, uncoalesced (the lab layer runs them through a coalescer for the renderer). */
+  | { type: 'training'; runId: string; event: TrainingEvent }
+  | { type: 'state'; runId: string; state: RunState }
+  | { type: 'run-ended'; runId: string; status: FinalStatus; error?: string }
+  | { type: 'probe-progress'; probeId: string; done: number; total: number }
+  /** Something went wrong that did not end the run (an invalid message, a refused command). */
+  | { type: 'warning'; runId?: string; message: string }
+
+export type SupervisorListener = (event: SupervisorEvent) => void
+
+export interface StartOptions {
+  /** The preset the experiment came from, recorded in run.json. */
+  preset?: string
+  /** Epochs per second, or null (the default) for full speed. */
+  pace?: number | null
+  /** Start paused (then `step` or `resume`). */
+  paused?: boolean
+}
+
+export interface RunHandle {
+  runId: string
+  dir: string
+  /** Resolves when the run has ended and run.json says how. Never rejects. */
+  ended: Promise<RunEnd>
+}
+
+export interface SupervisorOptions {
+  store: RunStore
+  /** How to launch a worker; the Electron door passes its utilityProcess launcher. */
+  forkWorker?: () => WorkerHandle
+  /** How long `stop` waits for the worker to stop by itself before killing it. */
+  stopGraceMs?: number
+  /** How long a new worker may take to say `ready`. */
+  readyTimeoutMs?: number
+}
+
+/** A request the supervisor refuses; the message is meant for the user. */
+export class SupervisorError extends Error {
+  override name = 'SupervisorError'
+}
+
+interface ActiveRun {
+  id: string
+  dir: string
+  writer: RunFolderWriter
+  worker: WorkerHandle
+  state: RunState
+  ready: boolean
+  pace: number | null
+  stopRequested: boolean
+  /** Set when the host itself must end the run as failed (a write that failed). */
+  failReason?: string
+  graceTimer?: ReturnType<typeof setTimeout>
+  readyTimer?: ReturnType<typeof setTimeout>
+  ending: boolean
+  ended: Promise<RunEnd>
+  resolveEnded: (end: RunEnd) => void
+}
+
+interface PendingProbe {
+  resolve: (result: ProbeResult) => void
+  reject: (error: Error) => void
+}
+
+let probeCounter = 0
+
+export class EngineSupervisor {
+  private readonly listeners = new Set<SupervisorListener>()
+  private readonly forkWorker: () => WorkerHandle
+  private readonly stopGraceMs: number
+  private readonly readyTimeoutMs: number
+  private active: ActiveRun | undefined
+  /** Guards the await between the start check and `active` being set. */
+  private starting = false
+  /** The last run's worker, kept idle for probes. */
+  private idleWorker: WorkerHandle | undefined
+  private readonly probes = new Map<string, PendingProbe>()
+  private disposed = false
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.forkWorker = options.forkWorker ?? (() => forkNodeWorker())
+    this.stopGraceMs = options.stopGraceMs ?? 2000
+    this.readyTimeoutMs = options.readyTimeoutMs ?? 30_000
+  }
+
+  onEvent(listener: SupervisorListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** The live run, if any. */
+  get current(): { runId: string; dir: string; state: RunState } | undefined {
+    const run = this.active
+    return run ? { runId: run.id, dir: run.dir, state: run.state } : undefined
+  }
+
+  // ── control ───────────────────────────────────────────────────────────────
+
+  async start(experiment: Experiment, options: StartOptions = {}): Promise<RunHandle> {
+    if (this.disposed) throw new SupervisorError('the engine has shut down')
+    if (this.starting || this.active) {
+      const id = this.active ? ` (${this.active.id})` : ''
+      throw new SupervisorError(`a run is already in progress${id}; stop it before starting another`)
+    }
+    // Everything that can be wrong with the input is refused before a folder or process exists.
+    const parsed = parseExperiment(experiment)
+    if (!parsed.ok) throw new SupervisorError(`the experiment is invalid: ${parsed.error.split('\n').join('; ')}`)
+    checkShapes(parsed.value)
+    const pace = options.pace ?? null
+    if (pace !== null && !(pace > 0 && pace <= 10_000)) throw new SupervisorError('pace must be a positive number of epochs per second, or null')
+
+    this.starting = true
+    try {
+      this.killIdleWorker()
+      const { id, writer } = await this.options.store.createRun(parsed.value, options.preset ? { preset: options.preset } : {})
+      let resolveEnded!: (end: RunEnd) => void
+      const ended = new Promise<RunEnd>((resolve) => (resolveEnded = resolve))
+      let worker: WorkerHandle
+      try {
+        worker = this.forkWorker()
+      } catch (error) {
+        const message = `cannot start the engine process: ${errorMessage(error)}`
+        await writer.finish('failed', message).catch(() => undefined)
+        this.options.store.release(id)
+        throw new SupervisorError(message)
+      }
+      const run: ActiveRun = {
+        id,
+        dir: writer.dir,
+        writer,
+        worker,
+        state: 'starting',
+        ready: false,
+        pace,
+        stopRequested: false,
+        ending: false,
+        ended,
+        resolveEnded,
+      }
+      this.active = run
+      worker.onMessage((message) => this.onWorkerMessage(run, message, parsed.value, options.paused ?? false))
+      worker.onExit((code, signal) => this.onWorkerExit(run, worker, code, signal))
+      run.readyTimer = setTimeout(() => {
+        if (run.ready || run.ending) return
+        run.failReason = `the engine process did not start within ${Math.round(this.readyTimeoutMs / 1000)} s`
+        worker.kill('SIGKILL')
+      }, this.readyTimeoutMs)
+      this.emit({ type: 'run-started', runId: id, dir: run.dir })
+      this.emit({ type: 'state', runId: id, state: 'starting' })
+      return { runId: id, dir: run.dir, ended }
+    } finally {
+      this.starting = false
+    }
+  }
+
+  pause(): void {
+    const run = this.requireRun('pause')
+    if (run.state !== 'running') return
+    this.send(run, { type: 'pause' })
+  }
+
+  resume(): void {
+    const run = this.requireRun('resume')
+    if (run.state !== 'paused') return
+    this.send(run, { type: 'resume' })
+  }
+
+  /** One batch of one model; only while paused. */
+  step(): void {
+    const run = this.requireRun('step')
+    if (run.state !== 'paused') throw new SupervisorError('step works while the run is paused; pause it first')
+    this.send(run, { type: 'step' })
+  }
+
+  /** Epochs per second, or null for as fast as the machine goes. */
+  setPace(epochsPerSecond: number | null): void {
+    if (epochsPerSecond !== null && !(epochsPerSecond > 0 && epochsPerSecond <= 10_000)) {
+      throw new SupervisorError('pace must be a positive number of epochs per second, or null')
+    }
+    const run = this.requireRun('pace')
+    run.pace = epochsPerSecond
+    if (run.ready) this.send(run, { type: 'pace', epochsPerSecond })
+  }
+
+  /**
+   * Asks the worker to stop between two batches; kills it if it has not ended
+   * the run within the grace period. Resolves once run.json says `stopped`
+   * (or how the run ended, if it ended first). Without a run, resolves at once.
+   */
+  async stop(): Promise<RunEnd | undefined> {
+    const run = this.active
+    if (!run) return undefined
+    if (!run.stopRequested && !run.ending) {
+      run.stopRequested = true
+      this.setState(run, 'stopping')
+      if (run.ready) this.send(run, { type: 'stop' })
+      else run.worker.kill('SIGKILL') // nothing trained yet: no need to wait
+      run.graceTimer = setTimeout(() => {
+        if (!run.ending) run.worker.kill('SIGKILL')
+      }, this.stopGraceMs)
+    }
+    return run.ended
+  }
+
+  /** A closed window or a closing server: stop the run, end the worker, refuse new starts. */
+  async dispose(): Promise<void> {
+    this.disposed = true
+    await this.stop()
+    this.killIdleWorker()
+  }
+
+  /** Shift robustness of the current (or last) run's models: val accuracy at every (dx, dy). */
+  probe(request: ProbeRequest): Promise<ProbeResult> {
+    const worker = this.active?.ready ? this.active.worker : this.idleWorker
+    if (!worker) return Promise.reject(new SupervisorError('no trained model to probe: start a run first'))
+    const id = `probe-${++probeCounter}`
+    return new Promise<ProbeResult>((resolve, reject) => {
+      this.probes.set(id, { resolve, reject })
+      worker.postMessage({ type: 'probe', id, request })
+    })
+  }
+
+  // ── the worker's side ─────────────────────────────────────────────────────
+
+  private onWorkerMessage(run: ActiveRun, raw: unknown, experiment: Experiment, paused: boolean): void {
+    const parsed = parseWorkerToHost(raw)
+    if (!parsed.ok) {
+      // Reported, not thrown: a confused worker must not take the host down with it.
+      this.emit({ type: 'warning', runId: run.id, message: `engine process sent an ${parsed.error}` })
+      return
+    }
+    const message: WorkerToHost = parsed.value
+    switch (message.type) {
+      case 'ready':
+        if (run.ready) return
+        run.ready = true
+        clearTimeout(run.readyTimer)
+        if (run.stopRequested) return
+        this.send(run, { type: 'start', experiment, pace: run.pace, paused })
+        this.setState(run, paused ? 'paused' : 'running')
+        return
+      case 'event':
+        this.onTrainingEvent(run, message.event)
+        return
+      case 'weights':
+        if (!run.ending) void run.writer.writeFinalWeights(message.model, message.weights)
+        return
+      case 'paused':
+        if (run.state === 'running') this.setState(run, 'paused')
+        return
+      case 'resumed':
+        if (run.state === 'paused') this.setState(run, 'running')
+        return
+      case 'probe-progress':
+        this.emit({ type: 'probe-progress', probeId: message.id, done: message.done, total: message.total })
+        return
+      case 'probe-result':
+        this.settleProbe(message.id, (p) => p.resolve(message.result))
+        return
+      case 'probe-failed':
+        this.settleProbe(message.id, (p) => p.reject(new SupervisorError(message.message)))
+        return
+      case 'error':
+        this.emit({ type: 'warning', runId: run.id, message: `engine process: ${message.message}` })
+        return
+    }
+  }
+
+  private onTrainingEvent(run: ActiveRun, event: TrainingEvent): void {
+    if (run.ending) return
+    run.writer.handle(event)
+    this.emit({ type: 'training', runId: run.id, event })
+    if (event.type === 'done') {
+      void this.finish(run, run.failReason ? 'failed' : event.status, run.failReason)
+    } else if (event.type === 'error') {
+      void this.finish(run, 'failed', event.message)
+    } else if (run.writer.failure && !run.failReason) {
+      // The disk refused a write: stop rather than train into the void.
+      run.failReason = `writing the run folder failed: ${run.writer.failure.message}`
+      if (!run.stopRequested) {
+        run.stopRequested = true
+        this.send(run, { type: 'stop' })
+        run.graceTimer = setTimeout(() => run.worker.kill('SIGKILL'), this.stopGraceMs)
+      }
+    }
+  }
+
+  private onWorkerExit(run: ActiveRun, worker: WorkerHandle, code: number | null, signal: string | null): void {
+    if (this.idleWorker === worker) this.idleWorker = undefined
+    this.rejectProbes('the engine process ended')
+    if (run.ending) return
+    if (run.stopRequested && !run.failReason) {
+      void this.finish(run, 'stopped')
+      return
+    }
+    const last = worker.lastError?.()
+    const how = signal
+      ? `the engine process was killed (${signal})`
+      : `the engine process exited with code ${code ?? 'unknown'}${code === 0 ? ' before the run finished' : ''}`
+    void this.finish(run, 'failed', run.failReason ?? (last ? `${how}: ${last}` : how))
+  }
+
+  /** Ends a run exactly once: drains the writer, writes the final run.json, tells the listeners. */
+  private async finish(run: ActiveRun, status: FinalStatus, error?: string): Promise<void> {
+    if (run.ending) return
+    run.ending = true
+    clearTimeout(run.graceTimer)
+    clearTimeout(run.readyTimer)
+    let finalStatus = status
+    let finalError = error
+    try {
+      await run.writer.finish(status, error)
+    } catch (writeError) {
+      finalStatus = 'failed'
+      finalError = `the run folder could not be written: ${errorMessage(writeError)}`
+    }
+    this.options.store.release(run.id)
+    run.state = 'ended'
+    if (this.active === run) this.active = undefined
+    // A worker that finished cleanly stays for probes; anything else is ended now.
+    if (status === 'failed') run.worker.kill('SIGKILL')
+    else this.idleWorker = run.worker
+    if (this.disposed) this.killIdleWorker()
+    const end: RunEnd = { runId: run.id, status: finalStatus, ...(finalError !== undefined ? { error: finalError } : {}) }
+    this.emit({ type: 'state', runId: run.id, state: 'ended' })
+    this.emit({ type: 'run-ended', ...end })
+    run.resolveEnded(end)
+  }
+
+  // ── helpers ───────────────────────────────────────────────────────────────
+
+  private requireRun(what: string): ActiveRun {
+    const run = this.active
+    if (!run) throw new SupervisorError(`nothing to ${what}: no run is in progress`)
+    return run
+  }
+
+  private send(run: ActiveRun, message: HostToWorker): void {
+    try {
+      run.worker.postMessage(message)
+    } catch (error) {
+      this.emit({ type: 'warning', runId: run.id, message: `cannot reach the engine process: ${errorMessage(error)}` })
+    }
+  }
+
+  private setState(run: ActiveRun, state: RunState): void {
+    if (run.state === state || run.state === 'ended') return
+    run.state = state
+    this.emit({ type: 'state', runId: run.id, state })
+  }
+
+  private killIdleWorker(): void {
+    const worker = this.idleWorker
+    this.idleWorker = undefined
+    worker?.kill('SIGKILL')
+  }
+
+  private settleProbe(id: string, settle: (probe: PendingProbe) => void): void {
+    const probe = this.probes.get(id)
+    if (!probe) return
+    this.probes.delete(id)
+    settle(probe)
+  }
+
+  private rejectProbes(reason: string): void {
+    for (const [id, probe] of this.probes) {
+      this.probes.delete(id)
+      probe.reject(new SupervisorError(reason))
+    }
+  }
+
+  private emit(event: SupervisorEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event)
+      } catch (error) {
+        console.error('engine supervisor listener failed:', error)
+      }
+    }
+  }
+}
+
+/** Every model's layers must chain from the dataset's input shape to what the loss needs. */
+function checkShapes(experiment: Experiment): void {
+  const { inputShape, classes } = datasetInfo(experiment.dataset)
+  const binary = experiment.training.loss === 'binary-cross-entropy'
+  const wanted = formatShape(binary ? [1] : [classes.length])
+  experiment.models.forEach((model, i) => {
+    const inferred = inferShapes(model.layers, inputShape)
+    if (!inferred.ok) throw new SupervisorError(`models.${i}.${inferred.error}`)
+    if (formatShape(inferred.outputShape) !== wanted) {
+      throw new SupervisorError(`models.${i}.layers: the model ends with shape ${formatShape(inferred.outputShape)}, but needs ${wanted}`)
+    }
+  })
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

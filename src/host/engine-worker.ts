@@ -1,0 +1,61 @@
+/**
+ * The engine worker's entry: the one file that runs the trainer in its own
+ * process, the same file under both launchers.
+ *
+ * - Electron's `utilityProcess.fork`: messages arrive on `process.parentPort`
+ *   as `{ data }` events and leave with `parentPort.postMessage`.
+ * - Node's `child_process.fork` (browser door, terminal door, tests): messages
+ *   arrive on `process.on('message')` and leave with `process.send`; the
+ *   parent must fork with `serialization: 'advanced'` so typed arrays survive.
+ *
+ * Everything else lives in EngineRunner, which never sees the transport.
+ */
+import type { WorkerToHost } from '../shared/engine-protocol'
+import { EngineRunner } from './engine-runner'
+
+interface ParentPortLike {
+  on(event: 'message', listener: (event: { data: unknown }) => void): void
+  postMessage(message: unknown): void
+}
+
+interface Transport {
+  send(message: WorkerToHost): void
+  listen(listener: (message: unknown) => void): void
+}
+
+function detectTransport(): Transport | undefined {
+  const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort
+  if (parentPort) {
+    return {
+      send: (message) => parentPort.postMessage(message),
+      listen: (listener) => parentPort.on('message', (event) => listener(event?.data)),
+    }
+  }
+  if (typeof process.send === 'function') {
+    // The host went away (closed window, crashed server): nobody to train for.
+    process.on('disconnect', () => process.exit(0))
+    return {
+      send: (message) => {
+        // A send after the channel closed would throw; the disconnect handler exits anyway.
+        if (process.connected) process.send!(message)
+      },
+      listen: (listener) => process.on('message', listener),
+    }
+  }
+  return undefined
+}
+
+const transport = detectTransport()
+if (!transport) {
+  process.stderr.write('engine-worker: start me with utilityProcess.fork or child_process.fork, not directly\n')
+  process.exit(2)
+}
+
+const runner = new EngineRunner(transport.send, {
+  // Imported lazily: parsing the digits takes a moment and only MNIST runs need them.
+  loadMnist: async () => (await import('./mnist-source')).loadMnistSource(),
+})
+
+transport.listen((message) => runner.handle(message))
+
+transport.send({ type: 'ready', pid: process.pid })

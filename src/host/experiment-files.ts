@@ -1,0 +1,290 @@
+/**
+ * Experiment files (`*.cnnlab.json`): open, save, and the defences in between.
+ *
+ * A file may come from anywhere (a mail from a stranger), so reading is
+ * bounded before anything is parsed: the size is checked before the bytes are
+ * read, the nesting depth before JSON.parse, `__proto__` keys are refused
+ * before any object is built from the value, and every problem comes back as
+ * `field: reason` lines. Older format versions are migrated step by step
+ * through MIGRATIONS before validation.
+ *
+ * The native dialogs (Electron) and upload/download (browser) are the doors'
+ * job; this module only reads and writes the path it is given.
+ */
+import { readFile, stat } from 'node:fs/promises'
+import { basename, isAbsolute } from 'node:path'
+import {
+  describeIssues,
+  EXPERIMENT_VERSION,
+  Experiment,
+  parseExperiment,
+  type JsonTensor,
+  type NamedTensors,
+  type ParseResult,
+  type Results,
+} from '../shared/experiment'
+import type { NamedWeights } from '../engine/train/events'
+import { writeFileAtomic } from './atomic-file'
+
+/** Large enough for an MNIST experiment with its snapshots and weights, small enough to parse safely. */
+export const MAX_EXPERIMENT_BYTES = 64 * 1024 * 1024
+/** The schema itself is at most about 8 levels deep; anything far deeper is hostile. */
+export const MAX_JSON_DEPTH = 64
+
+/** A file that cannot be opened or saved; the message names the file and the field. */
+export class ExperimentFileError extends Error {
+  override name = 'ExperimentFileError'
+}
+
+// ── migrations ──────────────────────────────────────────────────────────────
+
+/** Turns a file of version N into one of version N + 1. */
+export type Migration = (old: Record<string, unknown>) => Record<string, unknown>
+
+/**
+ * Keyed by the version a migration starts from. Version 1 is current, so the
+ * table is empty; when version 2 comes, `1 → 2` goes here, and a v1 file keeps
+ * opening.
+ */
+export const MIGRATIONS: ReadonlyMap<number, Migration> = new Map()
+
+/**
+ * Brings a parsed file up to the current version. Values that are not objects
+ * with an integer `version` pass through untouched: the schema then says what
+ * is wrong with them, naming the field.
+ */
+export function migrate(
+  value: unknown,
+  migrations: ReadonlyMap<number, Migration> = MIGRATIONS,
+  current: number = EXPERIMENT_VERSION,
+): ParseResult<unknown> {
+  if (!isPlainObject(value)) return { ok: true, value }
+  let file: Record<string, unknown> = value
+  if (typeof file.version !== 'number' || !Number.isInteger(file.version)) return { ok: true, value }
+  let version: number = file.version
+  if (version > current) {
+    return {
+      ok: false,
+      error: `version: this file was made by a newer CNN Lab (format version ${version}); this lab reads versions up to ${current}`,
+    }
+  }
+  while (version < current) {
+    const step = migrations.get(version)
+    if (!step) return { ok: false, error: `version: format version ${version} is not supported (no migration from it)` }
+    try {
+      file = step(file)
+    } catch (error) {
+      return { ok: false, error: `version: the file could not be upgraded from version ${version}: ${errorMessage(error)}` }
+    }
+    if (file.version !== version + 1) {
+      return { ok: false, error: `version: the upgrade from version ${version} did not produce version ${version + 1}` }
+    }
+    version = file.version as number
+  }
+  return { ok: true, value: file }
+}
+
+// ── parsing ─────────────────────────────────────────────────────────────────
+
+export interface ParseTextOptions {
+  maxBytes?: number
+  maxDepth?: number
+  migrations?: ReadonlyMap<number, Migration>
+}
+
+/** The text of an experiment file → a valid Experiment, or `field: reason` lines. Never throws. */
+export function parseExperimentText(text: unknown, options: ParseTextOptions = {}): ParseResult<Experiment> {
+  try {
+    if (typeof text !== 'string') return { ok: false, error: '(file): an experiment file is text' }
+    const maxBytes = options.maxBytes ?? MAX_EXPERIMENT_BYTES
+    // UTF-16 length is a lower bound of the UTF-8 size: checked before any work.
+    if (text.length > maxBytes) return { ok: false, error: `(file): ${tooLarge(text.length, maxBytes)}` }
+    // Editors on Windows like to start UTF-8 files with a byte order mark; it carries no meaning.
+    const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+    const depth = nestingDepth(body, options.maxDepth ?? MAX_JSON_DEPTH)
+    if (depth === Infinity) {
+      return { ok: false, error: `(file): the JSON is nested more than ${options.maxDepth ?? MAX_JSON_DEPTH} levels deep` }
+    }
+    let value: unknown
+    try {
+      value = JSON.parse(body)
+    } catch (error) {
+      return { ok: false, error: `(file): not valid JSON: ${errorMessage(error)}` }
+    }
+    const forbidden = findForbiddenKey(value)
+    if (forbidden) return { ok: false, error: `${forbidden}: the key "__proto__" is not allowed` }
+    const migrated = migrate(value, options.migrations)
+    if (!migrated.ok) return migrated
+    return parseExperiment(migrated.value)
+  } catch (error) {
+    // Nothing above should throw; if something does, it is still an answer, not a crash.
+    return { ok: false, error: `(file): cannot be read: ${errorMessage(error)}` }
+  }
+}
+
+/** Reads and validates an experiment file. Throws ExperimentFileError with the file's name and the field. */
+export async function readExperimentFile(path: string, options: ParseTextOptions = {}): Promise<Experiment> {
+  checkUserPath(path)
+  const name = basename(path)
+  const maxBytes = options.maxBytes ?? MAX_EXPERIMENT_BYTES
+  let size: number
+  try {
+    const info = await stat(path)
+    if (!info.isFile()) throw new ExperimentFileError(`cannot open ${name}: it is not a file`)
+    size = info.size
+  } catch (error) {
+    if (error instanceof ExperimentFileError) throw error
+    throw new ExperimentFileError(`cannot open ${name}: ${reason(error)}`)
+  }
+  // Checked before reading, so a 100 MB file never enters memory.
+  if (size > maxBytes) throw new ExperimentFileError(`cannot open ${name}: ${tooLarge(size, maxBytes)}`)
+  let bytes: Buffer
+  try {
+    bytes = await readFile(path)
+  } catch (error) {
+    throw new ExperimentFileError(`cannot open ${name}: ${reason(error)}`)
+  }
+  if (bytes.length > maxBytes) throw new ExperimentFileError(`cannot open ${name}: ${tooLarge(bytes.length, maxBytes)}`)
+  const text = decodeUtf8(bytes, name)
+  const parsed = parseExperimentText(text, options)
+  if (!parsed.ok) throw new ExperimentFileError(`${name}: ${parsed.error.split('\n').join('; ')}`)
+  return parsed.value
+}
+
+/**
+ * Validates and writes an experiment file atomically (temp file + rename):
+ * the user's previous file stays whole until the new one is complete.
+ */
+export async function writeExperimentFile(path: string, experiment: unknown): Promise<void> {
+  checkUserPath(path)
+  if (!/\.json$/i.test(path)) throw new ExperimentFileError(`cannot save ${basename(path)}: an experiment file must end in .cnnlab.json`)
+  const checked = Experiment.safeParse(experiment)
+  if (!checked.success) {
+    throw new ExperimentFileError(`cannot save ${basename(path)}: ${describeIssues(checked.error).split('\n').join('; ')}`)
+  }
+  const text = `${JSON.stringify(checked.data, null, 2)}\n`
+  if (text.length > MAX_EXPERIMENT_BYTES) {
+    throw new ExperimentFileError(`cannot save ${basename(path)}: ${tooLarge(text.length, MAX_EXPERIMENT_BYTES)}`)
+  }
+  try {
+    await writeFileAtomic(path, text)
+  } catch (error) {
+    throw new ExperimentFileError(`cannot save ${basename(path)}: ${reason(error)}`)
+  }
+}
+
+// ── results from a run ──────────────────────────────────────────────────────
+
+/** What a finished run adds to its recipe when saved as an experiment file. */
+export function resultsFromRun(run: {
+  metrics: Results['metrics']
+  snapshots: { model: string; epoch: number; weights: NamedWeights }[]
+  weights: Record<string, NamedWeights>
+}): Results {
+  const finalWeights: Record<string, NamedTensors> = {}
+  for (const [model, weights] of Object.entries(run.weights)) finalWeights[model] = jsonWeights(weights)
+  return {
+    metrics: run.metrics.map((row) => ({ ...row })),
+    snapshots: run.snapshots.map((s) => ({ model: s.model, epoch: s.epoch, weights: jsonWeights(s.weights) })),
+    finalWeights,
+  }
+}
+
+function jsonWeights(weights: NamedWeights): NamedTensors {
+  const out: NamedTensors = {}
+  for (const [name, t] of Object.entries(weights)) {
+    const tensor: JsonTensor = { shape: [...t.shape], data: Array.from(t.data) }
+    out[name] = tensor
+  }
+  return out
+}
+
+// ── defences ────────────────────────────────────────────────────────────────
+
+/** The deepest nesting of arrays and objects, or Infinity once it passes `limit` (strings are skipped). */
+export function nestingDepth(text: string, limit: number): number {
+  let depth = 0
+  let deepest = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) {
+      inString = true
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return Infinity
+      if (depth > deepest) deepest = depth
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--
+    }
+  }
+  return deepest
+}
+
+/** The path of the first `__proto__` key (JSON.parse makes it an own property; copying it would not be). */
+function findForbiddenKey(value: unknown): string | undefined {
+  const stack: { node: unknown; path: string }[] = [{ node: value, path: '' }]
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!
+    if (typeof node !== 'object' || node === null) continue
+    for (const key of Object.keys(node)) {
+      const child = path ? `${path}.${key}` : key
+      if (key === '__proto__') return child
+      stack.push({ node: (node as Record<string, unknown>)[key], path: child })
+    }
+  }
+  return undefined
+}
+
+function decodeUtf8(bytes: Uint8Array, name: string): string {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new ExperimentFileError(`cannot open ${name}: it is saved as UTF-16; save it as UTF-8`)
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
+  } catch {
+    throw new ExperimentFileError(`cannot open ${name}: it is not UTF-8 text`)
+  }
+}
+
+/** The user chose this path (a dialog); it still must be a plain absolute path. */
+function checkUserPath(path: unknown): asserts path is string {
+  if (typeof path !== 'string' || path.length === 0) throw new ExperimentFileError('a file path is required')
+  if (path.includes('\0')) throw new ExperimentFileError('a file path must not contain a NUL character')
+  if (!isAbsolute(path)) throw new ExperimentFileError(`"${path.slice(0, 80)}" is not an absolute path`)
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function tooLarge(size: number, limit: number): string {
+  const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(n < 1024 * 1024 ? 2 : 0)} MB`
+  return `the file is too large (${mb(size)}; the limit is ${mb(limit)})`
+}
+
+function reason(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException | undefined)?.code) {
+    case 'ENOENT':
+      return 'no such file'
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied'
+    case 'EISDIR':
+      return 'it is a folder'
+    case 'ENOTDIR':
+      return 'a part of the path is not a folder'
+    case 'ENOSPC':
+      return 'the disk is full'
+    case 'EROFS':
+      return 'the file system is read-only'
+    default:
+      return errorMessage(error)
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
