@@ -47,16 +47,27 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /**
- * Returns `current` when it already has this shape and precision, otherwise a
- * fresh zeroed tensor. Layers keep their outputs and scratch in such buffers so
- * they allocate only when the batch size (or precision) changes, never per call.
+ * A tensor of this shape and precision for a layer's output or scratch,
+ * recycling `current`'s memory: the same object when the shape is unchanged, a
+ * new view on the same memory when it still fits (a training batch after a
+ * larger evaluation chunk), fresh memory only when it grows. So layers allocate
+ * only when the batch size outgrows what they have seen, never per call. The
+ * contents are whatever was there before: callers overwrite every value.
  */
 export function reuseTensor(current: Tensor | null, shape: readonly number[], precision: Precision): Tensor {
-  if (current && precisionOf(current.data) === precision && sameShape(current.shape, shape)) return current
+  if (current && precisionOf(current.data) === precision) {
+    if (sameShape(current.shape, shape)) return current
+    const length = sizeOf(shape)
+    const memory = current.data.buffer
+    if (memory.byteLength >= length * current.data.BYTES_PER_ELEMENT) {
+      const data = precision === 'float64' ? new Float64Array(memory, 0, length) : new Float32Array(memory, 0, length)
+      return { shape: [...shape], data }
+    }
+  }
   return zeros(shape, precision)
 }
 
-/** Same as reuseTensor for a bare array of at least `length` values (scratch space). */
+/** Scratch space of at least `length` values (it may be longer; use the first `length`). */
 export function reuseArray(current: FloatArray | null, length: number, precision: Precision): FloatArray {
   if (current && precisionOf(current) === precision && current.length >= length) return current
   return allocate(precision, length)

@@ -52,7 +52,7 @@ export class Dropout implements Layer {
         throw new Error(`dropout: pinned mask has ${this.mask?.length ?? 0} values but the input has ${length}`)
       }
     } else {
-      if (!this.mask || this.mask.length !== length) this.mask = new Float64Array(length)
+      if (!this.mask || this.mask.length < length) this.mask = new Float64Array(length)
       const scale = 1 / (1 - this.p)
       for (let i = 0; i < length; i++) this.mask[i] = this.rng.next() < this.p ? 0 : scale
     }

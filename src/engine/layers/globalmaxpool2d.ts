@@ -28,7 +28,7 @@ export class GlobalMaxPool2d implements Layer {
   forward(x: Tensor, _training: boolean): Tensor {
     const [n, c, h, w] = x.shape
     const y = (this.output = reuseTensor(this.output, [n, c], precisionOf(x.data)))
-    if (this.argmax.length !== n * c) this.argmax = new Int32Array(n * c)
+    if (this.argmax.length < n * c) this.argmax = new Int32Array(n * c)
     this.inputShape = x.shape
     const area = h * w
     const xd = x.data

@@ -45,7 +45,7 @@ export class MaxPool2d implements Layer {
     const [n, c, h, w] = x.shape
     const [, oh, ow] = maxPool2dOutputShape(this.spec, x.shape.slice(1))
     const y = (this.output = reuseTensor(this.output, [n, c, oh, ow], precisionOf(x.data)))
-    if (this.argmax.length !== y.data.length) this.argmax = new Int32Array(y.data.length)
+    if (this.argmax.length < y.data.length) this.argmax = new Int32Array(y.data.length)
     this.inputShape = x.shape
     const k = this.kernel
     const s = this.stride
