@@ -108,7 +108,27 @@ describe('im2col / col2im', () => {
     { channels: 2, height: 5, width: 6, kernel: 3, stride: 1, padding: 0, outHeight: 3, outWidth: 4 },
     { channels: 1, height: 5, width: 5, kernel: 3, stride: 2, padding: 1, outHeight: 3, outWidth: 3 },
     { channels: 3, height: 4, width: 4, kernel: 3, stride: 1, padding: 1, outHeight: 4, outWidth: 4 },
+    { channels: 2, height: 7, width: 6, kernel: 4, stride: 3, padding: 2, outHeight: 3, outWidth: 3 },
+    { channels: 1, height: 3, width: 3, kernel: 3, stride: 1, padding: 2, outHeight: 5, outWidth: 5 },
   ]
+
+  it('matches a per-pixel reference for every geometry (padding, stride, kernel wider than padding)', () => {
+    for (const g of geometries) {
+      const P = g.outHeight * g.outWidth
+      const x = random(g.channels * g.height * g.width, 21)
+      const cols = new Float64Array(g.channels * g.kernel * g.kernel * P).fill(NaN)
+      im2col(g, x, 0, cols, P, 0)
+      let row = 0
+      for (let c = 0; c < g.channels; c++) for (let ky = 0; ky < g.kernel; ky++) for (let kx = 0; kx < g.kernel; kx++, row++) {
+        for (let oy = 0; oy < g.outHeight; oy++) for (let ox = 0; ox < g.outWidth; ox++) {
+          const iy = oy * g.stride - g.padding + ky
+          const ix = ox * g.stride - g.padding + kx
+          const inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width
+          expect(cols[row * P + oy * g.outWidth + ox]).toBe(inside ? x[(c * g.height + iy) * g.width + ix] : 0)
+        }
+      }
+    }
+  })
 
   it('reads each receptive field, zero outside the image', () => {
     const g = geometries[1]

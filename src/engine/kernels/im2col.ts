@@ -22,6 +22,20 @@ export interface ConvGeometry {
 }
 
 /**
+ * For kernel column kx, the output columns [firstInside, endInside) whose input
+ * column ox·stride − padding + kx lies inside the image. Outside that range the
+ * tap reads padding, so the inner loops below need no bounds test per pixel.
+ */
+function firstInside(g: ConvGeometry, kx: number): number {
+  return Math.min(g.outWidth, Math.max(0, Math.ceil((g.padding - kx) / g.stride)))
+}
+
+function endInside(g: ConvGeometry, kx: number): number {
+  const end = Math.floor((g.width - 1 + g.padding - kx) / g.stride) + 1
+  return Math.max(firstInside(g, kx), Math.min(g.outWidth, end))
+}
+
+/**
  * Writes sample `x[xOffset..]` (C×H×W) into `cols` rows of length `rowLength`,
  * starting at column `colOffset`. Zero padding is written explicitly.
  */
@@ -34,24 +48,19 @@ export function im2col(
     const plane = xOffset + c * height * width
     for (let ky = 0; ky < kernel; ky++) {
       for (let kx = 0; kx < kernel; kx++, row++) {
+        const first = firstInside(g, kx)
+        const end = endInside(g, kx)
         let o = row * rowLength + colOffset
-        for (let oy = 0; oy < outHeight; oy++) {
+        for (let oy = 0; oy < outHeight; oy++, o += outWidth) {
           const iy = oy * stride - padding + ky
           if (iy < 0 || iy >= height) {
             cols.fill(0, o, o + outWidth)
-            o += outWidth
             continue
           }
-          const line = plane + iy * width
-          let ix = kx - padding
-          if (stride === 1 && ix >= 0 && ix + outWidth <= width) {
-            // Unpadded stride-1 rows are a plain contiguous copy.
-            for (let ox = 0; ox < outWidth; ox++) cols[o++] = x[line + ix + ox]
-            continue
-          }
-          for (let ox = 0; ox < outWidth; ox++, ix += stride) {
-            cols[o++] = ix >= 0 && ix < width ? x[line + ix] : 0
-          }
+          for (let ox = 0; ox < first; ox++) cols[o + ox] = 0
+          let i = plane + iy * width + first * stride - padding + kx
+          for (let ox = first; ox < end; ox++, i += stride) cols[o + ox] = x[i]
+          for (let ox = end; ox < outWidth; ox++) cols[o + ox] = 0
         }
       }
     }
@@ -68,18 +77,14 @@ export function col2im(
     const plane = dxOffset + c * height * width
     for (let ky = 0; ky < kernel; ky++) {
       for (let kx = 0; kx < kernel; kx++, row++) {
+        const first = firstInside(g, kx)
+        const end = endInside(g, kx)
         let o = row * rowLength + colOffset
-        for (let oy = 0; oy < outHeight; oy++) {
+        for (let oy = 0; oy < outHeight; oy++, o += outWidth) {
           const iy = oy * stride - padding + ky
-          if (iy < 0 || iy >= height) {
-            o += outWidth
-            continue
-          }
-          const line = plane + iy * width
-          let ix = kx - padding
-          for (let ox = 0; ox < outWidth; ox++, ix += stride, o++) {
-            if (ix >= 0 && ix < width) dx[line + ix] += cols[o]
-          }
+          if (iy < 0 || iy >= height) continue
+          let i = plane + iy * width + first * stride - padding + kx
+          for (let ox = first; ox < end; ox++, i += stride) dx[i] += cols[o + ox]
         }
       }
     }
