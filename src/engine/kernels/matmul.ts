@@ -37,11 +37,10 @@ export interface MatmulKernel {
 // GotoBLAS's recipe, scaled down to what a JIT can do with scalar doubles:
 // copy ("pack") a K-slice of op(B) into panels NR columns wide and a block of
 // op(A) into panels MR rows tall, each laid out in the order the inner loop
-// reads them. Transposes are then handled once, while packing, and the hot
-// micro-kernel always walks two contiguous Float64Arrays: the same code for
-// float32 and float64 data, so V8 compiles it once and keeps it monomorphic.
-// The micro-kernel keeps an MR×NR tile of C in local variables (registers)
-// across the whole K-slice.
+// reads them. Transposes (and alpha) are then handled once, while packing, and
+// the hot micro-kernel always walks two contiguous Float64Arrays whatever the
+// data's type. It keeps an MR×NR tile of C in local variables (registers)
+// across the whole K-slice. The panels are module scratch, allocated once.
 
 const MR = 4
 const NR = 4
@@ -52,8 +51,8 @@ const MC = 64
 /** Columns of B packed at once: KC×NC doubles stay in L2/L3. */
 const NC = 1024
 
-let packedA = new Float64Array(MC * KC)
-let packedB = new Float64Array(KC * NC)
+const packedA = new Float64Array(MC * KC)
+const packedB = new Float64Array(KC * NC)
 
 /**
  * Copies rows [i0, i0+mc) × cols [p0, p0+kc) of op(A)·alpha into MR-row panels,
@@ -213,8 +212,6 @@ export const blockedKernel: MatmulKernel = {
   gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) {
     scale(M, N, beta, C, ldc)
     if (M === 0 || N === 0 || K === 0 || alpha === 0) return
-    if (packedB.length < KC * NC) packedB = new Float64Array(KC * NC)
-    if (packedA.length < MC * KC) packedA = new Float64Array(MC * KC)
     for (let j0 = 0; j0 < N; j0 += NC) {
       const nc = Math.min(NC, N - j0)
       for (let p0 = 0; p0 < K; p0 += KC) {

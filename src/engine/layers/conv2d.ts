@@ -104,6 +104,9 @@ export class Conv2d implements Layer {
     const K = g.channels * g.kernel * g.kernel
     const P = this.positions()
     const inSize = g.channels * g.height * g.width
+    if (x.data.length !== n * inSize) {
+      throw new Error(`conv2d: built for samples ${formatShape(this.inputShape)} but receives a batch ${formatShape(x.shape)}`)
+    }
     const y = (this.output = reuseTensor(this.output, [n, ...this.outShape], this.precision))
     this.input = x
     const chunk = this.chunkSize(n)

@@ -53,6 +53,9 @@ export class Linear implements Layer {
   forward(x: Tensor, _training: boolean): Tensor {
     const n = x.shape[0]
     const { inFeatures: I, outFeatures: O } = this.spec
+    if (x.data.length !== n * I) {
+      throw new Error(`linear: expects ${I} features per sample but receives a batch ${formatShape(x.shape)}`)
+    }
     const y = (this.output = reuseTensor(this.output, [n, O], this.precision))
     this.input = x
     const yd = y.data
