@@ -48,7 +48,7 @@ export function makeLab(root: string, options: { entry?: string; stopGraceMs?: n
 export function waitFor<T extends SupervisorEvent>(
   lab: Lab,
   match: (event: SupervisorEvent) => event is T,
-  timeoutMs = 20_000,
+  timeoutMs?: number,
 ): Promise<T>
 export function waitFor(lab: Lab, match: (event: SupervisorEvent) => boolean, timeoutMs?: number): Promise<SupervisorEvent>
 export function waitFor(lab: Lab, match: (event: SupervisorEvent) => boolean, timeoutMs = 20_000): Promise<SupervisorEvent> {
