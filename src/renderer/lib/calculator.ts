@@ -1,0 +1,102 @@
+/**
+ * The parameter calculator's arithmetic: what a fully connected layer and a
+ * convolution cost as the picture grows, the output-size formula, and the
+ * receptive field of a stack of layers. Pure, so the lesson tables are tested.
+ */
+import type { LayerSpec } from '../../shared/experiment'
+
+export interface InputSize {
+  label: string
+  height: number
+  width: number
+  channels: number
+}
+
+/** The sizes the lessons talk about: lesson 001's 8x8, MNIST, CIFAR, ImageNet. */
+export const STANDARD_SIZES: readonly InputSize[] = [
+  { label: '8×8 grey (lessons 000, 001, 002)', height: 8, width: 8, channels: 1 },
+  { label: '28×28 grey (MNIST)', height: 28, width: 28, channels: 1 },
+  { label: '32×32 RGB (CIFAR-10)', height: 32, width: 32, channels: 3 },
+  { label: '224×224 RGB (ImageNet)', height: 224, width: 224, channels: 3 },
+]
+
+export function inputFeatures(size: Pick<InputSize, 'height' | 'width' | 'channels'>): number {
+  return size.height * size.width * size.channels
+}
+
+/** A dense layer from every input value to `units` neurons. */
+export function denseParameters(inputs: number, units: number, bias = true): number {
+  return inputs * units + (bias ? units : 0)
+}
+
+/** A conv layer: its cost does not depend on the picture's height or width at all. */
+export function convParameters(inChannels: number, filters: number, kernel: number, bias = true): number {
+  return filters * inChannels * kernel * kernel + (bias ? filters : 0)
+}
+
+export interface CostRow {
+  size: InputSize
+  features: number
+  dense: number
+  conv: number
+  /** How many times more the dense layer costs. */
+  ratio: number
+}
+
+export function costTable(sizes: readonly InputSize[], units: number, filters: number, kernel: number, bias = true): CostRow[] {
+  return sizes.map((size) => {
+    const features = inputFeatures(size)
+    const dense = denseParameters(features, units, bias)
+    const conv = convParameters(size.channels, filters, kernel, bias)
+    return { size, features, dense, conv, ratio: dense / conv }
+  })
+}
+
+/** ⌊(H − K + 2P) / S⌋ + 1, or null when the kernel does not fit even once. */
+export function outputSize(input: number, kernel: number, padding: number, stride: number): number | null {
+  if (![input, kernel, padding, stride].every(Number.isInteger) || stride < 1 || kernel < 1 || padding < 0 || input < 1) return null
+  const span = input - kernel + 2 * padding
+  if (span < 0) return null
+  return Math.floor(span / stride) + 1
+}
+
+export interface ReceptiveFieldRow {
+  index: number
+  type: string
+  /** Side of the input window one output unit sees. */
+  field: number
+  /** Input pixels between two neighbouring output units. */
+  jump: number
+}
+
+/**
+ * Receptive field after each spatial layer: r ← r + (k − 1)·j, j ← j·s.
+ * Layers without a spatial kernel (relu, flatten) keep r and j; a linear layer
+ * after flatten sees everything, which the caller can state separately.
+ */
+export function receptiveFields(layers: readonly LayerSpec[]): ReceptiveFieldRow[] {
+  let field = 1
+  let jump = 1
+  const rows: ReceptiveFieldRow[] = []
+  layers.forEach((layer, index) => {
+    if (layer.type === 'conv2d') {
+      field += (layer.kernelSize - 1) * jump
+      jump *= layer.stride
+      rows.push({ index, type: layer.type, field, jump })
+    } else if (layer.type === 'maxpool2d') {
+      field += (layer.kernelSize - 1) * jump
+      jump *= layer.stride ?? layer.kernelSize
+      rows.push({ index, type: layer.type, field, jump })
+    }
+  })
+  return rows
+}
+
+/** Sample points for the growth chart: square pictures from 8 to 224 pixels a side. */
+export function growthSeries(channels: number, units: number, filters: number, kernel: number, sides: readonly number[] = [8, 16, 28, 32, 48, 64, 96, 128, 160, 192, 224]): { side: number; dense: number; conv: number }[] {
+  return sides.map((side) => ({
+    side,
+    dense: denseParameters(side * side * channels, units),
+    conv: convParameters(channels, filters, kernel),
+  }))
+}
