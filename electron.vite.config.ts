@@ -11,7 +11,12 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      lib: { entry: resolve('src/main/index.ts'), formats: ['es'], fileName: () => 'index.js' },
+      // The engine worker is built beside the main process: utilityProcess.fork runs it from there.
+      lib: {
+        entry: { index: resolve('src/main/index.ts'), 'engine-worker': resolve('src/host/engine-worker.ts') },
+        formats: ['es'],
+        fileName: (_format, name) => `${name}.js`,
+      },
     },
   },
   preload: {

@@ -6,6 +6,8 @@
  * raw arguments with the method's zod tuple, runs the method, and returns a
  * `LabResult` envelope; it never throws.
  */
+import { join } from 'node:path'
+import { Buffer } from 'node:buffer'
 import {
   isLabMethod,
   parseLabArgs,
@@ -15,26 +17,101 @@ import {
   type LabEventListener,
   type LabMethodsApi,
   type LabResult,
+  type LabTrainingEvent,
+  type OpenedExperimentFile,
   type PresetSummary,
+  type RunDetails,
+  type RunListItem,
+  type TrainingStatus,
   type Unsubscribe,
 } from '../shared/lab-api'
-import type { Experiment } from '../shared/experiment'
+import { parseExperiment, type Experiment, type NamedTensors } from '../shared/experiment'
 import { getPreset, presetSummaries } from '../engine/experiment/presets'
+import type { NamedWeights, TrainingEvent } from '../engine/train/events'
+import { EngineSupervisor, SupervisorError } from './engine-supervisor'
+import { RunStore, RunStoreError } from './run-store'
+import { RecentFiles, RECENT_FILES_NAME } from './recent-files'
+import { ExperimentFileError, parseExperimentText, readExperimentFile, writeExperimentFile } from './experiment-files'
+import { createTrainingCoalescer, type Coalescer } from './coalescer'
+import { writeFileAtomic } from './atomic-file'
+import type { WorkerHandle } from './worker-handle'
+
+/** What only a desktop door can do: ask the user where a file is or should go. */
+export interface DoorDialogs {
+  openExperiment(): Promise<string | null>
+  saveFile(suggestedName: string, kind: 'experiment' | 'png' | 'svg'): Promise<string | null>
+}
 
 export interface LabServiceOptions {
   door: LabDoor
   version: string
   name?: string
+  /** Where runs/ and the recent-files list live. Without it, training and runs are unavailable. */
+  dataDir?: string
+  /** Native dialogs (Electron). The browser door uploads and downloads in the page instead. */
+  dialogs?: DoorDialogs
+  /** How to launch the engine worker (Electron passes its utilityProcess launcher). */
+  forkWorker?: () => WorkerHandle
 }
 
 /** A method's failure that is the caller's fault; its message crosses the boundary as is. */
 export class LabError extends Error {}
 
+/** Errors whose messages are written for the user. */
+const USER_ERRORS = [LabError, SupervisorError, RunStoreError, ExperimentFileError]
+
 /** `implements LabMethodsApi` makes the compiler insist on one method per LAB_METHODS entry. */
 export class LabService implements LabMethodsApi {
   private readonly listeners = new Set<LabEventListener>()
+  private readonly store?: RunStore
+  private readonly supervisor?: EngineSupervisor
+  private readonly recent?: RecentFiles
+  private coalescer?: Coalescer<TrainingEvent>
 
-  constructor(private readonly options: LabServiceOptions) {}
+  constructor(private readonly options: LabServiceOptions) {
+    if (options.dataDir) {
+      this.store = new RunStore(join(options.dataDir, 'runs'))
+      this.recent = new RecentFiles(join(options.dataDir, RECENT_FILES_NAME))
+      this.supervisor = new EngineSupervisor({ store: this.store, forkWorker: options.forkWorker })
+      this.supervisor.onEvent((event) => {
+        switch (event.type) {
+          case 'run-started':
+            this.coalescer?.dispose()
+            this.coalescer = createTrainingCoalescer((events) =>
+              this.emit({ type: 'training', runId: event.runId, events: events.map(toLabTrainingEvent) }),
+            )
+            this.emit({ type: 'runs-changed' })
+            break
+          case 'training':
+            this.coalescer?.push(event.event)
+            break
+          case 'state':
+            this.emit({ type: 'run-state', runId: event.runId, state: event.state })
+            break
+          case 'run-ended':
+            this.coalescer?.flush()
+            this.emit({ type: 'run-ended', runId: event.runId, status: event.status, error: event.error })
+            this.emit({ type: 'runs-changed' })
+            break
+          default:
+            break
+        }
+      })
+    }
+  }
+
+  /** Creates the runs folder and sweeps temp files a crash left behind. Throws a message for the user. */
+  async init(): Promise<void> {
+    if (!this.store) return
+    await this.store.ensure()
+    await this.store.cleanTemp()
+  }
+
+  /** Stops a live run and ends the worker (window closed, server shutting down). */
+  async dispose(): Promise<void> {
+    await this.supervisor?.dispose()
+    this.coalescer?.dispose()
+  }
 
   // ── the methods (one per entry of LAB_METHODS) ────────────────────────────
 
@@ -52,6 +129,142 @@ export class LabService implements LabMethodsApi {
     return experiment
   }
 
+  // training
+
+  async startRun(
+    experiment: unknown,
+    options?: { preset?: string; pace?: number | null; paused?: boolean } | null,
+  ): Promise<{ runId: string }> {
+    const parsed = parseExperiment(experiment)
+    if (!parsed.ok) throw new LabError(`the experiment is invalid: ${parsed.error.split('\n').join('; ')}`)
+    // A file's old results are not part of the recipe a new run records.
+    const { results: _results, ...recipe } = parsed.value
+    const handle = await this.requireSupervisor().start(recipe, options ?? {})
+    return { runId: handle.runId }
+  }
+
+  async pauseRun(): Promise<void> {
+    this.requireSupervisor().pause()
+  }
+
+  async resumeRun(): Promise<void> {
+    this.requireSupervisor().resume()
+  }
+
+  async stepRun(): Promise<void> {
+    this.requireSupervisor().step()
+  }
+
+  async stopRun(): Promise<void> {
+    await this.requireSupervisor().stop()
+  }
+
+  async setPace(epochsPerSecond: number | null): Promise<void> {
+    this.requireSupervisor().setPace(epochsPerSecond)
+  }
+
+  async trainingStatus(): Promise<TrainingStatus | null> {
+    const current = this.supervisor?.current
+    return current ? { runId: current.runId, state: current.state, pace: current.pace } : null
+  }
+
+  // the runs folder
+
+  async listRuns(): Promise<RunListItem[]> {
+    return this.requireStore().list()
+  }
+
+  async openRun(id: string): Promise<RunDetails> {
+    const opened = await this.requireStore().open(id)
+    return {
+      id: opened.id,
+      status: opened.status,
+      experiment: opened.experiment,
+      run: opened.run,
+      metrics: opened.metrics,
+      skippedMetricLines: opened.skippedMetricLines,
+      snapshots: opened.snapshots.map((s) => ({ model: s.model, epoch: s.epoch, weights: toJsonTensors(s.weights) })),
+      weights: Object.fromEntries(Object.entries(opened.weights).map(([model, w]) => [model, toJsonTensors(w)])),
+    }
+  }
+
+  async deleteRun(id: string): Promise<void> {
+    if (this.supervisor?.current?.runId === id) throw new LabError('this run is still training; stop it before deleting it')
+    await this.requireStore().delete(id)
+    this.emit({ type: 'runs-changed' })
+  }
+
+  // experiment files
+
+  async parseExperimentText(text: string): Promise<Experiment> {
+    const parsed = parseExperimentText(text)
+    if (!parsed.ok) throw new LabError(`this is not a usable experiment file: ${parsed.error.split('\n').join('; ')}`)
+    return parsed.value
+  }
+
+  async openExperimentDialog(): Promise<OpenedExperimentFile | null> {
+    const path = await this.requireDialogs().openExperiment()
+    return path ? this.openExperimentAt(path) : null
+  }
+
+  async openRecentExperiment(path: string): Promise<OpenedExperimentFile> {
+    const recent = await this.requireRecent().list()
+    // Only files the user chose before: a renderer cannot name arbitrary paths.
+    if (!recent.includes(path)) throw new LabError('that file is not in the recent files list')
+    return this.openExperimentAt(path)
+  }
+
+  async saveExperimentDialog(experiment: unknown, suggestedName: string): Promise<{ path: string } | null> {
+    const path = await this.requireDialogs().saveFile(suggestedName, 'experiment')
+    if (!path) return null
+    await writeExperimentFile(path, experiment)
+    await this.recent?.add(path)
+    return { path }
+  }
+
+  async recentFiles(): Promise<string[]> {
+    return this.recent ? this.recent.list() : []
+  }
+
+  // figures
+
+  async exportFigure(fileName: string, format: 'png' | 'svg', base64: string): Promise<{ path: string } | null> {
+    const path = await this.requireDialogs().saveFile(fileName, format)
+    if (!path) return null
+    await writeFileAtomic(path, Buffer.from(base64, 'base64'))
+    return { path }
+  }
+
+  // ── helpers ───────────────────────────────────────────────────────────────
+
+  private async openExperimentAt(path: string): Promise<OpenedExperimentFile> {
+    const experiment = await readExperimentFile(path)
+    await this.recent?.add(path)
+    return { path, experiment }
+  }
+
+  private requireSupervisor(): EngineSupervisor {
+    if (!this.supervisor) throw new LabError('training is not available in this door (no data folder)')
+    return this.supervisor
+  }
+
+  private requireStore(): RunStore {
+    if (!this.store) throw new LabError('the runs folder is not available in this door (no data folder)')
+    return this.store
+  }
+
+  private requireRecent(): RecentFiles {
+    if (!this.recent) throw new LabError('recent files are not available in this door')
+    return this.recent
+  }
+
+  private requireDialogs(): DoorDialogs {
+    if (!this.options.dialogs) {
+      throw new LabError('file dialogs exist only in the desktop app; the browser door uploads and downloads in the page')
+    }
+    return this.options.dialogs
+  }
+
   // ── the door's entry point ────────────────────────────────────────────────
 
   /** Validate and run one call; the reply is always an envelope, never a throw. */
@@ -64,7 +277,7 @@ export class LabService implements LabMethodsApi {
       const value = await fn.apply(this, parsed.args as unknown[])
       return { ok: true, value }
     } catch (err) {
-      if (err instanceof LabError) return { ok: false, error: err.message }
+      if (USER_ERRORS.some((kind) => err instanceof kind)) return { ok: false, error: (err as Error).message }
       // An unexpected failure: log it here, send only its message.
       console.error(`lab method ${name} failed:`, err)
       return { ok: false, error: `${name} failed: ${err instanceof Error ? err.message : String(err)}` }
@@ -93,3 +306,14 @@ export class LabService implements LabMethodsApi {
   }
 }
 
+
+/** Tensors cross to the renderer as JSON: shapes and plain number arrays. */
+export function toJsonTensors(weights: NamedWeights): NamedTensors {
+  const out: NamedTensors = {}
+  for (const [name, t] of Object.entries(weights)) out[name] = { shape: [...t.shape], data: Array.from(t.data) }
+  return out
+}
+
+function toLabTrainingEvent(event: TrainingEvent): LabTrainingEvent {
+  return event.type === 'snapshot' ? { ...event, weights: toJsonTensors(event.weights) } : event
+}

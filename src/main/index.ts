@@ -2,12 +2,17 @@
  * The Electron door: one hardened window showing the built renderer.
  * Kept thin: everything the lab does lives in the host services (src/host).
  */
-import { app, BrowserWindow, Menu, session } from 'electron'
+import { app, BrowserWindow, dialog, Menu, session } from 'electron'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { LabService } from '../host/lab-service'
 import { registerLabIpc } from './ipc'
 import { buildMenu } from './menu'
+import { nativeDialogs } from './dialogs'
+import { forkUtilityWorker } from './utility-worker'
+
+/** What closing the window does besides closing it: stop its run. Set once the service exists. */
+let onWindowClosed: (() => void) | undefined
 
 const here = import.meta.dirname
 const rendererIndex = path.join(here, '..', 'renderer', 'index.html')
@@ -67,6 +72,7 @@ function createWindow(): BrowserWindow {
   window.once('ready-to-show', () => window.show())
   window.on('closed', () => {
     mainWindow = null
+    onWindowClosed?.()
   })
   if (devUrl) void window.loadURL(devUrl)
   else void window.loadFile(rendererIndex)
@@ -77,8 +83,21 @@ void app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false))
   session.defaultSession.setPermissionCheckHandler(() => false)
 
-  const service = new LabService({ door: 'electron', version: app.getVersion(), name: app.getName() })
+  const service = new LabService({
+    door: 'electron',
+    version: app.getVersion(),
+    name: app.getName(),
+    dataDir: app.getPath('userData'),
+    dialogs: nativeDialogs(() => mainWindow),
+    forkWorker: forkUtilityWorker,
+  })
+  service.init().catch((error: unknown) => {
+    dialog.showErrorBox('CNN Lab cannot use its data folder', error instanceof Error ? error.message : String(error))
+  })
+  // Closing the window stops its run (marked "stopped" on disk) and ends the engine process.
+  app.on('before-quit', () => void service.dispose())
   registerLabIpc(service, () => mainWindow, appUrl)
+  onWindowClosed = () => void service.stopRun().catch(() => undefined)
   Menu.setApplicationMenu(buildMenu(service))
 
   mainWindow = createWindow()

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LabService } from '../host/lab-service'
+import { defaultDataDir } from '../host/data-dir'
 import { startServer } from './http-server'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -18,6 +19,8 @@ const USAGE = `Usage: npm run serve [-- --port N] [--renderer DIR]
 Serves CNN Lab to a browser on 127.0.0.1 only, guarded by a random token.
   --port N        port to listen on (default 0: a free port)
   --renderer DIR  the built renderer (default out/renderer; build it with npm run build)
+  --data DIR      where runs/ and recent files live (default: the app's data folder,
+                  shared with the desktop app; or $CNN_LAB_DATA)
   --help          this text`
 
 function fail(message: string, code = 2): never {
@@ -25,8 +28,9 @@ function fail(message: string, code = 2): never {
   process.exit(code)
 }
 
-function parseArgs(argv: string[]): { port: number; rendererDir: string } {
+function parseArgs(argv: string[]): { port: number; rendererDir: string; dataDir: string } {
   let port = 0
+  let dataDir = defaultDataDir()
   let rendererDir = path.join(ROOT, 'out', 'renderer')
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
@@ -45,11 +49,13 @@ function parseArgs(argv: string[]): { port: number; rendererDir: string } {
       port = Number(v)
     } else if (flag === '--renderer') {
       rendererDir = path.resolve(value())
+    } else if (flag === '--data') {
+      dataDir = path.resolve(value())
     } else {
       fail(`unknown argument "${arg}" (try --help)`)
     }
   }
-  return { port, rendererDir }
+  return { port, rendererDir, dataDir }
 }
 
 function version(): string {
@@ -61,11 +67,16 @@ function version(): string {
 }
 
 async function main(): Promise<void> {
-  const { port, rendererDir } = parseArgs(process.argv.slice(2))
+  const { port, rendererDir, dataDir } = parseArgs(process.argv.slice(2))
   if (!existsSync(path.join(rendererDir, 'index.html'))) {
     fail(`no built renderer in ${rendererDir}; run "npm run build" first (npm run serve does it for you)`, 1)
   }
-  const service = new LabService({ door: 'browser', version: version() })
+  const service = new LabService({ door: 'browser', version: version(), dataDir })
+  try {
+    await service.init()
+  } catch (err) {
+    fail(`cannot use the data folder ${dataDir}: ${(err as Error).message}`, 1)
+  }
   let server
   try {
     server = await startServer({ port, rendererDir, service })
@@ -75,7 +86,11 @@ async function main(): Promise<void> {
   process.stdout.write(`CNN Lab: ${server.url}\n`)
   process.stdout.write('Open that address in a browser. Press Ctrl+C to stop.\n')
   const stop = (): void => {
-    void server.close().then(() => process.exit(0))
+    // A live run is stopped (and marked so on disk) before the door closes.
+    void service
+      .dispose()
+      .finally(() => server.close())
+      .then(() => process.exit(0))
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)

@@ -14,7 +14,8 @@
  * on the other side as a plain `Error` with that message.
  */
 import { z } from 'zod'
-import type { Experiment } from './experiment'
+import type { Experiment, MetricRow, NamedTensors } from './experiment'
+import type { RunInfo } from './run-file'
 
 /** What the list of lesson presets shows (mirrors the engine's `PresetSummary`). */
 export interface PresetSummary {
@@ -46,13 +47,91 @@ function method<A extends z.ZodType<unknown[]>, R>(args: A, result: R): MethodDe
   return { args, result }
 }
 
+// ── what the methods exchange ───────────────────────────────────────────────
+
+export type RunState = 'starting' | 'running' | 'paused' | 'stopping' | 'ended'
+export type RunListStatus = 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted'
+
+/** One row of the runs list. */
+export interface RunListItem {
+  id: string
+  status: RunListStatus
+  name: string
+  startedAt?: string
+  endedAt?: string
+  preset?: string
+  /** Each model's last metrics row, by model id. */
+  final: Record<string, MetricRow>
+  error?: string
+}
+
+/** A past (or live) run, read back from its run folder; tensors as JSON. */
+export interface RunDetails {
+  id: string
+  status: RunListStatus
+  experiment: Experiment
+  run: RunInfo
+  metrics: MetricRow[]
+  skippedMetricLines: number
+  snapshots: { model: string; epoch: number; weights: NamedTensors }[]
+  /** Final weights by model id (none for a run that did not finish). */
+  weights: Record<string, NamedTensors>
+}
+
+/** The run the host is training now, for a page that (re)connects mid-run. */
+export interface TrainingStatus {
+  runId: string
+  state: RunState
+  pace: number | null
+}
+
+export interface OpenedExperimentFile {
+  path: string
+  experiment: Experiment
+}
+
+/** Epochs per second, or null for as fast as the machine goes. */
+export const PaceArg = z.union([z.number().positive().max(1000), z.null()])
 const presetId = z.string().min(1).max(64)
+const runId = z.string().min(1).max(128)
+const StartOptions = z
+  .strictObject({ preset: presetId.optional(), pace: PaceArg.optional(), paused: z.boolean().optional() })
+  .nullish() // JSON turns a left-out argument into null
+/** Experiment files are validated by the host with field-naming messages, so they cross as unknown. */
+const experimentArg = z.unknown()
+const fileName = z.string().min(1).max(200)
+/** A figure's bytes, base64; 40 MB of base64 is far beyond any chart. */
+const base64 = z.string().max(40 * 1024 * 1024).regex(/^[A-Za-z0-9+/=]*$/, 'must be base64')
 
 // ── the method table: one line per method ───────────────────────────────────
 export const LAB_METHODS = {
   appInfo: method(z.tuple([]), returns<AppInfo>()),
   listPresets: method(z.tuple([]), returns<PresetSummary[]>()),
   getPreset: method(z.tuple([presetId]), returns<Experiment>()),
+
+  // training: one run at a time, in the engine's own process
+  startRun: method(z.tuple([experimentArg, StartOptions]), returns<{ runId: string }>()),
+  pauseRun: method(z.tuple([]), returns<void>()),
+  resumeRun: method(z.tuple([]), returns<void>()),
+  stepRun: method(z.tuple([]), returns<void>()),
+  stopRun: method(z.tuple([]), returns<void>()),
+  setPace: method(z.tuple([PaceArg]), returns<void>()),
+  trainingStatus: method(z.tuple([]), returns<TrainingStatus | null>()),
+
+  // the runs folder
+  listRuns: method(z.tuple([]), returns<RunListItem[]>()),
+  openRun: method(z.tuple([runId]), returns<RunDetails>()),
+  deleteRun: method(z.tuple([runId]), returns<void>()),
+
+  // experiment files: text validation (browser upload) and native dialogs (Electron)
+  parseExperimentText: method(z.tuple([z.string().max(64 * 1024 * 1024)]), returns<Experiment>()),
+  openExperimentDialog: method(z.tuple([]), returns<OpenedExperimentFile | null>()),
+  openRecentExperiment: method(z.tuple([z.string().min(1).max(4096)]), returns<OpenedExperimentFile>()),
+  saveExperimentDialog: method(z.tuple([experimentArg, fileName]), returns<{ path: string } | null>()),
+  recentFiles: method(z.tuple([]), returns<string[]>()),
+
+  // figures: the renderer hands over the bytes, the host writes them where the user chose
+  exportFigure: method(z.tuple([fileName, z.enum(['png', 'svg']), base64]), returns<{ path: string } | null>()),
 }
 
 export type LabMethods = typeof LAB_METHODS
@@ -68,11 +147,40 @@ export function isLabMethod(name: unknown): name is LabMethodName {
 
 // ── events: host → renderer ─────────────────────────────────────────────────
 
+/**
+ * A training event as the renderer gets it: the engine's TrainingEvent with
+ * weights as JSON tensors. The host sends them in coalesced batches (≤ 30 a second).
+ */
+export type LabTrainingEvent =
+  | {
+      type: 'started'
+      models: {
+        id: string
+        label: string
+        inputShape: number[]
+        layers: { index: number; type: string; outputShape: number[]; parameterCount: number }[]
+        parameterCount: number
+        epochs: number
+      }[]
+      trainCount: number
+      valCount: number
+      classes: string[]
+    }
+  | { type: 'batch'; model: string; epoch: number; batch: number; batches: number; samplesPerSecond: number }
+  | { type: 'epoch'; row: MetricRow }
+  | { type: 'snapshot'; model: string; epoch: number; weights: NamedTensors }
+  | { type: 'done'; status: 'completed' | 'stopped' }
+  | { type: 'error'; message: string }
+
 /** Every event the host pushes to the renderer; a union on `type`. */
 export type LabEvent =
   | { type: 'hello'; door: LabDoor; at: number }
   | { type: 'ping'; at: number }
   | { type: 'menu'; action: 'open' | 'save' }
+  | { type: 'training'; runId: string; events: LabTrainingEvent[] }
+  | { type: 'run-state'; runId: string; state: RunState }
+  | { type: 'run-ended'; runId: string; status: 'completed' | 'stopped' | 'failed'; error?: string }
+  | { type: 'runs-changed' }
 
 export type LabEventListener = (event: LabEvent) => void
 export type Unsubscribe = () => void
@@ -81,7 +189,26 @@ export const LabEventSchema: z.ZodType<LabEvent> = z.discriminatedUnion('type', 
   z.strictObject({ type: z.literal('hello'), door: z.enum(['electron', 'browser']), at: z.number() }),
   z.strictObject({ type: z.literal('ping'), at: z.number() }),
   z.strictObject({ type: z.literal('menu'), action: z.enum(['open', 'save']) }),
-])
+  // Training batches are checked for shape at the top only: they come from our own
+  // host, which built them from validated worker messages, up to 30 times a second.
+  z.strictObject({
+    type: z.literal('training'),
+    runId: z.string(),
+    events: z.array(z.looseObject({ type: z.enum(['started', 'batch', 'epoch', 'snapshot', 'done', 'error']) })),
+  }),
+  z.strictObject({
+    type: z.literal('run-state'),
+    runId: z.string(),
+    state: z.enum(['starting', 'running', 'paused', 'stopping', 'ended']),
+  }),
+  z.strictObject({
+    type: z.literal('run-ended'),
+    runId: z.string(),
+    status: z.enum(['completed', 'stopped', 'failed']),
+    error: z.string().optional(),
+  }),
+  z.strictObject({ type: z.literal('runs-changed') }),
+]) as unknown as z.ZodType<LabEvent>
 
 // ── the interface every door implements ─────────────────────────────────────
 

@@ -1,0 +1,46 @@
+/**
+ * The engine worker under Electron: a utility process (Chromium's own child
+ * process type, not a renderer), speaking the same protocol as the Node door's
+ * child_process.fork. The worker entry is built next to this file.
+ */
+import { utilityProcess } from 'electron'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { WorkerHandle } from '../host/worker-handle'
+
+const here = fileURLToPath(new URL('.', import.meta.url))
+
+export function forkUtilityWorker(): WorkerHandle {
+  const child = utilityProcess.fork(join(here, 'engine-worker.js'), [], {
+    serviceName: 'CNN Lab engine',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr?.setEncoding('utf8')
+  child.stderr?.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-2000)
+  })
+  let exited = false
+  return {
+    get pid() {
+      return child.pid
+    },
+    postMessage(message) {
+      if (!exited) child.postMessage(message)
+    },
+    onMessage(listener) {
+      child.on('message', listener)
+    },
+    onExit(listener) {
+      // A utility process reports only its exit code; a kill shows as a non-zero code.
+      child.once('exit', (code) => {
+        exited = true
+        listener(code, null)
+      })
+    },
+    kill() {
+      if (!exited) child.kill()
+    },
+    lastError: () => stderr.trim().split('\n').at(-1),
+  }
+}
