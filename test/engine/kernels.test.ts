@@ -39,7 +39,7 @@ function check(kernel: MatmulKernel, transA: boolean, transB: boolean, M: number
 
 describe('blocked GEMM', () => {
   const sizes: [number, number, number][] = [
-    [1, 1, 1], [1, 7, 3], [5, 1, 9], [3, 5, 7], [4, 4, 4], [17, 13, 11], [67, 70, 300], [9, 1030, 5], [130, 6, 260],
+    [1, 1, 1], [1, 7, 3], [5, 1, 9], [1, 2880, 9], [1, 9, 300], [80, 1, 64], [3, 1, 5], [3, 5, 7], [4, 4, 4], [17, 13, 11], [67, 70, 300], [9, 1030, 5], [130, 6, 260],
   ]
   for (const transA of [false, true]) {
     for (const transB of [false, true]) {
@@ -55,6 +55,8 @@ describe('blocked GEMM', () => {
         check(blockedKernel, transA, transB, 7, 9, 5, 0.5, 1, 3)
         check(blockedKernel, transA, transB, 6, 11, 13, -2, 0.25, 1)
         check(blockedKernel, transA, transB, 5, 5, 5, 1, 1)
+        check(blockedKernel, transA, transB, 1, 9, 7, -1.5, 0.5, 2)
+        check(blockedKernel, transA, transB, 9, 1, 7, 3, 0.5, 2)
       }
     }
   })
@@ -84,6 +86,17 @@ describe('blocked GEMM', () => {
     const C = new Float64Array([0.125])
     blockedKernel.gemm(false, true, 1, 1, K, 1, x, K, w, K, 1, C, 1)
     expect(C[0]).toBe(z)
+    // The same sum as one cell of a tiled product and as a row of a one-row product.
+    const rows = new Float64Array(5 * K).fill(0)
+    rows.set(x, 2 * K)
+    const tiled = new Float64Array(5 * 2).fill(0.125)
+    blockedKernel.gemm(false, true, 5, 2, K, 1, rows, K, Float64Array.from([...w, ...w]), K, 1, tiled, 2)
+    expect(tiled[4]).toBe(z)
+    const wide = new Float64Array(6).fill(0.125)
+    const columns = new Float64Array(K * 6)
+    for (let k = 0; k < K; k++) columns[k * 6 + 3] = w[k]
+    blockedKernel.gemm(false, false, 1, 6, K, 1, x, K, columns, 6, 1, wide, 6)
+    expect(wide[3]).toBe(z)
   })
 
   it('can be swapped for another kernel and back', () => {

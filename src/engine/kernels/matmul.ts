@@ -197,6 +197,61 @@ function micro4x4f64(
   C[c0 + j3] = s03; C[c0 + j2] = s02; C[c0 + j1] = s01; C[c0] = s00
 }
 
+/** Growable float64 accumulators for a single row of C (see rowTimesMatrix). */
+let rowScratch = new Float64Array(256)
+
+/**
+ * M = 1: one row of C, the shape of a one-filter conv (lesson 000's detector)
+ * or a one-output layer's weight gradient. Every element of B is used once,
+ * so packing would cost as much as the arithmetic and a 4×4 tile would waste
+ * three rows in four. Each output still starts from C and takes its products
+ * in k order, exactly as the tiled path does.
+ */
+function rowTimesMatrix(
+  transA: boolean, transB: boolean, N: number, K: number, alpha: number,
+  A: FloatArray, lda: number, B: FloatArray, ldb: number, C: FloatArray,
+): void {
+  if (transB) {
+    // Row j of B is column j of op(B): a contiguous dot product per output.
+    for (let j = 0; j < N; j++) {
+      let s = C[j]
+      const row = j * ldb
+      for (let k = 0; k < K; k++) {
+        const a = transA ? A[k * lda] : A[k]
+        s += (alpha === 1 ? a : alpha * a) * B[row + k]
+      }
+      C[j] = s
+    }
+    return
+  }
+  if (rowScratch.length < N) rowScratch = new Float64Array(N)
+  const acc = rowScratch
+  for (let j = 0; j < N; j++) acc[j] = C[j]
+  for (let k = 0; k < K; k++) {
+    const a0 = transA ? A[k * lda] : A[k]
+    const a = alpha === 1 ? a0 : alpha * a0
+    const row = k * ldb
+    for (let j = 0; j < N; j++) acc[j] += a * B[row + j]
+  }
+  for (let j = 0; j < N; j++) C[j] = acc[j]
+}
+
+/** N = 1: one column of C (a one-output linear layer), one dot product per row. */
+function matrixTimesColumn(
+  transA: boolean, transB: boolean, M: number, K: number, alpha: number,
+  A: FloatArray, lda: number, B: FloatArray, ldb: number, C: FloatArray, ldc: number,
+): void {
+  const bStep = transB ? 1 : ldb
+  const aStep = transA ? lda : 1
+  for (let i = 0; i < M; i++) {
+    let s = C[i * ldc]
+    let a = transA ? i : i * lda
+    let b = 0
+    for (let k = 0; k < K; k++, a += aStep, b += bStep) s += (alpha === 1 ? A[a] : alpha * A[a]) * B[b]
+    C[i * ldc] = s
+  }
+}
+
 function scale(M: number, N: number, beta: number, C: FloatArray, ldc: number): void {
   if (beta === 1) return
   for (let i = 0; i < M; i++) {
@@ -212,6 +267,8 @@ export const blockedKernel: MatmulKernel = {
   gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) {
     scale(M, N, beta, C, ldc)
     if (M === 0 || N === 0 || K === 0 || alpha === 0) return
+    if (M === 1) return rowTimesMatrix(transA, transB, N, K, alpha, A, lda, B, ldb, C)
+    if (N === 1) return matrixTimesColumn(transA, transB, M, K, alpha, A, lda, B, ldb, C, ldc)
     for (let j0 = 0; j0 < N; j0 += NC) {
       const nc = Math.min(NC, N - j0)
       for (let p0 = 0; p0 < K; p0 += KC) {
