@@ -7,7 +7,7 @@
 import type { InitSpec, LayerSpec } from '../shared/experiment'
 import { initialiseParams } from './init'
 import { createLayer, layerOutputShape, layerParameterCount, type Layer, type Param, type RandomSource } from './layers'
-import { formatShape, sameShape, type Precision, type Tensor } from './tensor'
+import { formatShape, type Precision, type Tensor } from './tensor'
 import type { LayerSummary } from './train/events'
 
 export interface NamedParam {
@@ -93,7 +93,7 @@ export class Sequential {
 
   /** x is [N, ...inputShape]. The result is a buffer the model reuses: copy it to keep it. */
   forward(x: Tensor, training: boolean): Tensor {
-    if (!sameShape(x.shape.slice(1), this.inputShape)) {
+    if (x.shape.length !== this.inputShape.length + 1 || this.inputShape.some((d, i) => d !== x.shape[i + 1])) {
       throw new Error(`model expects samples of shape ${formatShape(this.inputShape)} but receives a batch ${formatShape(x.shape)}`)
     }
     let h = x

@@ -67,6 +67,16 @@ export function reuseTensor(current: Tensor | null, shape: readonly number[], pr
   return zeros(shape, precision)
 }
 
+/** reuseTensor for a batch of n samples of shape `sample`, building no shape array when nothing changed. */
+export function reuseBatch(current: Tensor | null, n: number, sample: readonly number[], precision: Precision): Tensor {
+  if (current && current.shape[0] === n && current.shape.length === sample.length + 1 && precisionOf(current.data) === precision) {
+    let same = true
+    for (let i = 0; i < sample.length; i++) if (current.shape[i + 1] !== sample[i]) same = false
+    if (same) return current
+  }
+  return reuseTensor(current, [n, ...sample], precision)
+}
+
 /** Scratch space of at least `length` values (it may be longer; use the first `length`). */
 export function reuseArray(current: FloatArray | null, length: number, precision: Precision): FloatArray {
   if (current && precisionOf(current) === precision && current.length >= length) return current

@@ -12,7 +12,7 @@ import type { LayerSpec } from '../../shared/experiment'
 import { gemm } from '../kernels/matmul'
 import { col2im, im2col, type ConvGeometry } from '../kernels/im2col'
 import {
-  formatShape, reuseArray, reuseTensor, zeros,
+  formatShape, reuseArray, reuseBatch, reuseTensor, zeros,
   type FloatArray, type Precision, type Tensor,
 } from '../tensor'
 import type { Layer, Param } from './layer'
@@ -107,7 +107,7 @@ export class Conv2d implements Layer {
     if (x.data.length !== n * inSize) {
       throw new Error(`conv2d: built for samples ${formatShape(this.inputShape)} but receives a batch ${formatShape(x.shape)}`)
     }
-    const y = (this.output = reuseTensor(this.output, [n, ...this.outShape], this.precision))
+    const y = (this.output = reuseBatch(this.output, n, this.outShape, this.precision))
     this.input = x
     const chunk = this.chunkSize(n)
     const cols = (this.cols = reuseArray(this.cols, K * chunk * P, this.precision))

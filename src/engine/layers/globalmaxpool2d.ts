@@ -27,7 +27,10 @@ export class GlobalMaxPool2d implements Layer {
 
   forward(x: Tensor, _training: boolean): Tensor {
     const [n, c, h, w] = x.shape
-    const y = (this.output = reuseTensor(this.output, [n, c], precisionOf(x.data)))
+    const precision = precisionOf(x.data)
+    const current = this.output
+    const fits = current && current.shape[0] === n && current.shape[1] === c && precisionOf(current.data) === precision
+    const y = (this.output = fits ? current : reuseTensor(current, [n, c], precision))
     if (this.argmax.length < n * c) this.argmax = new Int32Array(n * c)
     this.inputShape = x.shape
     const area = h * w

@@ -5,7 +5,7 @@
  */
 import type { LayerSpec } from '../../shared/experiment'
 import { gemm } from '../kernels/matmul'
-import { formatShape, reuseTensor, zeros, type Precision, type Tensor } from '../tensor'
+import { formatShape, reuseBatch, reuseTensor, zeros, type Precision, type Tensor } from '../tensor'
 import type { Layer, Param } from './layer'
 
 export type LinearSpec = Extract<LayerSpec, { type: 'linear' }>
@@ -34,12 +34,14 @@ export class Linear implements Layer {
   /** False skips dL/dx in backward (which then returns zeros), for a model's first layer. */
   needsInputGrad = true
   private readonly precision: Precision
+  private readonly outShape: number[]
   private input: Tensor | null = null
   private output: Tensor | null = null
   private dx: Tensor | null = null
 
   constructor(readonly spec: LinearSpec, precision: Precision) {
     this.precision = precision
+    this.outShape = [spec.outFeatures]
     const { inFeatures: i, outFeatures: o } = spec
     this.weight = { name: 'weight', value: zeros([o, i], precision), grad: zeros([o, i], precision) }
     this.bias = spec.bias !== false ? { name: 'bias', value: zeros([o], precision), grad: zeros([o], precision) } : null
@@ -56,7 +58,7 @@ export class Linear implements Layer {
     if (x.data.length !== n * I) {
       throw new Error(`linear: expects ${I} features per sample but receives a batch ${formatShape(x.shape)}`)
     }
-    const y = (this.output = reuseTensor(this.output, [n, O], this.precision))
+    const y = (this.output = reuseBatch(this.output, n, this.outShape, this.precision))
     this.input = x
     const yd = y.data
     // The bias goes in first and the products are added to it in order: the

@@ -43,12 +43,18 @@ export class MaxPool2d implements Layer {
 
   forward(x: Tensor, _training: boolean): Tensor {
     const [n, c, h, w] = x.shape
-    const [, oh, ow] = maxPool2dOutputShape(this.spec, x.shape.slice(1))
-    const y = (this.output = reuseTensor(this.output, [n, c, oh, ow], precisionOf(x.data)))
-    if (this.argmax.length < y.data.length) this.argmax = new Int32Array(y.data.length)
-    this.inputShape = x.shape
     const k = this.kernel
     const s = this.stride
+    const oh = Math.floor((h - k) / s) + 1
+    const ow = Math.floor((w - k) / s) + 1
+    // Checked by hand rather than with a new shape array: this runs every batch.
+    const precision = precisionOf(x.data)
+    const current = this.output
+    const fits = current && precisionOf(current.data) === precision &&
+      current.shape[0] === n && current.shape[1] === c && current.shape[2] === oh && current.shape[3] === ow
+    const y = (this.output = fits ? current : reuseTensor(current, [n, c, oh, ow], precision))
+    if (this.argmax.length < y.data.length) this.argmax = new Int32Array(y.data.length)
+    this.inputShape = x.shape
     const xd = x.data
     const yd = y.data
     const arg = this.argmax
