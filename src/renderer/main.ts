@@ -1,6 +1,7 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import App from './App.vue'
+import './charts/setup'
 import './styles.css'
 
 createApp(App).use(createPinia()).mount('#app')

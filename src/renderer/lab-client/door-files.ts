@@ -1,0 +1,103 @@
+/**
+ * What differs between the doors beyond the lab API calls: how a file is
+ * opened or saved. Electron shows native dialogs through the host; the
+ * browser door uses a file input and a download, and asks the host only to
+ * validate what was read.
+ */
+import type { Experiment } from '../../shared/experiment'
+import type { LabApi } from '../../shared/lab-api'
+
+export interface OpenedExperiment {
+  /** The file's name (browser) or path (Electron), for the title and messages. */
+  name: string
+  experiment: Experiment
+}
+
+export interface DoorFiles {
+  /** Null when the user cancelled. */
+  openExperiment(): Promise<OpenedExperiment | null>
+  saveExperiment(experiment: Experiment, suggestedName: string): Promise<{ path: string } | null>
+  saveFigure(fileName: string, format: 'png' | 'svg', bytes: Uint8Array): Promise<{ path: string } | null>
+}
+
+export const EXPERIMENT_SUFFIX = '.cnnlab.json'
+
+/** A file name from an experiment's name: letters, digits and dashes only. */
+export function safeFileStem(name: string): string {
+  const stem = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80)
+  return stem || 'experiment'
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = ''
+  // In slices: String.fromCharCode with a huge spread overflows the stack.
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  return btoa(binary)
+}
+
+export function electronFiles(lab: LabApi): DoorFiles {
+  return {
+    async openExperiment() {
+      const opened = await lab.openExperimentDialog()
+      return opened ? { name: opened.path, experiment: opened.experiment } : null
+    },
+    saveExperiment: (experiment, suggestedName) => lab.saveExperimentDialog(experiment, `${safeFileStem(suggestedName)}${EXPERIMENT_SUFFIX}`),
+    saveFigure: (fileName, format, bytes) => lab.exportFigure(fileName, format, toBase64(bytes)),
+  }
+}
+
+function download(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob)
+  const a = document.createElement('a')
+  a.href = url
+  a.download = fileName
+  a.style.display = 'none'
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  // Revoke later: the download may still be reading the blob.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000)
+}
+
+function pickFile(accept: string): Promise<File | null> {
+  return new Promise((resolve) => {
+    const input = document.createElement('input')
+    input.type = 'file'
+    input.accept = accept
+    input.style.display = 'none'
+    input.dataset.testid = 'open-file-input'
+    const done = (file: File | null) => {
+      input.remove()
+      resolve(file)
+    }
+    input.addEventListener('change', () => done(input.files?.[0] ?? null), { once: true })
+    input.addEventListener('cancel', () => done(null), { once: true })
+    document.body.appendChild(input)
+    input.click()
+  })
+}
+
+export function browserFiles(lab: LabApi): DoorFiles {
+  return {
+    async openExperiment() {
+      const file = await pickFile(`.json,${EXPERIMENT_SUFFIX}`)
+      if (!file) return null
+      // The host validates (and migrates) with the one schema, naming any bad field.
+      const experiment = await lab.parseExperimentText(await file.text())
+      return { name: file.name, experiment }
+    },
+    async saveExperiment(experiment, suggestedName) {
+      const fileName = `${safeFileStem(suggestedName)}${EXPERIMENT_SUFFIX}`
+      download(new Blob([JSON.stringify(experiment, null, 2)], { type: 'application/json' }), fileName)
+      return { path: fileName }
+    },
+    async saveFigure(fileName, format, bytes) {
+      download(new Blob([bytes as BlobPart], { type: format === 'png' ? 'image/png' : 'image/svg+xml' }), fileName)
+      return { path: fileName }
+    },
+  }
+}
