@@ -83,3 +83,18 @@ describe('lesson 001: patterns', () => {
     })
   }
 })
+
+describe('lessons 002 and 003: real digits, moved', () => {
+  it('the mnist CNN beats the MLP on shifted validation digits', () => {
+    // The preset, made smaller so it runs in a test: fewer digits, two epochs.
+    const experiment = getPreset('mnist-shifted')!
+    experiment.dataset = { ...experiment.dataset, train: { count: 1500, seed: 1 }, val: { count: 500, seed: 2 } }
+    experiment.training.epochs = 2
+    experiment.training.snapshotEpochs = []
+    const result = run(experiment)
+    const cnn = result.final('cnn')
+    const mlp = result.final('mlp')
+    expect(cnn.epoch).toBe(2)
+    expect(cnn.valAccuracy!).toBeGreaterThan(mlp.valAccuracy! + 0.05)
+  }, 300_000)
+})
