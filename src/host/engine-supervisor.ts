@@ -126,10 +126,10 @@ export class EngineSupervisor {
     return () => this.listeners.delete(listener)
   }
 
-  /** The live run, if any. */
-  get current(): { runId: string; dir: string; state: RunState } | undefined {
+  /** The live run, if any (for a page that reconnects mid-run). */
+  get current(): { runId: string; dir: string; state: RunState; pace: number | null } | undefined {
     const run = this.active
-    return run ? { runId: run.id, dir: run.dir, state: run.state } : undefined
+    return run ? { runId: run.id, dir: run.dir, state: run.state, pace: run.pace } : undefined
   }
 
   // ── control ───────────────────────────────────────────────────────────────

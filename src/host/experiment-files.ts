@@ -13,11 +13,10 @@
  */
 import { readFile, stat } from 'node:fs/promises'
 import { basename, isAbsolute } from 'node:path'
+import type { z } from 'zod'
 import {
-  describeIssues,
   EXPERIMENT_VERSION,
   Experiment,
-  parseExperiment,
   type JsonTensor,
   type NamedTensors,
   type ParseResult,
@@ -109,13 +108,16 @@ export function parseExperimentText(text: unknown, options: ParseTextOptions = {
     try {
       value = JSON.parse(body)
     } catch (error) {
-      return { ok: false, error: `(file): not valid JSON: ${errorMessage(error)}` }
+      // V8 quotes the text around the error, newlines and all: keep the message to one short line.
+      const said = errorMessage(error).replace(/\r?\n/g, '\\n').replace(/[\0-\x1f\x7f]/g, '?')
+      return { ok: false, error: `(file): not valid JSON: ${said.length > 160 ? `${said.slice(0, 160)}…` : said}` }
     }
     const forbidden = findForbiddenKey(value)
     if (forbidden) return { ok: false, error: `${forbidden}: the key "__proto__" is not allowed` }
     const migrated = migrate(value, options.migrations)
     if (!migrated.ok) return migrated
-    return parseExperiment(migrated.value)
+    const result = Experiment.safeParse(migrated.value)
+    return result.success ? { ok: true, value: result.data } : { ok: false, error: formatIssues(result.error) }
   } catch (error) {
     // Nothing above should throw; if something does, it is still an answer, not a crash.
     return { ok: false, error: `(file): cannot be read: ${errorMessage(error)}` }
@@ -158,19 +160,53 @@ export async function readExperimentFile(path: string, options: ParseTextOptions
 export async function writeExperimentFile(path: string, experiment: unknown): Promise<void> {
   checkUserPath(path)
   if (!/\.json$/i.test(path)) throw new ExperimentFileError(`cannot save ${basename(path)}: an experiment file must end in .cnnlab.json`)
-  const checked = Experiment.safeParse(experiment)
-  if (!checked.success) {
-    throw new ExperimentFileError(`cannot save ${basename(path)}: ${describeIssues(checked.error).split('\n').join('; ')}`)
-  }
-  const text = `${JSON.stringify(checked.data, null, 2)}\n`
-  if (text.length > MAX_EXPERIMENT_BYTES) {
-    throw new ExperimentFileError(`cannot save ${basename(path)}: ${tooLarge(text.length, MAX_EXPERIMENT_BYTES)}`)
-  }
+  const serialized = serializeExperiment(experiment)
+  if (!serialized.ok) throw new ExperimentFileError(`cannot save ${basename(path)}: ${serialized.error.split('\n').join('; ')}`)
+  const text = serialized.value
   try {
     await writeFileAtomic(path, text)
   } catch (error) {
     throw new ExperimentFileError(`cannot save ${basename(path)}: ${reason(error)}`)
   }
+}
+
+/** The exact text `writeExperimentFile` saves: validated, defaults filled in, 2-space JSON. */
+export function serializeExperiment(experiment: unknown): ParseResult<string> {
+  const checked = Experiment.safeParse(experiment)
+  if (!checked.success) return { ok: false, error: formatIssues(checked.error) }
+  const text = `${JSON.stringify(checked.data, null, 2)}\n`
+  if (text.length > MAX_EXPERIMENT_BYTES) return { ok: false, error: `(file): ${tooLarge(text.length, MAX_EXPERIMENT_BYTES)}` }
+  return { ok: true, value: text }
+}
+
+/**
+ * zod issues as `path.to.field: reason` lines (at most five). An unknown key
+ * is named by its own path rather than its parent's, so a typo like
+ * `training.learningrate` points at itself.
+ */
+export function formatIssues(error: z.ZodError): string {
+  const lines: string[] = []
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) lines.push(`${fieldPath([...issue.path, key])}: unknown field (not part of format version ${EXPERIMENT_VERSION})`)
+    } else {
+      lines.push(`${fieldPath(issue.path)}: ${issue.message}`)
+    }
+  }
+  return lines.slice(0, 5).join('\n')
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(file)'
+  return path.map(pathPart).join('.')
+}
+
+/** A key as it appears in a field path: plain when it is a plain name, else quoted (and cut short). */
+function pathPart(part: PropertyKey): string {
+  const text = String(part)
+  if (/^[A-Za-z0-9_$-]{1,64}$/.test(text)) return text
+  const short = text.length > 64 ? `${text.slice(0, 64)}…` : text
+  return JSON.stringify(short).replace(/[\u007f-\u009f\u2028\u2029]/g, '?')
 }
 
 // ── results from a run ──────────────────────────────────────────────────────

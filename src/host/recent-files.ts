@@ -27,7 +27,8 @@ const RecentFile = z.object({
 
 export class RecentFiles {
   private files: string[] = []
-  private loaded = false
+  /** One read, shared by every caller that arrives before it finishes. */
+  private loading: Promise<void> | undefined
   /** Writes one after another, so the last one always wins. */
   private queue: Promise<void> = Promise.resolve()
 
@@ -39,8 +40,12 @@ export class RecentFiles {
 
   /** Loads the list (once); anything unreadable counts as empty. */
   async load(): Promise<string[]> {
-    if (this.loaded) return [...this.files]
-    this.loaded = true
+    this.loading ??= this.read()
+    await this.loading
+    return [...this.files]
+  }
+
+  private async read(): Promise<void> {
     try {
       const parsed = RecentFile.safeParse(JSON.parse(await readFile(this.path, 'utf8')))
       if (parsed.success) {
@@ -51,7 +56,6 @@ export class RecentFiles {
     } catch {
       this.files = []
     }
-    return [...this.files]
   }
 
   async list(): Promise<string[]> {

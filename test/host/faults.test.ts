@@ -7,7 +7,7 @@
  *   and the same host serves the next run;
  * - stop in mid-epoch: stopped every time; the p95 stop latency is printed.
  *
- * Three lanes run side by side, each with its own supervisor on one runs
+ * Five lanes run side by side, each with its own supervisor on one runs
  * folder, to keep the wall time down.
  */
 import { readFileSync } from 'node:fs'
@@ -20,7 +20,8 @@ import { bundleEntry, WORKER_SOURCE } from './helpers/bundle'
 import { makeLab, percentile, tempDir, tinyExperiment, waitFor, type Lab } from './helpers/lab'
 
 const RUNS = 50
-const LANES = 3
+/** Side-by-side lanes: the loops mostly wait (forks, fsyncs, pace timers), so more lanes than cores pay off. */
+const LANES = 5
 
 let root: ReturnType<typeof tempDir>
 let entry: string
@@ -65,7 +66,7 @@ describe('faults', () => {
         const worker = lab.workers.at(-1)!
         // One kill in five lands anywhere in start-up (forking, loading, building data); the rest mid-training.
         if (i % 5 !== 0) await waitFor(lab, (e) => e.type === 'training' && e.event.type === 'started' && e.runId === run.runId)
-        await sleep(Math.random() * (i % 5 === 0 ? 300 : 450))
+        await sleep(Math.random() * (i % 5 === 0 ? 300 : 350))
         if (!lab.events.some((e) => e.type === 'training' && e.event.type === 'started' && e.runId === run.runId)) killedBeforeReady++
         try {
           process.kill(worker.pid!, 'SIGKILL')
