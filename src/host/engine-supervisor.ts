@@ -306,7 +306,12 @@ export class EngineSupervisor {
 
   private onTrainingEvent(run: ActiveRun, event: TrainingEvent): void {
     if (run.ending) return
-    run.writer.handle(event)
+    try {
+      run.writer.handle(event)
+    } catch (error) {
+      // An event the writer cannot encode is reported; the rows already on disk stay.
+      this.emit({ type: 'warning', runId: run.id, message: `cannot record a "${event.type}" event: ${errorMessage(error)}` })
+    }
     this.emit({ type: 'training', runId: run.id, event })
     if (event.type === 'done') {
       void this.finish(run, run.failReason ? 'failed' : event.status, run.failReason)
