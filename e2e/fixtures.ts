@@ -6,6 +6,8 @@
  */
 import { test as base, chromium, type Browser, type Page } from '@playwright/test'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { createInterface } from 'node:readline'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -22,11 +24,15 @@ export interface LabServer {
   port: number
   token: string
   process: ChildProcess
+  /** The server's --data folder (runs/ and recent files), a fresh temporary one per server. */
+  dataDir: string
 }
 
 export async function startLabServer(): Promise<LabServer> {
   const tsx = path.join(ROOT, 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx')
-  const child = spawn(tsx, ['src/server/main.ts', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  // A temporary data folder: runs trained by the tests never land in the user's own runs folder.
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'cnn-lab-e2e-'))
+  const child = spawn(tsx, ['src/server/main.ts', '--port', '0', '--data', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const lines = createInterface({ input: child.stdout! })
@@ -46,7 +52,7 @@ export async function startLabServer(): Promise<LabServer> {
     child.kill()
     throw new Error(`unexpected first line from the lab server: ${JSON.stringify(first)}`)
   }
-  return { url: match[1], origin: `http://127.0.0.1:${match[2]}`, port: Number(match[2]), token: match[3], process: child }
+  return { url: match[1], origin: `http://127.0.0.1:${match[2]}`, port: Number(match[2]), token: match[3], process: child, dataDir }
 }
 
 async function stopLabServer(server: LabServer): Promise<void> {
@@ -55,6 +61,7 @@ async function stopLabServer(server: LabServer): Promise<void> {
   server.process.kill('SIGTERM')
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
   if (server.process.exitCode === null) server.process.kill('SIGKILL')
+  rmSync(server.dataDir, { recursive: true, force: true })
 }
 
 export const test = base.extend<{ page: Page }, { labServer: LabServer; labBrowser: Browser }>({

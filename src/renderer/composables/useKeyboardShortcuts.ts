@@ -1,11 +1,20 @@
 import { onBeforeUnmount, onMounted } from 'vue'
 
-/** Keys typed into a field, or pressed on a control that handles them itself, are not shortcuts. */
+/** Fields that take typed characters: no single-key shortcut may fire inside them. */
 export function isTypingTarget(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false
   if (target.isContentEditable) return true
   const tag = target.tagName
-  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || tag === 'BUTTON' || tag === 'A' || target.getAttribute('role') === 'slider'
+  if (tag === 'TEXTAREA' || tag === 'SELECT') return true
+  if (tag !== 'INPUT') return false
+  const type = (target as HTMLInputElement).type
+  return !['checkbox', 'radio', 'button', 'submit', 'range'].includes(type)
+}
+
+/** Controls that Space activates natively (a focused button, a checkbox): Space is theirs, not a shortcut's. */
+export function ownsSpace(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false
+  return ['BUTTON', 'A', 'INPUT', 'SUMMARY'].includes(target.tagName) || target.getAttribute('role') === 'slider'
 }
 
 export function useKeydown(handler: (event: KeyboardEvent) => void): void {

@@ -23,21 +23,24 @@ export function useTrainingCommands() {
     await training.start(recipe, { preset: experiment.presetId ?? undefined, paused })
   }
 
-  /** Space: start, pause or resume. */
+  /** Space: start, pause or resume (nothing while the run is still starting or stopping). */
   async function toggle(): Promise<void> {
     if (!training.live) await train()
     else if (training.status === 'paused') await training.control('resume')
     else if (training.status === 'running') await training.control('pause')
   }
 
-  /** One epoch at a time; from idle, start paused and take the first step. */
+  /**
+   * One step (one batch of the model furthest behind) while paused; a running
+   * run is paused first, and from idle a run starts paused.
+   */
   async function step(): Promise<void> {
     if (!training.live) {
       await train(true)
-      if (!training.live) return
+      return
     }
     if (training.status === 'running') await training.control('pause')
-    await training.control('step')
+    else if (training.status === 'paused') await training.control('step')
   }
 
   async function stop(): Promise<void> {

@@ -118,7 +118,7 @@ export function parametersOption(p: Palette, bars: readonly ParamBar[]): ECharts
     title: { text: parameterRatio(bars), left: 'center', top: 6, textStyle: { fontSize: 13, fontWeight: 600, color: p.text } },
     tooltip: { trigger: 'item', valueFormatter: (v: number) => formatCount(v) },
     xAxis: { type: 'category', data: bars.map((b) => b.label), axisLabel: { color: p.text, fontWeight: 600 } },
-    yAxis: { type: 'value', name: 'parameters', nameGap: 10, axisLabel: { color: p.muted, formatter: (v: number) => compact(v) } },
+    yAxis: { type: 'value', axisLabel: { color: p.muted, formatter: (v: number) => compact(v) } },
     series: [
       {
         type: 'bar',

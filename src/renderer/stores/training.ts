@@ -66,7 +66,7 @@ export const useTrainingStore = defineStore('training', () => {
   const startedAt = ref<string | null>(null)
   // Active (unpaused) time, for the ETA.
   const activeMs = ref(0)
-  let runningSince: number | null = null
+  const runningSince = ref<number | null>(null)
   const now = ref(performance.now())
   let ticker: ReturnType<typeof setInterval> | null = null
 
@@ -77,7 +77,10 @@ export const useTrainingStore = defineStore('training', () => {
   const fraction = computed(() =>
     overallFraction(models.value.map((m) => progress.value[m.id] ?? { done: 0, epochs: m.epochs, batch: 0, batches: 0 })),
   )
-  const activeSeconds = computed(() => (activeMs.value + (runningSince !== null ? now.value - runningSince : 0)) / 1000)
+  const activeSeconds = computed(() => {
+    const since = runningSince.value
+    return (activeMs.value + (since !== null ? now.value - since : 0)) / 1000
+  })
   const remainingSeconds = computed(() => (live.value ? estimateRemaining(fraction.value, activeSeconds.value) : null))
   const samplesPerSecond = computed(() => {
     const values = Object.values(progress.value).map((p) => p.samplesPerSecond).filter((v) => v > 0)
@@ -86,10 +89,10 @@ export const useTrainingStore = defineStore('training', () => {
 
   function setRunning(running: boolean): void {
     const t = performance.now()
-    if (running && runningSince === null) runningSince = t
-    if (!running && runningSince !== null) {
-      activeMs.value += t - runningSince
-      runningSince = null
+    if (running && runningSince.value === null) runningSince.value = t
+    if (!running && runningSince.value !== null) {
+      activeMs.value += t - runningSince.value
+      runningSince.value = null
     }
     if (running && !ticker) ticker = setInterval(() => (now.value = performance.now()), 500)
     if (!running && ticker) {
@@ -165,10 +168,9 @@ export const useTrainingStore = defineStore('training', () => {
     status.value = 'starting'
     try {
       const { runId: id } = await getLabClient().startRun(exp, { preset: options.preset, pace: pace.value, paused: options.paused ?? false })
-      // Events may have arrived first and adopted the run already.
+      // Events may have arrived first and adopted the run already. The state itself
+      // comes from the host's run-state events: until then the run is 'starting'.
       if (source.value.kind === 'live' && source.value.runId !== id) source.value = { kind: 'live', runId: id }
-      if (status.value === 'starting') status.value = options.paused ? 'paused' : 'running'
-      setRunning(status.value === 'running')
     } catch (err) {
       status.value = 'failed'
       error.value = (err as Error).message
@@ -183,10 +185,8 @@ export const useTrainingStore = defineStore('training', () => {
       if (action === 'resume') await lab.resumeRun()
       if (action === 'step') await lab.stepRun()
       if (action === 'stop') await lab.stopRun()
-      // The run-state event confirms; this makes the buttons answer at once.
-      if (action === 'pause') applyState('paused')
-      if (action === 'resume') applyState('running')
-      if (action === 'stop') applyState('stopping')
+      // No optimistic state: the host may ignore a request (pause while starting),
+      // so the buttons follow its run-state events, which arrive within a frame or two.
     } catch (err) {
       error.value = (err as Error).message
     }
@@ -274,8 +274,6 @@ export const useTrainingStore = defineStore('training', () => {
         classes.value = [...e.classes]
         startedAt.value = new Date().toISOString()
         progress.value = Object.fromEntries(e.models.map((m) => [m.id, { done: 0, epochs: m.epochs, batch: 0, batches: 0, samplesPerSecond: 0 }]))
-        if (status.value === 'starting') status.value = 'running'
-        setRunning(status.value === 'running')
         break
       case 'batch': {
         const p = progress.value[e.model]

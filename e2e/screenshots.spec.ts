@@ -1,0 +1,38 @@
+import path from 'node:path'
+import { ROOT, expect, test } from './fixtures'
+import { openLesson, setPace, waitForStatus } from './lab'
+
+const DIR = path.join(ROOT, 'test-results', 'screenshots')
+
+for (const theme of ['light', 'dark'] as const) {
+  test(`every view at 1280×800, ${theme} theme`, async ({ page, labServer }) => {
+    const errors: string[] = []
+    page.on('pageerror', (err) => errors.push(err.message))
+    await page.emulateMedia({ colorScheme: theme })
+    await openLesson(page, labServer.url, 'patterns-3')
+    await expect(page.locator('html')).toHaveAttribute('data-theme', theme)
+    await setPace(page, 'full speed')
+    await page.getByTestId('train-button').click()
+    await waitForStatus(page, 'completed')
+    await expect(page.locator('figure[data-chart="TinyMLP: validation confusion matrix"]').getByTestId('chart-summary')).toContainText('correct')
+
+    const shots: [string, string][] = [
+      ['compare', 'Compare'],
+      ['editor', 'Editor'],
+      ['runs', 'Runs'],
+      ['calculator', 'Calculator'],
+      ['presets', 'Lessons'],
+    ]
+    for (const [file, nav] of shots) {
+      await page.locator(`[data-nav]`, { hasText: nav }).first().click()
+      await expect(page.locator('.nav-item.active')).toContainText(nav)
+      // Charts draw on the next animation frame after their data.
+      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))))
+      await page.screenshot({ path: path.join(DIR, `${file}-${theme}.png`) })
+    }
+    // Main controls are on screen without scrolling.
+    await page.locator('[data-nav="compare"]').click()
+    await expect(page.getByTestId('train-button')).toBeInViewport()
+    expect(errors).toEqual([])
+  })
+}
