@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { col2im, im2col, type ConvGeometry } from '../../src/engine/kernels/im2col'
-import { blockedKernel, gemm, getMatmulKernel, naiveKernel, setMatmulKernel, type MatmulKernel } from '../../src/engine/kernels/matmul'
+import { blockedKernel, defaultKernel, gemm, getMatmulKernel, naiveKernel, setMatmulKernel, type MatmulKernel } from '../../src/engine/kernels/matmul'
+import { createWasmKernel } from '../../src/engine/kernels/gemm-wasm'
+import { SIMD_WASM_BASE64 } from '../../src/engine/kernels/wasm/simd-binary'
+import { compileKernels, moduleText } from '../../scripts/build-wasm.mjs'
+import { readFileSync } from 'node:fs'
 
 function random(length: number, seed: number, Type: Float32ArrayConstructor | Float64ArrayConstructor = Float64Array) {
   const out = new Type(length)
@@ -112,7 +116,69 @@ describe('blocked GEMM', () => {
     } finally {
       setMatmulKernel(previous)
     }
-    expect(getMatmulKernel()).toBe(blockedKernel)
+    expect(getMatmulKernel()).toBe(previous)
+  })
+})
+
+describe('WebAssembly SIMD GEMM', () => {
+  // Every product goes through WebAssembly here (no small-product fallback).
+  const wasm = createWasmKernel(naiveKernel, 0)!
+  const sizes: [number, number, number][] = [
+    [1, 1, 1], [1, 7, 3], [5, 1, 9], [4, 8, 4], [3, 5, 7], [17, 13, 11], [67, 70, 300], [9, 1030, 5], [130, 6, 700], [129, 515, 333],
+  ]
+
+  it('is the default kernel in Node 20 (WebAssembly SIMD available)', () => {
+    expect(defaultKernel.name).toBe('wasm-simd-4x8')
+  })
+
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      it(`float64 is bit-identical to the TypeScript kernel, transA=${transA} transB=${transB}`, () => {
+        for (const [M, N, K] of sizes) {
+          for (const [alpha, beta, pad] of [[1, 0, 0], [1, 1, 2], [-0.5, 0.25, 1]]) {
+            check(wasm, transA, transB, M, N, K, alpha, beta, pad)
+            const lda = (transA ? M : K) + pad, ldb = (transB ? K : N) + pad, ldc = N + pad
+            const A = random((transA ? K : M) * lda, 8), B = random((transB ? N : K) * ldb, 9)
+            const ts = random(M * ldc, 10), fast = Float64Array.from(ts)
+            blockedKernel.gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, ts, ldc)
+            wasm.gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, fast, ldc)
+            expect(fast).toEqual(ts)
+          }
+        }
+      })
+
+      it(`float32 matches the triple loop within float32 rounding, transA=${transA} transB=${transB}`, () => {
+        for (const [M, N, K] of sizes) {
+          const pad = 1
+          const lda = (transA ? M : K) + pad, ldb = (transB ? K : N) + pad, ldc = N + pad
+          const A = random((transA ? K : M) * lda, 4, Float32Array), B = random((transB ? N : K) * ldb, 5, Float32Array)
+          const C0 = random(M * ldc, 6, Float32Array)
+          const C = Float32Array.from(C0), ref = Float64Array.from(C0)
+          wasm.gemm(transA, transB, M, N, K, 0.5, A, lda, B, ldb, 0.75, C, ldc)
+          naiveKernel.gemm(transA, transB, M, N, K, 0.5, Float64Array.from(A), lda, Float64Array.from(B), ldb, 0.75, ref, ldc)
+          for (let i = 0; i < M; i++) for (let j = 0; j < ldc; j++) {
+            const k = i * ldc + j
+            if (j >= N) expect(C[k]).toBe(C0[k])
+            else if (Math.abs(C[k] - ref[k]) > 2e-6 * Math.sqrt(K) * (1 + Math.abs(ref[k]))) {
+              throw new Error(`C[${i},${j}] = ${C[k]}, reference ${ref[k]} (${M}x${N}x${K})`)
+            }
+          }
+        }
+      })
+    }
+  }
+
+  it('with beta = 0 overwrites C even where it held NaN', () => {
+    const A = random(40 * 30, 1, Float32Array), B = random(30 * 20, 2, Float32Array)
+    const C = new Float32Array(40 * 20).fill(NaN)
+    wasm.gemm(false, false, 40, 20, 30, 1, A, 30, B, 20, 0, C, 20)
+    expect(C.every(Number.isFinite)).toBe(true)
+  })
+
+  it('the committed binary is what simd.as compiles to (npm run build:wasm)', async () => {
+    const fresh = moduleText(await compileKernels())
+    expect(readFileSync('src/engine/kernels/wasm/simd-binary.ts', 'utf8')).toBe(fresh)
+    expect(SIMD_WASM_BASE64.length).toBeGreaterThan(1000)
   })
 })
 

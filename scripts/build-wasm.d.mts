@@ -1,0 +1,4 @@
+/** Types for scripts/build-wasm.mjs (used by the test that checks the committed binary). */
+export declare const ASC_FLAGS: string[]
+export declare function compileKernels(): Promise<Buffer>
+export declare function moduleText(binary: Buffer): string

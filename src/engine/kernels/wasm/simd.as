@@ -1,0 +1,342 @@
+// AssemblyScript source of the lab's WebAssembly SIMD kernels.
+//
+// Build: `npm run build:wasm` (scripts/build-wasm.mjs) compiles this file with
+// `asc` and writes the binary, base64-encoded, to ./simd-binary.ts, which the
+// engine loads synchronously (kernels/wasm-kernel.ts). A test checks that the
+// committed binary is what this source compiles to.
+//
+// Everything here works on raw pointers into the module's linear memory; the
+// TypeScript side decides where operands live and copies them in and out.
+// The file is named .as (not .ts) so that the project's TypeScript checks,
+// which do not know AssemblyScript's types (f32, v128, …), leave it alone.
+//
+// GEMM follows the same GotoBLAS recipe as the plain TypeScript kernel in
+// ../matmul.ts (read that first): pack a K-slice of op(B) into NR-column
+// panels and a block of op(A) into MR-row panels, then run a register-blocked
+// micro-kernel over them. What SIMD adds: a 128-bit register holds four f32
+// (or two f64), so one multiply and one add update four (two) outputs at once.
+//
+//   f32: 4×8 tile = 4 rows × two f32x4 per row = 8 accumulator registers,
+//        + 2 for the B row + 1 for the broadcast A value: 11 of x86's 16.
+//   f64: 4×4 tile = 4 rows × two f64x2, the same register budget.
+//
+// The accumulators start from C and take the products in k order, so a
+// float64 product is bit-identical to the TypeScript kernel and to a plain
+// `s += w * x` loop (lesson 000 prints such sums): WebAssembly has no fused
+// multiply-add in its base SIMD set, so every product is rounded, then added.
+
+// ── blocking parameters ─────────────────────────────────────────────────────
+
+const MR: i32 = 4
+const NR32: i32 = 8
+const NR64: i32 = 4
+/** K-slice: one A micro-panel (MR·KC) plus one B micro-panel (NR·KC) stay in L1. */
+const KC: i32 = 320
+/** Rows of A packed at once: MC·KC values stay in L2. */
+const MC: i32 = 128
+/** Columns of B packed at once: KC·NC values stay in L2. */
+const NC: i32 = 512
+
+/** Bytes of scratch the caller must pass as `work` (packed A, packed B, one edge tile). */
+export function workBytes(): i32 {
+  return MC * KC * 8 + KC * NC * 8 + MR * NR32 * 8
+}
+
+/** Where free memory starts: the caller lays its buffers out from here. */
+export function heapBase(): usize {
+  return __heap_base
+}
+
+// ── float32 ─────────────────────────────────────────────────────────────────
+
+function scale32(M: i32, N: i32, beta: f32, C: usize, ldc: i32): void {
+  if (beta == 1) return
+  for (let i = 0; i < M; i++) {
+    const row = C + (<usize>(i * ldc) << 2)
+    // beta = 0 overwrites: C may hold NaN from an earlier use.
+    if (beta == 0) memory.fill(row, 0, <usize>N << 2)
+    else for (let j = 0; j < N; j++) store<f32>(row + (<usize>j << 2), load<f32>(row + (<usize>j << 2)) * beta)
+  }
+}
+
+/** Rows [i0, i0+mc) × cols [p0, p0+kc) of alpha·op(A) into MR-row panels, k-major, zero-padded. */
+function packA32(transA: bool, A: usize, lda: i32, i0: i32, mc: i32, p0: i32, kc: i32, alpha: f32, out: usize): void {
+  const va = f32x4.splat(alpha)
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir)
+    const panel = out + (<usize>(ir * kc) << 2)
+    if (transA) {
+      // op(A)[i, k] = A[k, i]: the MR values of one k are neighbours.
+      let a = A + (<usize>(p0 * lda + i0 + ir) << 2)
+      const step = <usize>lda << 2
+      let o = panel
+      if (mr == MR) {
+        for (let p = 0; p < kc; p++, a += step, o += 16) v128.store(o, f32x4.mul(v128.load(a), va))
+      } else {
+        for (let p = 0; p < kc; p++, a += step, o += 16) {
+          for (let r = 0; r < MR; r++) store<f32>(o + (<usize>r << 2), r < mr ? load<f32>(a + (<usize>r << 2)) * alpha : 0)
+        }
+      }
+    } else {
+      // op(A)[i, k] = A[i, k]: each row is contiguous in k.
+      for (let r = 0; r < MR; r++) {
+        let o = panel + (<usize>r << 2)
+        if (r >= mr) {
+          for (let p = 0; p < kc; p++, o += 16) store<f32>(o, 0)
+          continue
+        }
+        let a = A + (<usize>((i0 + ir + r) * lda + p0) << 2)
+        for (let p = 0; p < kc; p++, o += 16, a += 4) store<f32>(o, load<f32>(a) * alpha)
+      }
+    }
+  }
+}
+
+/** Rows [p0, p0+kc) × cols [j0, j0+nc) of op(B) into NR-column panels, k-major, zero-padded. */
+function packB32(transB: bool, B: usize, ldb: i32, p0: i32, kc: i32, j0: i32, nc: i32, out: usize): void {
+  for (let jr = 0; jr < nc; jr += NR32) {
+    const nr = min(NR32, nc - jr)
+    const panel = out + (<usize>(jr * kc) << 2)
+    if (!transB) {
+      // Row k of B holds the NR values of one k side by side.
+      let b = B + (<usize>(p0 * ldb + j0 + jr) << 2)
+      const step = <usize>ldb << 2
+      let o = panel
+      if (nr == NR32) {
+        for (let p = 0; p < kc; p++, b += step, o += 32) {
+          v128.store(o, v128.load(b))
+          v128.store(o, v128.load(b, 16), 16)
+        }
+      } else {
+        for (let p = 0; p < kc; p++, b += step, o += 32) {
+          for (let c = 0; c < NR32; c++) store<f32>(o + (<usize>c << 2), c < nr ? load<f32>(b + (<usize>c << 2)) : 0)
+        }
+      }
+    } else {
+      // op(B)[k, j] = B[j, k]: each column of op(B) is contiguous in k.
+      for (let c = 0; c < NR32; c++) {
+        let o = panel + (<usize>c << 2)
+        if (c >= nr) {
+          for (let p = 0; p < kc; p++, o += 32) store<f32>(o, 0)
+          continue
+        }
+        let b = B + (<usize>((j0 + jr + c) * ldb + p0) << 2)
+        for (let p = 0; p < kc; p++, o += 32, b += 4) store<f32>(o, load<f32>(b))
+      }
+    }
+  }
+}
+
+/** C[4×8 tile at c, row stride ldc bytes] += Ap · Bp over kc. */
+@inline
+function micro32(kc: i32, a: usize, b: usize, c: usize, ldc: usize): void {
+  const c1 = c + ldc
+  const c2 = c1 + ldc
+  const c3 = c2 + ldc
+  let s00 = v128.load(c), s01 = v128.load(c, 16)
+  let s10 = v128.load(c1), s11 = v128.load(c1, 16)
+  let s20 = v128.load(c2), s21 = v128.load(c2, 16)
+  let s30 = v128.load(c3), s31 = v128.load(c3, 16)
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b)
+    const b1 = v128.load(b, 16)
+    let x = v128.load32_splat(a)
+    s00 = f32x4.add(s00, f32x4.mul(x, b0))
+    s01 = f32x4.add(s01, f32x4.mul(x, b1))
+    x = v128.load32_splat(a, 4)
+    s10 = f32x4.add(s10, f32x4.mul(x, b0))
+    s11 = f32x4.add(s11, f32x4.mul(x, b1))
+    x = v128.load32_splat(a, 8)
+    s20 = f32x4.add(s20, f32x4.mul(x, b0))
+    s21 = f32x4.add(s21, f32x4.mul(x, b1))
+    x = v128.load32_splat(a, 12)
+    s30 = f32x4.add(s30, f32x4.mul(x, b0))
+    s31 = f32x4.add(s31, f32x4.mul(x, b1))
+    a += 16
+    b += 32
+  }
+  v128.store(c, s00); v128.store(c, s01, 16)
+  v128.store(c1, s10); v128.store(c1, s11, 16)
+  v128.store(c2, s20); v128.store(c2, s21, 16)
+  v128.store(c3, s30); v128.store(c3, s31, 16)
+}
+
+/**
+ * C ← alpha·op(A)·op(B) + beta·C for float32 matrices at byte addresses A, B,
+ * C (row-major, leading dimensions in elements), with `workBytes()` of
+ * scratch at `work`.
+ */
+export function gemm_f32(
+  transA: bool, transB: bool, M: i32, N: i32, K: i32, alpha: f32,
+  A: usize, lda: i32, B: usize, ldb: i32, beta: f32, C: usize, ldc: i32, work: usize,
+): void {
+  scale32(M, N, beta, C, ldc)
+  if (M == 0 || N == 0 || K == 0 || alpha == 0) return
+  const packedA = work
+  const packedB = work + <usize>(MC * KC * 8)
+  const tile = packedB + <usize>(KC * NC * 8)
+  const ldcBytes = <usize>ldc << 2
+  for (let j0 = 0; j0 < N; j0 += NC) {
+    const nc = min(NC, N - j0)
+    for (let p0 = 0; p0 < K; p0 += KC) {
+      const kc = min(KC, K - p0)
+      packB32(transB, B, ldb, p0, kc, j0, nc, packedB)
+      for (let i0 = 0; i0 < M; i0 += MC) {
+        const mc = min(MC, M - i0)
+        packA32(transA, A, lda, i0, mc, p0, kc, alpha, packedA)
+        for (let jr = 0; jr < nc; jr += NR32) {
+          const nr = min(NR32, nc - jr)
+          const bp = packedB + (<usize>(jr * kc) << 2)
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir)
+            const ap = packedA + (<usize>(ir * kc) << 2)
+            const cp = C + (<usize>((i0 + ir) * ldc + j0 + jr) << 2)
+            if (mr == MR && nr == NR32) {
+              micro32(kc, ap, bp, cp, ldcBytes)
+            } else {
+              // An edge tile: run the full tile on a copy, write back the part inside C.
+              memory.fill(tile, 0, MR * NR32 * 4)
+              for (let r = 0; r < mr; r++) memory.copy(tile + (<usize>(r * NR32) << 2), cp + <usize>r * ldcBytes, <usize>nr << 2)
+              micro32(kc, ap, bp, tile, NR32 * 4)
+              for (let r = 0; r < mr; r++) memory.copy(cp + <usize>r * ldcBytes, tile + (<usize>(r * NR32) << 2), <usize>nr << 2)
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ── float64 ─────────────────────────────────────────────────────────────────
+
+function scale64(M: i32, N: i32, beta: f64, C: usize, ldc: i32): void {
+  if (beta == 1) return
+  for (let i = 0; i < M; i++) {
+    const row = C + (<usize>(i * ldc) << 3)
+    if (beta == 0) memory.fill(row, 0, <usize>N << 3)
+    else for (let j = 0; j < N; j++) store<f64>(row + (<usize>j << 3), load<f64>(row + (<usize>j << 3)) * beta)
+  }
+}
+
+function packA64(transA: bool, A: usize, lda: i32, i0: i32, mc: i32, p0: i32, kc: i32, alpha: f64, out: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir)
+    const panel = out + (<usize>(ir * kc) << 3)
+    for (let r = 0; r < MR; r++) {
+      let o = panel + (<usize>r << 3)
+      if (r >= mr) {
+        for (let p = 0; p < kc; p++, o += 32) store<f64>(o, 0)
+        continue
+      }
+      const i = i0 + ir + r
+      let a = A + (<usize>(transA ? p0 * lda + i : i * lda + p0) << 3)
+      const step: usize = transA ? <usize>lda << 3 : 8
+      // alpha = 1 copies exactly (the TypeScript kernel does the same).
+      if (alpha == 1) for (let p = 0; p < kc; p++, o += 32, a += step) store<f64>(o, load<f64>(a))
+      else for (let p = 0; p < kc; p++, o += 32, a += step) store<f64>(o, alpha * load<f64>(a))
+    }
+  }
+}
+
+function packB64(transB: bool, B: usize, ldb: i32, p0: i32, kc: i32, j0: i32, nc: i32, out: usize): void {
+  for (let jr = 0; jr < nc; jr += NR64) {
+    const nr = min(NR64, nc - jr)
+    const panel = out + (<usize>(jr * kc) << 3)
+    if (!transB && nr == NR64) {
+      let b = B + (<usize>(p0 * ldb + j0 + jr) << 3)
+      const step = <usize>ldb << 3
+      let o = panel
+      for (let p = 0; p < kc; p++, b += step, o += 32) {
+        v128.store(o, v128.load(b))
+        v128.store(o, v128.load(b, 16), 16)
+      }
+      continue
+    }
+    for (let c = 0; c < NR64; c++) {
+      let o = panel + (<usize>c << 3)
+      if (c >= nr) {
+        for (let p = 0; p < kc; p++, o += 32) store<f64>(o, 0)
+        continue
+      }
+      const j = j0 + jr + c
+      let b = B + (<usize>(transB ? j * ldb + p0 : p0 * ldb + j) << 3)
+      const step: usize = transB ? 8 : <usize>ldb << 3
+      for (let p = 0; p < kc; p++, o += 32, b += step) store<f64>(o, load<f64>(b))
+    }
+  }
+}
+
+/** C[4×4 f64 tile] += Ap · Bp over kc, products rounded then added in k order. */
+@inline
+function micro64(kc: i32, a: usize, b: usize, c: usize, ldc: usize): void {
+  const c1 = c + ldc
+  const c2 = c1 + ldc
+  const c3 = c2 + ldc
+  let s00 = v128.load(c), s01 = v128.load(c, 16)
+  let s10 = v128.load(c1), s11 = v128.load(c1, 16)
+  let s20 = v128.load(c2), s21 = v128.load(c2, 16)
+  let s30 = v128.load(c3), s31 = v128.load(c3, 16)
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b)
+    const b1 = v128.load(b, 16)
+    let x = v128.load64_splat(a)
+    s00 = f64x2.add(s00, f64x2.mul(x, b0))
+    s01 = f64x2.add(s01, f64x2.mul(x, b1))
+    x = v128.load64_splat(a, 8)
+    s10 = f64x2.add(s10, f64x2.mul(x, b0))
+    s11 = f64x2.add(s11, f64x2.mul(x, b1))
+    x = v128.load64_splat(a, 16)
+    s20 = f64x2.add(s20, f64x2.mul(x, b0))
+    s21 = f64x2.add(s21, f64x2.mul(x, b1))
+    x = v128.load64_splat(a, 24)
+    s30 = f64x2.add(s30, f64x2.mul(x, b0))
+    s31 = f64x2.add(s31, f64x2.mul(x, b1))
+    a += 32
+    b += 32
+  }
+  v128.store(c, s00); v128.store(c, s01, 16)
+  v128.store(c1, s10); v128.store(c1, s11, 16)
+  v128.store(c2, s20); v128.store(c2, s21, 16)
+  v128.store(c3, s30); v128.store(c3, s31, 16)
+}
+
+/** gemm_f32 for float64 matrices (addresses in bytes, leading dimensions in elements). */
+export function gemm_f64(
+  transA: bool, transB: bool, M: i32, N: i32, K: i32, alpha: f64,
+  A: usize, lda: i32, B: usize, ldb: i32, beta: f64, C: usize, ldc: i32, work: usize,
+): void {
+  scale64(M, N, beta, C, ldc)
+  if (M == 0 || N == 0 || K == 0 || alpha == 0) return
+  const packedA = work
+  const packedB = work + <usize>(MC * KC * 8)
+  const tile = packedB + <usize>(KC * NC * 8)
+  const ldcBytes = <usize>ldc << 3
+  for (let j0 = 0; j0 < N; j0 += NC) {
+    const nc = min(NC, N - j0)
+    for (let p0 = 0; p0 < K; p0 += KC) {
+      const kc = min(KC, K - p0)
+      packB64(transB, B, ldb, p0, kc, j0, nc, packedB)
+      for (let i0 = 0; i0 < M; i0 += MC) {
+        const mc = min(MC, M - i0)
+        packA64(transA, A, lda, i0, mc, p0, kc, alpha, packedA)
+        for (let jr = 0; jr < nc; jr += NR64) {
+          const nr = min(NR64, nc - jr)
+          const bp = packedB + (<usize>(jr * kc) << 3)
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir)
+            const ap = packedA + (<usize>(ir * kc) << 3)
+            const cp = C + (<usize>((i0 + ir) * ldc + j0 + jr) << 3)
+            if (mr == MR && nr == NR64) {
+              micro64(kc, ap, bp, cp, ldcBytes)
+            } else {
+              memory.fill(tile, 0, MR * NR64 * 8)
+              for (let r = 0; r < mr; r++) memory.copy(tile + (<usize>(r * NR64) << 3), cp + <usize>r * ldcBytes, <usize>nr << 3)
+              micro64(kc, ap, bp, tile, NR64 * 8)
+              for (let r = 0; r < mr; r++) memory.copy(cp + <usize>r * ldcBytes, tile + (<usize>(r * NR64) << 3), <usize>nr << 3)
+            }
+          }
+        }
+      }
+    }
+  }
+}
