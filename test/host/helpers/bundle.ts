@@ -4,13 +4,14 @@
  * start-up each time (~0.2 s instead of ~0.8 s). It is the same source the
  * tsx launcher runs; the built app ships a bundle too.
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
 const outDir = mkdtempSync(join(tmpdir(), 'cnnlab-bundle-'))
+process.once('exit', () => rmSync(outDir, { recursive: true, force: true }))
 const built = new Map<string, Promise<string>>()
 
 export function bundleEntry(entry: string): Promise<string> {
