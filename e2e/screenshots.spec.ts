@@ -1,8 +1,14 @@
 import path from 'node:path'
+import type { Page } from '@playwright/test'
 import { ROOT, expect, test } from './fixtures'
 import { openLesson, setPace, waitForStatus } from './lab'
 
 const DIR = path.join(ROOT, 'test-results', 'screenshots')
+
+/** Charts draw on the next animation frame after their data: wait for two frames. */
+async function nextPaint(page: Page): Promise<void> {
+  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))')
+}
 
 for (const theme of ['light', 'dark'] as const) {
   test(`every view at 1280×800, ${theme} theme`, async ({ page, labServer }) => {
@@ -26,13 +32,18 @@ for (const theme of ['light', 'dark'] as const) {
     for (const [file, nav] of shots) {
       await page.locator(`[data-nav]`, { hasText: nav }).first().click()
       await expect(page.locator('.nav-item.active')).toContainText(nav)
-      // Charts draw on the next animation frame after their data.
-      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))))
+      // The runs view with one run overlaid, so its chart is not empty.
+      if (file === 'runs') await page.getByTestId('runs-table').getByRole('checkbox').first().check()
+      if (file === 'runs') await expect(page.locator('figure[data-chart="Validation accuracy, runs overlaid"] canvas').first()).toBeVisible()
+      await nextPaint(page)
       await page.screenshot({ path: path.join(DIR, `${file}-${theme}.png`) })
     }
-    // Main controls are on screen without scrolling.
+    // Main controls are on screen without scrolling; the per-model charts are further down.
     await page.locator('[data-nav="compare"]').click()
     await expect(page.getByTestId('train-button')).toBeInViewport()
+    await page.locator('.app-main').evaluate((el) => el.scrollTo(0, el.scrollHeight))
+    await nextPaint(page)
+    await page.screenshot({ path: path.join(DIR, `compare-lower-${theme}.png`) })
     expect(errors).toEqual([])
   })
 }
