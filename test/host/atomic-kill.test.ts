@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { RunStore } from '../../src/host/run-store'
-import { bundleEntry } from './helpers/bundle'
+import { bundleEntry, removeBundles } from './helpers/bundle'
 import { tempDir } from './helpers/lab'
 import { makeVersion, wholeVersion as versionOf } from './fixtures/versioned-payload'
 
@@ -22,7 +22,10 @@ beforeAll(async () => {
   root = tempDir('cnnlab-atomic-')
   writer = await bundleEntry(fileURLToPath(new URL('./fixtures/atomic-writer.ts', import.meta.url)))
 })
-afterAll(() => root.remove())
+afterAll(() => {
+  root.remove()
+  removeBundles()
+})
 
 const wholeVersion = (path: string): number => versionOf(readFileSync(path))
 

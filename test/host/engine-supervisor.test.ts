@@ -13,7 +13,7 @@ import { RunStore } from '../../src/host/run-store'
 import { readRunFolder } from '../../src/host/run-folder'
 import { forkNodeWorker, type WorkerHandle } from '../../src/host/worker-handle'
 import type { TrainingEvent } from '../../src/engine/train/events'
-import { bundleEntry, WORKER_SOURCE } from './helpers/bundle'
+import { bundleEntry, removeBundles, WORKER_SOURCE } from './helpers/bundle'
 import { makeLab, tempDir, tinyExperiment, waitFor, type Lab } from './helpers/lab'
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
@@ -28,7 +28,10 @@ beforeAll(async () => {
 afterEach(async () => {
   for (const lab of labs.splice(0)) await lab.supervisor.dispose()
 })
-afterAll(() => root.remove())
+afterAll(() => {
+  root.remove()
+  removeBundles()
+})
 
 /** A supervisor on the bundled worker, unless told otherwise (`tsx: true`, or a fixture entry). */
 function lab(options: Parameters<typeof makeLab>[1] & { tsx?: boolean } = {}): Lab {

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseMetricsLines, RUN_FILES } from '../../src/host/run-folder'
 import { RunStore } from '../../src/host/run-store'
 import { MetricRow } from '../../src/shared/experiment'
-import { bundleEntry, WORKER_SOURCE } from './helpers/bundle'
+import { bundleEntry, removeBundles, WORKER_SOURCE } from './helpers/bundle'
 import { makeLab, percentile, tempDir, tinyExperiment, waitFor, type Lab } from './helpers/lab'
 
 const RUNS = 50
@@ -29,7 +29,10 @@ beforeAll(async () => {
   root = tempDir('cnnlab-faults-')
   entry = await bundleEntry(WORKER_SOURCE)
 })
-afterAll(() => root.remove())
+afterAll(() => {
+  root.remove()
+  removeBundles()
+})
 
 /** Runs `task(i)` for i = 0..count-1 on `lanes` lanes; lane k gets i ≡ k (mod lanes). */
 async function inLanes(count: number, lanes: number, task: (lab: Lab, i: number) => Promise<void>, store: RunStore): Promise<void> {

@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
 const outDir = mkdtempSync(join(tmpdir(), 'cnnlab-bundle-'))
-process.once('exit', () => rmSync(outDir, { recursive: true, force: true }))
 const built = new Map<string, Promise<string>>()
 
 export function bundleEntry(entry: string): Promise<string> {
@@ -44,3 +43,9 @@ export function bundleEntry(entry: string): Promise<string> {
 }
 
 export const WORKER_SOURCE = fileURLToPath(new URL('../../../src/host/engine-worker.ts', import.meta.url))
+
+/** Removes the bundles (call from afterAll: vitest's workers may end without an 'exit' event). */
+export function removeBundles(): void {
+  built.clear()
+  rmSync(outDir, { recursive: true, force: true })
+}
