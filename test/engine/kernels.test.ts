@@ -237,3 +237,40 @@ describe('im2col / col2im', () => {
     }
   })
 })
+
+describe('WebAssembly conv kernel', () => {
+  it('matches the TypeScript conv2d layer (forward, dW, db, dX) within float32 rounding', async () => {
+    const { Conv2d } = await import('../../src/engine/layers/conv2d')
+    const { getConvKernel, setConvKernel } = await import('../../src/engine/kernels/conv-wasm')
+    expect(getConvKernel()?.name).toBe('wasm-simd-conv')
+    for (const [c, o, size, k, stride, padding, n] of [
+      [1, 32, 28, 3, 1, 1, 3], [32, 64, 14, 3, 1, 1, 2], [3, 5, 9, 3, 2, 1, 4], [2, 3, 8, 4, 3, 2, 2], [1, 3, 8, 3, 1, 0, 5],
+    ]) {
+      const spec = { type: 'conv2d' as const, inChannels: c, outChannels: o, kernelSize: k, stride, padding, bias: true }
+      const run = (fast: boolean) => {
+        const previous = setConvKernel(fast ? getConvKernel() : null)
+        try {
+          const layer = new Conv2d(spec, [c, size, size], 'float32')
+          layer.weight.value.data.set(random(layer.weight.value.data.length, 31, Float32Array))
+          layer.bias!.value.data.set(random(o, 32, Float32Array))
+          const x = { shape: [n, c, size, size], data: random(n * c * size * size, 33, Float32Array) }
+          const y = layer.forward(x, true)
+          const dy = { shape: y.shape, data: random(y.data.length, 34, Float32Array) }
+          const dx = layer.backward(dy)
+          return { y: y.data.slice(), dx: dx.data.slice(), dw: layer.weight.grad.data.slice(), db: layer.bias!.grad.data.slice() }
+        } finally {
+          setConvKernel(previous)
+        }
+      }
+      const fast = run(true)
+      const ref = run(false)
+      for (const key of ['y', 'dx', 'dw', 'db'] as const) {
+        const a = fast[key], b = ref[key]
+        expect(a.length).toBe(b.length)
+        for (let i = 0; i < a.length; i++) {
+          if (Math.abs(a[i] - b[i]) > 1e-4 * (1 + Math.abs(b[i]))) throw new Error(`${key}[${i}] = ${a[i]}, reference ${b[i]} (${spec.inChannels}→${spec.outChannels}, ${size}px)`)
+        }
+      }
+    }
+  })
+})

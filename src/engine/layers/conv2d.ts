@@ -7,10 +7,15 @@
  *   Y    = W · cols                     [O, n·P]
  *   dW   = dY · colsᵀ                   [O, C·k·k]
  *   dcol = Wᵀ · dY, then col2im → dX
+ *
+ * That TypeScript code is the readable reference. In float32, where
+ * WebAssembly SIMD runs, the same steps run inside WebAssembly instead
+ * (kernels/conv-wasm.ts), a sample at a time so its columns stay in cache.
  */
 import type { LayerSpec } from '../../shared/experiment'
 import { gemm } from '../kernels/matmul'
 import { col2im, im2col, type ConvGeometry } from '../kernels/im2col'
+import { getConvKernel } from '../kernels/conv-wasm'
 import {
   formatShape, reuseArray, reuseBatch, reuseTensor, zeros,
   type FloatArray, type Precision, type Tensor,
@@ -93,6 +98,11 @@ export class Conv2d implements Layer {
     return Math.max(1, Math.min(n, Math.floor(Conv2d.columnBudget / perSample)))
   }
 
+  /** The WebAssembly conv kernel, for float32 layers where it is available. */
+  private fastKernel() {
+    return this.precision === 'float32' ? getConvKernel() : null
+  }
+
   private positions(): number {
     return this.geometry.outHeight * this.geometry.outWidth
   }
@@ -109,6 +119,12 @@ export class Conv2d implements Layer {
     }
     const y = (this.output = reuseBatch(this.output, n, this.outShape, this.precision))
     this.input = x
+    const fast = this.fastKernel()
+    if (fast) {
+      fast.forward(g, O, n, x.data as Float32Array, this.weight.value.data as Float32Array, (this.bias?.value.data ?? null) as Float32Array | null, y.data as Float32Array)
+      this.colsValid = false
+      return y
+    }
     const chunk = this.chunkSize(n)
     const cols = (this.cols = reuseArray(this.cols, K * chunk * P, this.precision))
     const ymat = (this.ymat = reuseArray(this.ymat, O * chunk * P, this.precision))
@@ -148,6 +164,15 @@ export class Conv2d implements Layer {
     const dx = (this.dx = reuseTensor(this.dx, x.shape, this.precision))
     dx.data.fill(0)
     const needsInputGrad = this.needsInputGrad
+    const fast = this.fastKernel()
+    if (fast) {
+      fast.backward(
+        g, O, n, x.data as Float32Array, this.weight.value.data as Float32Array, dy.data as Float32Array,
+        this.weight.grad.data as Float32Array, (this.bias?.grad.data ?? null) as Float32Array | null,
+        needsInputGrad ? (dx.data as Float32Array) : null,
+      )
+      return dx
+    }
     const chunk = this.chunkSize(n)
     const cols = (this.cols = reuseArray(this.cols, K * chunk * P, this.precision))
     const dymat = (this.ymat = reuseArray(this.ymat, O * chunk * P, this.precision))

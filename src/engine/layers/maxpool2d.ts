@@ -6,7 +6,7 @@
  * overlap (stride < k) a pixel can win several times and gathers every share.
  */
 import type { LayerSpec } from '../../shared/experiment'
-import { formatShape, precisionOf, reuseTensor, type Tensor } from '../tensor'
+import { formatShape, precisionOf, reuseTensor, type FloatArray, type Tensor } from '../tensor'
 import type { Layer, Param } from './layer'
 
 export type MaxPool2dSpec = Extract<LayerSpec, { type: 'maxpool2d' }>
@@ -58,6 +58,10 @@ export class MaxPool2d implements Layer {
     const xd = x.data
     const yd = y.data
     const arg = this.argmax
+    if (k === 2 && s === 2) {
+      pool2x2(xd, yd, arg, n * c, h, w, oh, ow)
+      return y
+    }
     let o = 0
     for (let plane = 0; plane < n * c; plane++) {
       const base = plane * h * w
@@ -69,11 +73,13 @@ export class MaxPool2d implements Layer {
             const row = base + (oy * s + ky) * w + ox * s
             for (let kx = 0; kx < k; kx++) {
               const v = xd[row + kx]
-              // `v !== v` lets a NaN win, so a diverged run shows NaN rather than hiding it.
-              if (v > bestValue || v !== v) {
-                bestValue = v
-                best = row + kx
-              }
+              // Take v if it is larger, or NaN (so a diverged run shows NaN
+              // rather than hiding it). Written without a branch: after ReLU
+              // half the comparisons go either way at random, and a
+              // mispredicted branch per pixel costs more than the arithmetic.
+              const take = +(v > bestValue) | +(v !== v)
+              best += (row + kx - best) * take
+              bestValue = xd[best]
             }
           }
           yd[o] = bestValue
@@ -93,5 +99,33 @@ export class MaxPool2d implements Layer {
     const arg = this.argmax
     for (let o = 0; o < g.length; o++) d[arg[o]] += g[o]
     return dx
+  }
+}
+
+/**
+ * The common 2×2, stride-2 window, unrolled: the same scan order, ties and NaN
+ * rule as the general loop, one branch-free step per pixel.
+ */
+function pool2x2(
+  xd: FloatArray, yd: FloatArray, arg: Int32Array, planes: number, h: number, w: number, oh: number, ow: number,
+): void {
+  let o = 0
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * h * w
+    for (let oy = 0; oy < oh; oy++) {
+      let i = base + 2 * oy * w
+      for (let ox = 0; ox < ow; ox++, o++, i += 2) {
+        const b = xd[i + 1], c = xd[i + w], d = xd[i + w + 1]
+        let best = i
+        let t = +(b > xd[best]) | +(b !== b)
+        best += (i + 1 - best) * t
+        t = +(c > xd[best]) | +(c !== c)
+        best += (i + w - best) * t
+        t = +(d > xd[best]) | +(d !== d)
+        best += (i + w + 1 - best) * t
+        yd[o] = xd[best]
+        arg[o] = best
+      }
+    }
   }
 }

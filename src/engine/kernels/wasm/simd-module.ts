@@ -25,6 +25,14 @@ export interface SimdExports {
     transA: number, transB: number, M: number, N: number, K: number, alpha: number,
     A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number, work: number,
   ): void
+  conv2d_forward_f32(
+    n: number, C: number, H: number, W: number, k: number, stride: number, padding: number, OH: number, OW: number,
+    O: number, x: number, w: number, bias: number, y: number, cols: number, work: number,
+  ): void
+  conv2d_backward_f32(
+    n: number, C: number, H: number, W: number, k: number, stride: number, padding: number, OH: number, OW: number,
+    O: number, x: number, w: number, dy: number, dw: number, db: number, dx: number, cols: number, work: number,
+  ): void
 }
 
 /** Just the part of the WebAssembly JS API used here (the Node typings do not declare it). */

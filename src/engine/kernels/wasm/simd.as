@@ -340,3 +340,151 @@ export function gemm_f64(
     }
   }
 }
+
+// ── convolution (float32) ───────────────────────────────────────────────────
+//
+// The whole of a conv layer's forward or backward pass for a batch in one call,
+// one sample at a time: that sample's im2col matrix [C·k·k, P] (a few hundred
+// kilobytes for the MNIST CNN) stays in L2 while the GEMMs read it, instead of
+// a whole batch's columns streaming through memory. Same maths as the
+// TypeScript reference (../../layers/conv2d.ts, ../im2col.ts).
+
+/** Output columns of kernel column kx whose input column lies inside the image (see ../im2col.ts). */
+function firstInside(width: i32, stride: i32, padding: i32, outWidth: i32, kx: i32): i32 {
+  const q = padding - kx
+  // ceil(q / stride) for any sign of q.
+  const c = q > 0 ? (q + stride - 1) / stride : -((-q) / stride)
+  return min(outWidth, max(0, c))
+}
+
+function endInside(width: i32, stride: i32, padding: i32, outWidth: i32, kx: i32): i32 {
+  const q = width - 1 + padding - kx
+  const f = q >= 0 ? q / stride : -((-q + stride - 1) / stride)
+  return max(firstInside(width, stride, padding, outWidth, kx), min(outWidth, f + 1))
+}
+
+/** One sample x [C, H, W] → cols [C·k·k, OH·OW], zero padding written explicitly. */
+export function im2col_f32(
+  C: i32, H: i32, W: i32, k: i32, stride: i32, padding: i32, OH: i32, OW: i32, x: usize, cols: usize,
+): void {
+  let o = cols
+  for (let c = 0; c < C; c++) {
+    const plane = x + (<usize>(c * H * W) << 2)
+    for (let ky = 0; ky < k; ky++) {
+      for (let kx = 0; kx < k; kx++) {
+        const first = firstInside(W, stride, padding, OW, kx)
+        const end = endInside(W, stride, padding, OW, kx)
+        for (let oy = 0; oy < OH; oy++, o += <usize>OW << 2) {
+          const iy = oy * stride - padding + ky
+          if (iy < 0 || iy >= H) {
+            memory.fill(o, 0, <usize>OW << 2)
+            continue
+          }
+          if (first > 0) memory.fill(o, 0, <usize>first << 2)
+          const i = plane + (<usize>(iy * W + first * stride - padding + kx) << 2)
+          if (stride == 1) {
+            memory.copy(o + (<usize>first << 2), i, <usize>(end - first) << 2)
+          } else {
+            let src = i
+            for (let ox = first; ox < end; ox++, src += <usize>stride << 2) store<f32>(o + (<usize>ox << 2), load<f32>(src))
+          }
+          if (end < OW) memory.fill(o + (<usize>end << 2), 0, <usize>(OW - end) << 2)
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col_f32: adds cols back onto dx [C, H, W] (which the caller zeroed). */
+export function col2im_f32(
+  C: i32, H: i32, W: i32, k: i32, stride: i32, padding: i32, OH: i32, OW: i32, cols: usize, dx: usize,
+): void {
+  let o = cols
+  for (let c = 0; c < C; c++) {
+    const plane = dx + (<usize>(c * H * W) << 2)
+    for (let ky = 0; ky < k; ky++) {
+      for (let kx = 0; kx < k; kx++) {
+        const first = firstInside(W, stride, padding, OW, kx)
+        const end = endInside(W, stride, padding, OW, kx)
+        for (let oy = 0; oy < OH; oy++, o += <usize>OW << 2) {
+          const iy = oy * stride - padding + ky
+          if (iy < 0 || iy >= H) continue
+          let d = plane + (<usize>(iy * W + first * stride - padding + kx) << 2)
+          let s = o + (<usize>first << 2)
+          let ox = first
+          if (stride == 1) {
+            for (; ox + 4 <= end; ox += 4, d += 16, s += 16) v128.store(d, f32x4.add(v128.load(d), v128.load(s)))
+          }
+          for (; ox < end; ox++, d += <usize>stride << 2, s += 4) store<f32>(d, load<f32>(d) + load<f32>(s))
+        }
+      }
+    }
+  }
+}
+
+/**
+ * y [n, O, OH, OW] = conv(x [n, C, H, W], w [O, C, k, k]) + bias (bias = 0: none).
+ * Per sample: cols = im2col(x_s); y_s = bias, then y_s += w · cols.
+ */
+export function conv2d_forward_f32(
+  n: i32, C: i32, H: i32, W: i32, k: i32, stride: i32, padding: i32, OH: i32, OW: i32, O: i32,
+  x: usize, w: usize, bias: usize, y: usize, cols: usize, work: usize,
+): void {
+  const K = C * k * k
+  const P = OH * OW
+  const inBytes = <usize>(C * H * W) << 2
+  const outBytes = <usize>(O * P) << 2
+  for (let s = 0; s < n; s++) {
+    const xs = x + <usize>s * inBytes
+    const ys = y + <usize>s * outBytes
+    im2col_f32(C, H, W, k, stride, padding, OH, OW, xs, cols)
+    for (let o = 0; o < O; o++) {
+      const row = ys + (<usize>(o * P) << 2)
+      const b: f32 = bias ? load<f32>(bias + (<usize>o << 2)) : 0
+      const vb = f32x4.splat(b)
+      let p = 0
+      for (; p + 4 <= P; p += 4) v128.store(row + (<usize>p << 2), vb)
+      for (; p < P; p++) store<f32>(row + (<usize>p << 2), b)
+    }
+    gemm_f32(false, false, O, P, K, 1, w, K, cols, P, 1, ys, P, work)
+  }
+}
+
+/**
+ * Gradients of conv2d_forward_f32 given dy [n, O, OH, OW]: dw (overwritten),
+ * db (overwritten, unless 0), dx (overwritten, unless 0: the first layer's
+ * input gradient nobody needs).
+ */
+export function conv2d_backward_f32(
+  n: i32, C: i32, H: i32, W: i32, k: i32, stride: i32, padding: i32, OH: i32, OW: i32, O: i32,
+  x: usize, w: usize, dy: usize, dw: usize, db: usize, dx: usize, cols: usize, work: usize,
+): void {
+  const K = C * k * k
+  const P = OH * OW
+  const inBytes = <usize>(C * H * W) << 2
+  const outBytes = <usize>(O * P) << 2
+  memory.fill(dw, 0, <usize>(O * K) << 2)
+  if (db) {
+    for (let o = 0; o < O; o++) {
+      let sum: f64 = 0
+      for (let s = 0; s < n; s++) {
+        const row = dy + <usize>s * outBytes + (<usize>(o * P) << 2)
+        for (let p = 0; p < P; p++) sum += <f64>load<f32>(row + (<usize>p << 2))
+      }
+      store<f32>(db + (<usize>o << 2), <f32>sum)
+    }
+  }
+  for (let s = 0; s < n; s++) {
+    const dys = dy + <usize>s * outBytes
+    im2col_f32(C, H, W, k, stride, padding, OH, OW, x + <usize>s * inBytes, cols)
+    // dw += dy_s · cols_sᵀ
+    gemm_f32(false, true, O, K, P, 1, dys, P, cols, P, 1, dw, K, work)
+    if (dx) {
+      // dcols = wᵀ · dy_s (into cols, which has served), then col2im onto dx_s.
+      gemm_f32(true, false, K, P, O, 1, w, K, dys, P, 0, cols, P, work)
+      const dxs = dx + <usize>s * inBytes
+      memory.fill(dxs, 0, inBytes)
+      col2im_f32(C, H, W, k, stride, padding, OH, OW, cols, dxs)
+    }
+  }
+}
