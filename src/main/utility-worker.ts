@@ -4,6 +4,7 @@
  * child_process.fork. The worker entry is built next to this file.
  */
 import { utilityProcess } from 'electron'
+import { constants } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { WorkerHandle } from '../host/worker-handle'
@@ -32,15 +33,24 @@ export function forkUtilityWorker(): WorkerHandle {
       child.on('message', listener)
     },
     onExit(listener) {
-      // A utility process reports only its exit code; a kill shows as a non-zero code.
+      // A utility process reports only an exit code; 128 + N is how a death by signal N shows.
       child.once('exit', (code) => {
         exited = true
-        listener(code, null)
+        listener(code, signalName(code))
       })
     },
-    kill() {
-      if (!exited) child.kill()
+    kill(signal = 'SIGTERM') {
+      if (exited) return
+      // child.kill() can only send SIGTERM; a hard stop after the grace period needs SIGKILL.
+      if (signal === 'SIGKILL' && child.pid !== undefined) process.kill(child.pid, 'SIGKILL')
+      else child.kill()
     },
     lastError: () => stderr.trim().split('\n').at(-1),
   }
+}
+
+function signalName(code: number | null): string | null {
+  if (code === null || code <= 128) return null
+  const entry = Object.entries(constants.signals).find(([, number]) => number === code - 128)
+  return entry ? entry[0] : null
 }
