@@ -10,10 +10,11 @@
  */
 import { parseHostToWorker, type HostToWorkerParsed, type ProbeRequest, type RobustnessResult, type WorkerToHost } from '../shared/engine-protocol'
 import type { Experiment } from '../shared/experiment'
-import { buildDatasets, shiftDataset, type Dataset, type MnistSource } from '../engine/datasets'
+import { buildDatasets, datasetInfo, shiftDataset, type Dataset, type MnistSource } from '../engine/datasets'
+import { buildModel, type Sequential } from '../engine/model'
 import { createTrainer, type Trainer } from '../engine/train/trainer'
 import type { TrainingEvent } from '../engine/train/events'
-import { createLoss } from '../engine/loss/index'
+import { createLoss, type Loss } from '../engine/loss/index'
 import { shiftRobustness } from '../engine/probes/robustness'
 import { PaceClock } from './pace-clock'
 
@@ -186,6 +187,10 @@ export class EngineRunner {
 
   /** Runs beside training: one shift per turn, so the run and its controls stay live. */
   private probe(id: string, request: ProbeRequest): void {
+    if (request.kind === 'robustness-map') {
+      void this.probeMap(id, request)
+      return
+    }
     const trainer = this.trainer
     const data = this.data
     const experiment = this.experiment
@@ -199,8 +204,38 @@ export class EngineRunner {
       this.send({ type: 'probe-failed', id, message: `no model "${unknown}" in this experiment` })
       return
     }
-    const loss = createLoss(experiment.training.loss)
-    const range = request.range
+    this.shiftLoop(id, ids, (m) => trainer.model(m), data.val, createLoss(experiment.training.loss), request.range)
+  }
+
+  /** Models rebuilt from the request's weights: any run, in a worker that trains nothing. */
+  private async probeMap(id: string, request: Extract<ProbeRequest, { kind: 'robustness-map' }>): Promise<void> {
+    try {
+      const { experiment, weights } = request
+      const ids = Object.keys(weights)
+      if (ids.length === 0) throw new Error('no weights to probe')
+      const mnist = experiment.dataset.kind === 'mnist' ? await this.deps.loadMnist() : undefined
+      const { val } = buildDatasets(experiment.dataset, { mnist })
+      const info = datasetInfo(experiment.dataset)
+      const models = new Map<string, Sequential>()
+      for (const m of ids) {
+        const spec = experiment.models.find((s) => s.id === m)
+        if (!spec) throw new Error(`no model "${m}" in this experiment`)
+        const model = buildModel(spec, info.inputShape, experiment.training.precision, { initialise: false })
+        for (const { name, param } of model.namedParams()) {
+          const source = weights[m][name]
+          if (!source || source.data.length !== param.value.data.length) throw new Error(`the weights of "${m}" do not match its layers (${name})`)
+          param.value.data.set(source.data)
+        }
+        models.set(m, model)
+      }
+      this.shiftLoop(id, ids, (m) => models.get(m)!, val, createLoss(experiment.training.loss), request.range)
+    } catch (error) {
+      this.send({ type: 'probe-failed', id, message: errorMessage(error) })
+    }
+  }
+
+  /** Val accuracy at every (dx, dy) in [-range, range]², one shift of one model per turn, with progress. */
+  private shiftLoop(id: string, ids: string[], modelOf: (id: string) => Sequential, val: Dataset, loss: Loss, range: number): void {
     const shifts: [number, number][] = []
     for (let dy = -range; dy <= range; dy++) for (let dx = -range; dx <= range; dx++) shifts.push([dx, dy])
     const total = shifts.length * ids.length
@@ -220,7 +255,7 @@ export class EngineRunner {
         const [dx, dy] = shifts[done % shifts.length]
         const model = ids[Math.floor(done / shifts.length)]
         // The engine's probe at range 0 on a pre-shifted set is the accuracy at (dx, dy).
-        const map = shiftRobustness(trainer.model(model), shiftDataset(data.val, dx, dy), loss, 0)
+        const map = shiftRobustness(modelOf(model), shiftDataset(val, dx, dy), loss, 0)
         maps[model].push(map.accuracy[0])
         done++
         this.send({ type: 'probe-progress', id, done, total })

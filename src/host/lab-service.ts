@@ -20,7 +20,11 @@ import {
   type LabTrainingEvent,
   type OpenedExperimentFile,
   type PresetSummary,
+  type ProbeSource,
+  type RobustnessMaps,
   type RunDetails,
+  type SweepState,
+  type ValidationSamples,
   type RunListItem,
   type TrainingStatus,
   type Unsubscribe,
@@ -34,7 +38,12 @@ import { RecentFiles, RECENT_FILES_NAME } from './recent-files'
 import { ExperimentFileError, parseExperimentText, readExperimentFile, writeExperimentFile } from './experiment-files'
 import { createTrainingCoalescer, type Coalescer } from './coalescer'
 import { writeFileAtomic } from './atomic-file'
-import type { WorkerHandle } from './worker-handle'
+import { toJsonTensors } from '../shared/json-tensors'
+import { forkNodeWorker, type WorkerHandle } from './worker-handle'
+import { ProbeError, ProbeRunner } from './probe-runner'
+import { SweepError, SweepRunner } from './sweep-runner'
+import { buildDatasets, datasetInfo } from '../engine/datasets'
+import type { SweepSpec } from '../engine/experiment/sweep'
 
 /** What only a desktop door can do: ask the user where a file is or should go. */
 export interface DoorDialogs {
@@ -58,7 +67,7 @@ export interface LabServiceOptions {
 export class LabError extends Error {}
 
 /** Errors whose messages are written for the user. */
-const USER_ERRORS = [LabError, SupervisorError, RunStoreError, ExperimentFileError]
+const USER_ERRORS = [LabError, SupervisorError, RunStoreError, ExperimentFileError, ProbeError, SweepError]
 
 /** `implements LabMethodsApi` makes the compiler insist on one method per LAB_METHODS entry. */
 export class LabService implements LabMethodsApi {
@@ -67,8 +76,12 @@ export class LabService implements LabMethodsApi {
   private readonly supervisor?: EngineSupervisor
   private readonly recent?: RecentFiles
   private coalescer?: Coalescer<TrainingEvent>
+  private readonly probes: ProbeRunner
+  private readonly sweeps?: SweepRunner
 
   constructor(private readonly options: LabServiceOptions) {
+    // Probes get a short-lived worker of their own (the same entry as training's), so they never disturb a run.
+    this.probes = new ProbeRunner(options.forkWorker ?? (() => forkNodeWorker()), (p) => this.emit({ type: 'probe-progress', ...p }))
     if (options.dataDir) {
       this.store = new RunStore(join(options.dataDir, 'runs'))
       this.recent = new RecentFiles(join(options.dataDir, RECENT_FILES_NAME))
@@ -97,6 +110,7 @@ export class LabService implements LabMethodsApi {
             break
         }
       })
+      this.sweeps = new SweepRunner(this.supervisor, this.store, (sweep) => this.emit({ type: 'sweep', sweep }))
     }
   }
 
@@ -109,6 +123,8 @@ export class LabService implements LabMethodsApi {
 
   /** Stops a live run and ends the worker (window closed, server shutting down). */
   async dispose(): Promise<void> {
+    this.probes.dispose()
+    await this.sweeps?.stop()
     await this.supervisor?.dispose()
     this.coalescer?.dispose()
   }
@@ -235,7 +251,81 @@ export class LabService implements LabMethodsApi {
     return { path }
   }
 
+  // probes
+
+  async validationSamples(experiment: unknown, start: number, count: number): Promise<ValidationSamples> {
+    const exp = this.parseRecipe(experiment)
+    const info = datasetInfo(exp.dataset)
+    // MNIST's digits live on the host; edges and patterns are rebuilt from their seeds the same way.
+    const mnist = exp.dataset.kind === 'mnist' ? (await import('./mnist-source')).loadMnistSource() : undefined
+    const { val } = buildDatasets(exp.dataset, { mnist })
+    const total = val.y.length
+    const size = info.inputShape.reduce((a, b) => a * b, 1)
+    const end = Math.min(total, start + count)
+    const images: number[][] = []
+    const labels: number[] = []
+    for (let i = start; i < end; i++) {
+      images.push(Array.from(val.x.data.subarray(i * size, (i + 1) * size), (v) => Math.round(v * 1e6) / 1e6))
+      labels.push(val.y[i])
+    }
+    return { shape: [...info.inputShape], classes: [...info.classes], total, start, images, labels }
+  }
+
+  async robustnessMap(probeId: string, source: ProbeSource, range: number): Promise<RobustnessMaps> {
+    let experiment: Experiment
+    let weights: Record<string, NamedWeights>
+    if ('runId' in source) {
+      const opened = await this.requireStore().open(source.runId)
+      if (Object.keys(opened.weights).length === 0) throw new LabError('this run has no final weights (it did not finish); probe a finished run')
+      experiment = opened.experiment
+      weights = opened.weights
+    } else {
+      experiment = this.parseRecipe(source.experiment)
+      const float64 = experiment.training.precision === 'float64'
+      weights = Object.fromEntries(
+        Object.entries(source.weights).map(([model, tensors]) => [
+          model,
+          Object.fromEntries(
+            Object.entries(tensors).map(([name, t]) => [name, { shape: t.shape, data: float64 ? Float64Array.from(t.data) : Float32Array.from(t.data) }]),
+          ),
+        ]),
+      )
+    }
+    const models = await this.probes.robustnessMap({ probeId, experiment, weights, range })
+    return { range, models: Object.fromEntries(Object.entries(models).map(([id, m]) => [id, { accuracy: m.accuracy, mean: m.mean }])) }
+  }
+
+  async cancelProbe(probeId: string): Promise<void> {
+    this.probes.cancel(probeId)
+  }
+
+  // sweeps
+
+  async startSweep(base: unknown, spec: SweepSpec, options?: { pace?: number | null; preset?: string } | null): Promise<SweepState> {
+    const sweeps = this.requireSweeps()
+    return sweeps.start(this.parseRecipe(base), spec, options ?? {})
+  }
+
+  async stopSweep(): Promise<void> {
+    await this.requireSweeps().stop()
+  }
+
+  async listSweeps(): Promise<SweepState[]> {
+    return this.sweeps?.list() ?? []
+  }
+
   // ── helpers ───────────────────────────────────────────────────────────────
+
+  private parseRecipe(experiment: unknown): Experiment {
+    const parsed = parseExperiment(experiment)
+    if (!parsed.ok) throw new LabError(`the experiment is invalid: ${parsed.error.split('\n').join('; ')}`)
+    return parsed.value
+  }
+
+  private requireSweeps(): SweepRunner {
+    if (!this.sweeps) throw new LabError('sweeps are not available in this door (no data folder)')
+    return this.sweeps
+  }
 
   private async openExperimentAt(path: string): Promise<OpenedExperimentFile> {
     const experiment = await readExperimentFile(path)
@@ -307,12 +397,6 @@ export class LabService implements LabMethodsApi {
 }
 
 
-/** Tensors cross to the renderer as JSON: shapes and plain number arrays. */
-export function toJsonTensors(weights: NamedWeights): NamedTensors {
-  const out: NamedTensors = {}
-  for (const [name, t] of Object.entries(weights)) out[name] = { shape: [...t.shape], data: Array.from(t.data) }
-  return out
-}
 
 function toLabTrainingEvent(event: TrainingEvent): LabTrainingEvent {
   return event.type === 'snapshot' ? { ...event, weights: toJsonTensors(event.weights) } : event

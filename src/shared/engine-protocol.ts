@@ -78,8 +78,12 @@ export const WireTrainingEvent: z.ZodType<TrainingEvent> = z.discriminatedUnion(
 // ── probes ──────────────────────────────────────────────────────────────────
 
 /**
- * Probe requests. Only `robustness` exists so far; `trace` and `equivariance`
- * join this union when the views that need them are built.
+ * Probe requests.
+ * - `robustness`: the models this worker is training (or just trained).
+ * - `robustness-map`: models rebuilt from the experiment and the weights the
+ *   request carries, so it answers for any run (live, finished, reopened from
+ *   disk, or read from a file) in a worker that trains nothing. Trace and
+ *   equivariance run in the renderer (one small forward pass per drag step).
  */
 export const ProbeRequest = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -88,6 +92,13 @@ export const ProbeRequest = z.discriminatedUnion('kind', [
     range: z.number().int().min(0).max(8),
     /** Models to probe; all when left out. */
     models: z.array(modelId).max(8).optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('robustness-map'),
+    experiment: Experiment,
+    /** Each probed model's weights, by model id. */
+    weights: z.record(modelId, WireWeights),
+    range: z.number().int().min(0).max(8),
   }),
 ])
 export type ProbeRequest = z.output<typeof ProbeRequest>

@@ -14,7 +14,7 @@
  * on the other side as a plain `Error` with that message.
  */
 import { z } from 'zod'
-import type { Experiment, MetricRow, NamedTensors } from './experiment'
+import { NamedTensors, type Experiment, type MetricRow } from './experiment'
 import type { RunInfo } from './run-file'
 
 /** What the list of lesson presets shows (mirrors the engine's `PresetSummary`). */
@@ -90,6 +90,51 @@ export interface OpenedExperimentFile {
   experiment: Experiment
 }
 
+/** Validation images for the explorer and the trace (MNIST's come only from the host). */
+export interface ValidationSamples {
+  /** One sample's shape, [C, H, W]. */
+  shape: number[]
+  classes: string[]
+  /** The val set's size, so the picker knows how far it can go. */
+  total: number
+  start: number
+  /** Each image row-major, values as the models see them. */
+  images: number[][]
+  labels: number[]
+}
+
+/** Val accuracy at every shift (dx, dy) in [-range, range]², per model id. */
+export interface RobustnessMaps {
+  range: number
+  models: Record<string, { accuracy: number[]; mean: number }>
+}
+
+export type SweepKindName = 'mlp-hidden' | 'cnn-filters'
+
+export interface SweepPoint {
+  value: number
+  parameterCount: number
+  status: 'pending' | 'running' | 'completed' | 'stopped' | 'failed'
+  runId?: string
+  /** Final val accuracy (null until the run ends, or when it recorded none). */
+  valAccuracy: number | null
+  error?: string
+}
+
+export interface SweepState {
+  id: string
+  kind: SweepKindName
+  baseName: string
+  /** The swept model's label, e.g. "TinyMLP". */
+  modelLabel: string
+  status: 'running' | 'completed' | 'stopped' | 'failed'
+  /** Index of the setting running (or last run). */
+  current: number
+  startedAt: string
+  points: SweepPoint[]
+  error?: string
+}
+
 /** Epochs per second, or null for as fast as the machine goes. */
 export const PaceArg = z.union([z.number().positive().max(1000), z.null()])
 const presetId = z.string().min(1).max(64)
@@ -100,6 +145,18 @@ const StartOptions = z
 /** Experiment files are validated by the host with field-naming messages, so they cross as unknown. */
 const experimentArg = z.unknown()
 const fileName = z.string().min(1).max(200)
+const probeId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a short id')
+/** A probe names a run (the host reads its weights) or carries the experiment and weights (a file's results). */
+const ProbeSource = z.union([
+  z.strictObject({ runId }),
+  z.strictObject({ experiment: experimentArg, weights: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/), NamedTensors) }),
+])
+export type ProbeSource = z.input<typeof ProbeSource>
+const SweepSpecArg = z.strictObject({
+  kind: z.enum(['mlp-hidden', 'cnn-filters']),
+  values: z.array(z.number().int().min(1).max(4096)).min(1).max(32),
+})
+const SweepOptions = z.strictObject({ pace: PaceArg.optional(), preset: presetId.optional() }).nullish()
 /** A figure's bytes, base64; 40 MB of base64 is far beyond any chart. */
 const base64 = z.string().max(40 * 1024 * 1024).regex(/^[A-Za-z0-9+/=]*$/, 'must be base64')
 
@@ -132,6 +189,16 @@ export const LAB_METHODS = {
 
   // figures: the renderer hands over the bytes, the host writes them where the user chose
   exportFigure: method(z.tuple([fileName, z.enum(['png', 'svg']), base64]), returns<{ path: string } | null>()),
+
+  // probes: val images for the explorer, and the shift-robustness map in a worker of its own
+  validationSamples: method(z.tuple([experimentArg, z.number().int().min(0).max(100_000), z.number().int().min(1).max(256)]), returns<ValidationSamples>()),
+  robustnessMap: method(z.tuple([probeId, ProbeSource, z.number().int().min(0).max(8)]), returns<RobustnessMaps>()),
+  cancelProbe: method(z.tuple([probeId]), returns<void>()),
+
+  // capacity sweeps: one saved run per setting
+  startSweep: method(z.tuple([experimentArg, SweepSpecArg, SweepOptions]), returns<SweepState>()),
+  stopSweep: method(z.tuple([]), returns<void>()),
+  listSweeps: method(z.tuple([]), returns<SweepState[]>()),
 }
 
 export type LabMethods = typeof LAB_METHODS
@@ -181,6 +248,8 @@ export type LabEvent =
   | { type: 'run-state'; runId: string; state: RunState }
   | { type: 'run-ended'; runId: string; status: 'completed' | 'stopped' | 'failed'; error?: string }
   | { type: 'runs-changed' }
+  | { type: 'probe-progress'; probeId: string; done: number; total: number }
+  | { type: 'sweep'; sweep: SweepState }
 
 export type LabEventListener = (event: LabEvent) => void
 export type Unsubscribe = () => void
@@ -208,6 +277,9 @@ export const LabEventSchema: z.ZodType<LabEvent> = z.discriminatedUnion('type', 
     error: z.string().optional(),
   }),
   z.strictObject({ type: z.literal('runs-changed') }),
+  z.strictObject({ type: z.literal('probe-progress'), probeId: z.string(), done: z.number(), total: z.number() }),
+  // From our own host, which built it; checked at the top like the training batches.
+  z.strictObject({ type: z.literal('sweep'), sweep: z.looseObject({ id: z.string(), kind: z.enum(['mlp-hidden', 'cnn-filters']), points: z.array(z.looseObject({})) }) }),
 ]) as unknown as z.ZodType<LabEvent>
 
 // ── the interface every door implements ─────────────────────────────────────
