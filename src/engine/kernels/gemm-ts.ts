@@ -211,14 +211,39 @@ function rowTimesMatrix(
   for (let j = 0; j < N; j++) C[j] = acc[j]
 }
 
-/** N = 1: one column of C (a one-output linear layer), one dot product per row. */
+/**
+ * N = 1: one column of C (a one-output linear layer), one dot product per row.
+ * Four rows at a time: each row's sum is a chain of dependent additions, and
+ * four independent chains keep the adder busy where one would wait on itself.
+ * Each row still starts from C and adds its products in k order.
+ */
 function matrixTimesColumn(
   transA: boolean, transB: boolean, M: number, K: number, alpha: number,
   A: FloatArray, lda: number, B: FloatArray, ldb: number, C: FloatArray, ldc: number,
 ): void {
   const bStep = transB ? 1 : ldb
   const aStep = transA ? lda : 1
-  for (let i = 0; i < M; i++) {
+  const rowStep = transA ? 1 : lda
+  let i = 0
+  if (alpha === 1) {
+    for (; i + 4 <= M; i += 4) {
+      let s0 = C[i * ldc], s1 = C[(i + 1) * ldc], s2 = C[(i + 2) * ldc], s3 = C[(i + 3) * ldc]
+      let a = transA ? i : i * lda
+      let b = 0
+      for (let k = 0; k < K; k++, a += aStep, b += bStep) {
+        const y = B[b]
+        s0 += A[a] * y
+        s1 += A[a + rowStep] * y
+        s2 += A[a + 2 * rowStep] * y
+        s3 += A[a + 3 * rowStep] * y
+      }
+      C[i * ldc] = s0
+      C[(i + 1) * ldc] = s1
+      C[(i + 2) * ldc] = s2
+      C[(i + 3) * ldc] = s3
+    }
+  }
+  for (; i < M; i++) {
     let s = C[i * ldc]
     let a = transA ? i : i * lda
     let b = 0

@@ -8,14 +8,17 @@
  *   dW   = dY · colsᵀ                   [O, C·k·k]
  *   dcol = Wᵀ · dY, then col2im → dX
  *
- * That TypeScript code is the readable reference. In float32, where
- * WebAssembly SIMD runs, the same steps run inside WebAssembly instead
- * (kernels/conv-wasm.ts), a sample at a time so its columns stay in cache.
+ * That TypeScript code is the readable reference. Two faster routes compute
+ * the same thing: tiny layers (the 8×8 lessons) convolve directly
+ * (kernels/direct-conv.ts); larger float32 layers, where WebAssembly SIMD
+ * runs, do the im2col + GEMM steps inside WebAssembly (kernels/conv-wasm.ts),
+ * a sample at a time so its columns stay in cache.
  */
 import type { LayerSpec } from '../../shared/experiment'
 import { gemm } from '../kernels/matmul'
 import { col2im, im2col, type ConvGeometry } from '../kernels/im2col'
 import { getConvKernel } from '../kernels/conv-wasm'
+import { DIRECT_CONV_LIMIT, directConvBackward, directConvForward } from '../kernels/direct-conv'
 import {
   formatShape, reuseArray, reuseBatch, reuseTensor, zeros,
   type FloatArray, type Precision, type Tensor,
@@ -72,6 +75,8 @@ export class Conv2d implements Layer {
   private dx: Tensor | null = null
   private cols: FloatArray | null = null
   private ymat: FloatArray | null = null
+  /** Convolve directly (kernels/direct-conv.ts): the layer is too small for im2col + GEMM to pay. */
+  readonly direct: boolean
   /** True while `cols` still holds the im2col of the whole last input (one-chunk batches). */
   private colsValid = false
 
@@ -87,7 +92,11 @@ export class Conv2d implements Layer {
     this.weight = { name: 'weight', value: zeros([o, c, k, k], precision), grad: zeros([o, c, k, k], precision) }
     this.bias = spec.bias !== false ? { name: 'bias', value: zeros([o], precision), grad: zeros([o], precision) } : null
     this.params = this.bias ? [this.weight, this.bias] : [this.weight]
+    this.direct = o * c * k * k * this.outShape[1] * this.outShape[2] <= Conv2d.directLimit
   }
+
+  /** Multiply-adds per sample up to which layers convolve directly (tests set 0 to force im2col + GEMM). */
+  static directLimit = DIRECT_CONV_LIMIT
 
   outputShape(inputShape: readonly number[]): number[] {
     return conv2dOutputShape(this.spec, inputShape)
@@ -119,6 +128,11 @@ export class Conv2d implements Layer {
     }
     const y = (this.output = reuseBatch(this.output, n, this.outShape, this.precision))
     this.input = x
+    if (this.direct) {
+      directConvForward(g, O, n, x.data, this.weight.value.data, this.bias?.value.data ?? null, y.data)
+      this.colsValid = false
+      return y
+    }
     const fast = this.fastKernel()
     if (fast) {
       fast.forward(g, O, n, x.data as Float32Array, this.weight.value.data as Float32Array, (this.bias?.value.data ?? null) as Float32Array | null, y.data as Float32Array)
@@ -164,6 +178,13 @@ export class Conv2d implements Layer {
     const dx = (this.dx = reuseTensor(this.dx, x.shape, this.precision))
     dx.data.fill(0)
     const needsInputGrad = this.needsInputGrad
+    if (this.direct) {
+      directConvBackward(
+        g, O, n, x.data, this.weight.value.data, dy.data, this.weight.grad.data, this.bias?.grad.data ?? null,
+        needsInputGrad ? dx.data : null,
+      )
+      return dx
+    }
     const fast = this.fastKernel()
     if (fast) {
       fast.backward(

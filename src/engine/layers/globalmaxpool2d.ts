@@ -38,14 +38,12 @@ export class GlobalMaxPool2d implements Layer {
     for (let plane = 0; plane < n * c; plane++) {
       const base = plane * area
       let best = base
-      let bestValue = xd[base]
       for (let i = base + 1; i < base + area; i++) {
+        // Larger, or NaN, takes over; without a branch (see maxpool2d.ts).
         const v = xd[i]
-        if (v > bestValue || v !== v) {
-          bestValue = v
-          best = i
-        }
+        best += (i - best) * (+(v > xd[best]) | +(v !== v))
       }
+      const bestValue = xd[best]
       y.data[plane] = bestValue
       this.argmax[plane] = best
     }
