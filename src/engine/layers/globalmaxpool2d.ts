@@ -37,13 +37,31 @@ export class GlobalMaxPool2d implements Layer {
     const xd = x.data
     for (let plane = 0; plane < n * c; plane++) {
       const base = plane * area
+      // The first largest value; a NaN anywhere wins instead (a diverged run
+      // shows NaN rather than hiding it). NaN is rare, so the loop looks only
+      // for the maximum and keeps a running sum on the side, which turns NaN
+      // if any value is NaN; only then is the plane scanned again for it.
       let best = base
+      let bestValue = xd[base]
+      let sum = bestValue
       for (let i = base + 1; i < base + area; i++) {
-        // Larger, or NaN, takes over; without a branch (see maxpool2d.ts).
         const v = xd[i]
-        best += (i - best) * (+(v > xd[best]) | +(v !== v))
+        sum += v
+        if (v > bestValue) {
+          bestValue = v
+          best = i
+        }
       }
-      const bestValue = xd[best]
+      if (sum !== sum) {
+        for (let i = base; i < base + area; i++) {
+          if (xd[i] !== xd[i]) {
+            bestValue = xd[i]
+            best = i
+            for (let j = i + 1; j < base + area; j++) if (xd[j] !== xd[j]) best = j
+            break
+          }
+        }
+      }
       y.data[plane] = bestValue
       this.argmax[plane] = best
     }
