@@ -16,6 +16,13 @@ import type { Tensor } from '../tensor'
 import { shiftImage } from '../datasets/shift'
 import { inferenceTrace, type TraceStage } from './trace'
 
+export interface Interior {
+  x0: number
+  x1: number
+  y0: number
+  y1: number
+}
+
 export interface LayerEquivariance {
   index: number
   type: string
@@ -24,10 +31,16 @@ export interface LayerEquivariance {
   kind: 'equivariance' | 'change'
   /** Relative error over the whole output. */
   error: number
-  /** Relative error away from the border band (equivariance only; null when the band covers everything). */
+  /** Relative error inside `interior` (equivariance only; null when the band covers everything). */
   interiorError: number | null
-  /** Width of the border band in this layer's pixels. */
+  /** Width of the widest side of the border band, in this layer's pixels. */
   band: number
+  /**
+   * The rectangle [x0, x1) × [y0, y1) of this layer's map where f(shift x)
+   * must equal shift f(x) exactly; outside it (the border band) zero fill and
+   * zero padding break equivariance. Null when nothing is left inside.
+   */
+  interior: Interior | null
   /** Per-position absolute error |f(Sx) − S f(x)| (spatial layers), for drawing. */
   errorMap: Float32Array | null
 }
@@ -38,19 +51,39 @@ export function equivarianceProfile(model: Sequential, input: Tensor, dx: number
   const [c, h, w] = input.shape
   shiftImage(input.data, shifted, c, h, w, dx, dy)
   const moved = inferenceTrace(model, { shape: input.shape, data: shifted }).stages
+  return compareTraces(model, base, moved, dx, dy)
+}
 
+/**
+ * The same profile from two traces already made (the explorer keeps the
+ * unshifted trace and traces each shifted input once, for drawing as well).
+ */
+export function compareTraces(model: Sequential, base: readonly TraceStage[], moved: readonly TraceStage[], dx: number, dy: number): LayerEquivariance[] {
   const result: LayerEquivariance[] = []
   let stride = 1
-  let reach = 0 // how far (in input pixels) a unit's receptive field extends past its centre
+  // Which positions of the previous map equal the shifted reference, one axis at a time.
+  const input = base[0].shape
+  let cleanX: AxisClean | null = input.length === 3 ? inputClean(input[2], dx) : null
+  let cleanY: AxisClean | null = input.length === 3 ? inputClean(input[1], dy) : null
   model.layers.forEach((layer, index) => {
-    const geometry = layerGeometry(model.specs[index])
-    reach += geometry.reachAdded * stride
+    const spec = model.specs[index]
+    const geometry = layerGeometry(spec)
     stride *= geometry.stride
     const a = base[index + 1]
     const b = moved[index + 1]
-    if (a.shape.length === 3 && dx % stride === 0 && dy % stride === 0) {
-      const band = Math.ceil((Math.max(Math.abs(dx), Math.abs(dy)) + reach) / stride)
-      result.push(spatialError(index, layer.type, a, b, dx / stride, dy / stride, band))
+    const aligned = a.shape.length === 3 && dx % stride === 0 && dy % stride === 0
+    if (aligned && cleanX && cleanY) {
+      cleanX = nextClean(cleanX, spec, a.shape[2], dx / stride)
+      cleanY = nextClean(cleanY, spec, a.shape[1], dy / stride)
+    } else {
+      cleanX = cleanY = null
+    }
+    if (aligned && cleanX && cleanY) {
+      const x = span(cleanX, a.shape[2])
+      const y = span(cleanY, a.shape[1])
+      const interior = { x0: x[0], x1: x[1], y0: y[0], y1: y[1] }
+      const band = Math.max(interior.x0, a.shape[2] - interior.x1, interior.y0, a.shape[1] - interior.y1)
+      result.push(spatialError(index, layer.type, a, b, dx / stride, dy / stride, band, interior))
     } else {
       result.push({
         index,
@@ -60,11 +93,78 @@ export function equivarianceProfile(model: Sequential, input: Tensor, dx: number
         error: relative(diffNorm(b.values, a.values), norm(a.values)),
         interiorError: null,
         band: 0,
+        interior: null,
         errorMap: null,
       })
     }
   })
   return result
+}
+
+/**
+ * Where a map is exactly its shifted reference, along one axis: `at(p)` for
+ * positions p of the map, including the zero padding just outside it (which
+ * the next layer reads). Built layer by layer from the input:
+ * - the input itself: inside, the shifted image equals the reference (its
+ *   zero fill matches the reference's own border zeros); outside, padding is
+ *   zero, which matches only where the reference is outside the image too;
+ * - a layer output inside the map is exact when the reference position p − e
+ *   is inside too (else the reference is the shift's zero fill, which only
+ *   ReLU and max-pool of exact zeros reproduce; a conv adds its bias) and
+ *   every position its window reads is exact; outside the map, it is zero,
+ *   exact where p − e is outside as well.
+ * Separable per axis, which can only mark fewer positions exact, never more.
+ */
+interface AxisClean {
+  size: number
+  shift: number
+  at(p: number): boolean
+}
+
+function inputClean(size: number, d: number): AxisClean {
+  return { size, shift: d, at: (q) => (q >= 0 && q < size ? true : q - d < 0 || q - d >= size) }
+}
+
+function nextClean(prev: AxisClean, spec: LayerSpec, size: number, e: number): AxisClean {
+  let k = 1
+  let t = 1
+  let pad = 0
+  let zeroKeeping = true
+  if (spec.type === 'conv2d') {
+    k = spec.kernelSize
+    t = spec.stride
+    pad = spec.padding
+    zeroKeeping = false
+  } else if (spec.type === 'maxpool2d') {
+    k = spec.kernelSize
+    t = spec.stride ?? spec.kernelSize
+  } else if (spec.type !== 'relu') {
+    zeroKeeping = false // sigmoid(0) ≠ 0; dropout is off in inference but keep it strict
+  }
+  const inside = new Uint8Array(size)
+  for (let p = 0; p < size; p++) {
+    const refInside = p - e >= 0 && p - e < size
+    if (!refInside && !zeroKeeping) continue
+    let ok = true
+    for (let j = 0; j < k && ok; j++) ok = prev.at(p * t - pad + j)
+    inside[p] = ok ? 1 : 0
+  }
+  return { size, shift: e, at: (p) => (p >= 0 && p < size ? inside[p] === 1 : p - e < 0 || p - e >= size) }
+}
+
+/** The exact run [from, to) inside the map (the widest one: it is contiguous in practice). */
+function span(clean: AxisClean, size: number): [number, number] {
+  let best: [number, number] = [0, 0]
+  let start = -1
+  for (let p = 0; p <= size; p++) {
+    const ok = p < size && clean.at(p)
+    if (ok && start < 0) start = p
+    if (!ok && start >= 0) {
+      if (p - start > best[1] - best[0]) best = [start, p]
+      start = -1
+    }
+  }
+  return best
 }
 
 /** How a layer scales positions (stride) and how far its window reaches (kernel − 1). */
@@ -87,6 +187,7 @@ function spatialError(
   dx: number,
   dy: number,
   band: number,
+  interior: Interior,
 ): LayerEquivariance {
   const [c, h, w] = base.shape
   const expected = new Float32Array(base.values.length)
@@ -103,9 +204,9 @@ function spatialError(
         const d = moved.values[i] - expected[i]
         all += d * d
         errorMap[y * w + x] += Math.abs(d) / c
-        if (y >= band && y < h - band && x >= band && x < w - band) {
+        if (y >= interior.y0 && y < interior.y1 && x >= interior.x0 && x < interior.x1) {
           inner += d * d
-          innerRef += base.values[i] * base.values[i]
+          innerRef += expected[i] * expected[i]
           innerCount++
         }
       }
@@ -119,6 +220,7 @@ function spatialError(
     error: relative(Math.sqrt(all), norm(base.values)),
     interiorError: innerCount === 0 ? null : relative(Math.sqrt(inner), Math.sqrt(innerRef)),
     band,
+    interior: innerCount === 0 ? null : interior,
     errorMap,
   }
 }
