@@ -11,13 +11,13 @@
  * The native dialogs (Electron) and upload/download (browser) are the doors'
  * job; this module only reads and writes the path it is given.
  */
+import { toJsonTensors } from '../shared/json-tensors'
 import { readFile, stat } from 'node:fs/promises'
 import { basename, isAbsolute } from 'node:path'
 import type { z } from 'zod'
 import {
   EXPERIMENT_VERSION,
   Experiment,
-  type JsonTensor,
   type NamedTensors,
   type ParseResult,
   type Results,
@@ -218,22 +218,14 @@ export function resultsFromRun(run: {
   weights: Record<string, NamedWeights>
 }): Results {
   const finalWeights: Record<string, NamedTensors> = {}
-  for (const [model, weights] of Object.entries(run.weights)) finalWeights[model] = jsonWeights(weights)
+  for (const [model, weights] of Object.entries(run.weights)) finalWeights[model] = toJsonTensors(weights)
   return {
     metrics: run.metrics.map((row) => ({ ...row })),
-    snapshots: run.snapshots.map((s) => ({ model: s.model, epoch: s.epoch, weights: jsonWeights(s.weights) })),
+    snapshots: run.snapshots.map((s) => ({ model: s.model, epoch: s.epoch, weights: toJsonTensors(s.weights) })),
     finalWeights,
   }
 }
 
-function jsonWeights(weights: NamedWeights): NamedTensors {
-  const out: NamedTensors = {}
-  for (const [name, t] of Object.entries(weights)) {
-    const tensor: JsonTensor = { shape: [...t.shape], data: Array.from(t.data) }
-    out[name] = tensor
-  }
-  return out
-}
 
 // ── defences ────────────────────────────────────────────────────────────────
 

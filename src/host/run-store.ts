@@ -26,22 +26,11 @@ import {
   type RunFolderOptions,
 } from './run-folder'
 import { checkRunId, isRunId, resolveInside } from './safe-path'
+import type { RunListItem, RunListStatus } from '../shared/lab-api'
 
-export type RunListStatus = RunStatus | 'interrupted'
-
-export interface RunSummary {
-  id: string
-  status: RunListStatus
-  name: string
-  /** ISO 8601; missing only for a folder whose run.json never got written. */
-  startedAt?: string
-  endedAt?: string
-  preset?: string
-  /** Each model's last metrics row, by model id. */
-  final: Record<string, MetricRow>
-  /** Why the run failed, or what is wrong with its folder. */
-  error?: string
-}
+/** A row of the runs list; the renderer gets exactly this (the lab API's RunListItem). */
+export type RunSummary = RunListItem
+export type { RunListStatus }
 
 export interface OpenedRun {
   id: string
