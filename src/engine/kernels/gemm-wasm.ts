@@ -16,7 +16,7 @@ import type { MatmulKernel } from './matmul'
 import { simdModule } from './wasm/simd-module'
 
 /** Below this many multiply-adds the TypeScript kernel wins (measured on the lesson models). */
-const SMALL_PRODUCT = 1 << 14
+const SMALL_PRODUCT = 1 << 12
 
 /** Number of elements of a rows×cols matrix with row stride ld, from its first to its last value. */
 function extent(rows: number, cols: number, ld: number): number {
