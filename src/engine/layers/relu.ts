@@ -23,7 +23,7 @@ function reluGradBits(y: Int32Array, g: Int32Array, d: Int32Array): void {
 /** An Int32Array over the same memory as a Float32Array, kept until the array changes. */
 class BitsView {
   private source: Float32Array | null = null
-  private view = new Int32Array(0)
+  private view: Int32Array = new Int32Array(0)
   of(data: Float32Array): Int32Array {
     if (this.source !== data) {
       this.source = data
