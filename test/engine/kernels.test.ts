@@ -274,3 +274,47 @@ describe('WebAssembly conv kernel', () => {
     }
   })
 })
+
+describe('small-model paths', () => {
+  it('direct convolution is bit-identical to im2col + GEMM in float64, and its gradients match', async () => {
+    const { Conv2d } = await import('../../src/engine/layers/conv2d')
+    const { setConvKernel } = await import('../../src/engine/kernels/conv-wasm')
+    for (const [c, o, size, k, stride, padding] of [[1, 1, 8, 3, 1, 0], [1, 3, 8, 3, 1, 0], [2, 3, 7, 3, 2, 1], [3, 2, 6, 2, 1, 1]]) {
+      const spec = { type: 'conv2d' as const, inChannels: c, outChannels: o, kernelSize: k, stride, padding, bias: true }
+      const run = (direct: boolean) => {
+        const limit = Conv2d.directLimit
+        const previous = setConvKernel(null)
+        Conv2d.directLimit = direct ? Infinity : 0
+        try {
+          const layer = new Conv2d(spec, [c, size, size], 'float64')
+          expect(layer.direct).toBe(direct)
+          layer.weight.value.data.set(random(layer.weight.value.data.length, 41))
+          layer.bias!.value.data.set(random(o, 42))
+          const x = { shape: [5, c, size, size], data: random(5 * c * size * size, 43) }
+          const y = layer.forward(x, true)
+          const dx = layer.backward({ shape: y.shape, data: random(y.data.length, 44) })
+          return { y: y.data.slice(), dx: dx.data.slice(), dw: layer.weight.grad.data.slice(), db: layer.bias!.grad.data.slice() }
+        } finally {
+          Conv2d.directLimit = limit
+          setConvKernel(previous)
+        }
+      }
+      const direct = run(true), ref = run(false)
+      expect(direct.y).toEqual(ref.y)
+      for (const key of ['dx', 'dw', 'db'] as const) {
+        for (let i = 0; i < ref[key].length; i++) expect(direct[key][i]).toBeCloseTo(ref[key][i], 12)
+      }
+    }
+  })
+
+  it('float32 ReLU on the bits agrees with max(0, x), gradient included', async () => {
+    const { ReLU } = await import('../../src/engine/layers/relu')
+    const values = [-2, -0, 0, 1e-40, -1e-40, 3.5, -Infinity, Infinity, 0.25, -0.25]
+    const x = { shape: [1, values.length], data: Float32Array.from(values) }
+    const relu = new ReLU()
+    const y = relu.forward(x, false)
+    expect(Array.from(y.data)).toEqual(values.map((v) => (v > 0 ? Math.fround(v) : 0)))
+    const g = relu.backward({ shape: x.shape, data: new Float32Array(values.length).fill(7) })
+    expect(Array.from(g.data)).toEqual(values.map((v) => (v > 0 ? 7 : 0)))
+  })
+})
