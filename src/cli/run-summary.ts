@@ -30,3 +30,58 @@ export function summaryTable(models: readonly ModelSummary[], final: ReadonlyMap
       .trimEnd()
   return [format(header), ...rows.map(format)].join('\n')
 }
+
+type Weights = Record<string, { readonly shape: readonly number[]; readonly data: ArrayLike<number> }>
+
+const GRID_LIMIT = 8
+
+/**
+ * A small model's first learned layer, printed as grids in the lesson's
+ * format (+0.00): each 3x3 kernel of a conv layer, or each output unit of a
+ * linear layer laid out on the image it reads (lesson 000's 8x8 "wall of
+ * numbers" against its 3x3 edge filter). Bigger models print nothing: a
+ * 28x28 wall is for the kernels view, not a terminal.
+ */
+export function weightGrids(models: readonly ModelSummary[], weights: ReadonlyMap<string, Weights>): string {
+  const blocks: string[] = []
+  for (const model of models) {
+    const named = weights.get(model.id)
+    const first = named && Object.keys(named).find((name) => name.endsWith('.weight'))
+    if (!named || !first) continue
+    const w = named[first]
+    const [c, h, wd] = model.inputShape
+    let grids: { title: string; rows: number; cols: number; offset: number }[] = []
+    if (w.shape.length === 4) {
+      const [out, inC, kh, kw] = w.shape
+      if (out * inC > GRID_LIMIT) continue
+      grids = Array.from({ length: out * inC }, (_, i) => ({
+        title: out * inC === 1 ? '' : ` filter ${Math.floor(i / inC)}${inC > 1 ? `, channel ${i % inC}` : ''}`,
+        rows: kh,
+        cols: kw,
+        offset: i * kh * kw,
+      }))
+    } else if (w.shape.length === 2 && w.shape[1] === c * h * wd && c === 1 && w.shape[0] <= 2 && h <= 16) {
+      grids = Array.from({ length: w.shape[0] }, (_, i) => ({
+        title: w.shape[0] === 1 ? '' : ` unit ${i}`,
+        rows: h,
+        cols: wd,
+        offset: i * h * wd,
+      }))
+    } else {
+      continue
+    }
+    for (const grid of grids) {
+      const lines = [`${model.id} (${model.label}) ${first}${grid.title}, ${grid.rows}x${grid.cols}:`]
+      for (let r = 0; r < grid.rows; r++) {
+        const cells: string[] = []
+        for (let col = 0; col < grid.cols; col++) {
+          const value = Number(w.data[grid.offset + r * grid.cols + col])
+          cells.push(`${value >= 0 ? '+' : '-'}${Math.abs(value).toFixed(2).padStart(4)}`)
+        }
+        lines.push(cells.join(' '))
+      }
+      blocks.push(lines.join('\n'))
+    }
+  }
+  return blocks.join('\n\n')
+}

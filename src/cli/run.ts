@@ -24,11 +24,11 @@ import { parseExperiment, type Experiment, type MetricRow } from '../shared/expe
 import { buildDatasets, datasetInfo, type Dataset } from '../engine/datasets'
 import { inferShapes } from '../engine/model'
 import { createTrainer } from '../engine/train/trainer'
-import type { ModelSummary } from '../engine/train/events'
+import type { ModelSummary, NamedWeights } from '../engine/train/events'
 import { formatShape } from '../engine/tensor'
 import { RunFolderWriter } from '../host/run-folder'
 import { RunProgress, type ProgressStream } from './run-progress'
-import { summaryTable } from './run-summary'
+import { summaryTable, weightGrids } from './run-summary'
 import type { WorkerInput, WorkerMessage } from './run-worker'
 
 export const RUN_USAGE = 'usage: npm run lab -- run FILE --out DIR [--save-data] [--quiet]'
@@ -224,6 +224,7 @@ export async function runCommand(args: string[], io: RunIo = processIo): Promise
     const progress = options.quiet ? undefined : new RunProgress(io.progress)
     const final = new Map<string, MetricRow>()
     let models: ModelSummary[] = []
+    const finalWeights = new Map<string, NamedWeights>()
     let failed: string | undefined
     let interrupted = false
 
@@ -237,6 +238,7 @@ export async function runCommand(args: string[], io: RunIo = processIo): Promise
           if (msg.event.type === 'error') failed = msg.event.message
           break
         case 'weights':
+          finalWeights.set(msg.model, msg.weights)
           void runWriter.writeFinalWeights(msg.model, msg.weights)
           break
         case 'fatal':
@@ -270,6 +272,8 @@ export async function runCommand(args: string[], io: RunIo = processIo): Promise
     if (failed !== undefined) throw fail(`training failed: ${failed} (run folder: ${folder})`)
 
     io.out(`${summaryTable(models, final)}\n\n`)
+    const grids = weightGrids(models, finalWeights)
+    if (grids) io.out(`${grids}\n\n`)
     io.out(`Run folder: ${folder}\n`)
     return interrupted ? EXIT_INTERRUPTED : 0
   } catch (error) {

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest'
+import { weightGrids } from '../../src/cli/run-summary'
+import type { ModelSummary } from '../../src/engine/train/events'
+
+const summary = (id: string, inputShape: number[]): ModelSummary => ({
+  id,
+  label: id.toUpperCase(),
+  inputShape,
+  layers: [],
+  parameterCount: 0,
+  epochs: 1,
+})
+
+describe('weightGrids', () => {
+  it("prints a conv kernel and a one-unit linear layer's wall in the lesson's +0.00 format", () => {
+    const kernel = { shape: [1, 1, 2, 2], data: [1.234, -0.5, 0, -2.006] }
+    const wall = { shape: [1, 4], data: [0.1, 0.2, -0.3, 0.4] }
+    const text = weightGrids(
+      [summary('cnn', [1, 2, 2]), summary('mlp', [1, 2, 2])],
+      new Map([
+        ['cnn', { '0.weight': kernel }],
+        ['mlp', { '1.weight': wall }],
+      ]),
+    )
+    expect(text).toBe(
+      ['cnn (CNN) 0.weight, 2x2:', '+1.23 -0.50', '+0.00 -2.01', '', 'mlp (MLP) 1.weight, 2x2:', '+0.10 +0.20', '-0.30 +0.40'].join('\n'),
+    )
+  })
+
+  it('prints nothing for a model too big to read in a terminal', () => {
+    const big = { shape: [32, 1, 3, 3], data: new Float32Array(288) }
+    expect(weightGrids([summary('cnn', [1, 28, 28])], new Map([['cnn', { '0.weight': big }]]))).toBe('')
+  })
+})
