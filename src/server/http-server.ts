@@ -71,7 +71,15 @@ const CONTENT_TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
 }
 
+/** Most calls carry a few ids and numbers; a megabyte is generous. */
 const MAX_BODY_BYTES = 1 << 20
+/** The calls that carry whole files: an experiment with its results, a figure. */
+const LARGE_BODY_BYTES: Record<string, number> = {
+  parseExperimentText: 80 << 20,
+  saveExperimentDialog: 80 << 20,
+  startRun: 80 << 20,
+  exportFigure: 48 << 20,
+}
 
 const BASE_HEADERS: Record<string, string> = {
   'Content-Security-Policy': CSP,
@@ -112,14 +120,14 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 
 class BodyTooLarge extends Error {}
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0)
-  if (declared > MAX_BODY_BYTES) throw new BodyTooLarge()
+  if (declared > limit) throw new BodyTooLarge()
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req) {
     size += (chunk as Buffer).length
-    if (size > MAX_BODY_BYTES) throw new BodyTooLarge()
+    if (size > limit) throw new BodyTooLarge()
     chunks.push(chunk as Buffer)
   }
   return Buffer.concat(chunks).toString('utf8')
@@ -200,13 +208,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     if (!/^application\/json\b/i.test(type)) {
       return sendJson(res, 415, { ok: false, error: 'expected Content-Type: application/json' })
     }
+    const bodyLimit = Object.hasOwn(LARGE_BODY_BYTES, name) ? LARGE_BODY_BYTES[name] : MAX_BODY_BYTES
     let body: unknown
     try {
-      body = JSON.parse(await readBody(req))
+      body = JSON.parse(await readBody(req, bodyLimit))
     } catch (err) {
       if (err instanceof BodyTooLarge) {
         // Stop reading: answer and close the connection.
-        return send(res, 413, JSON.stringify({ ok: false, error: `request body larger than ${MAX_BODY_BYTES} bytes` }), 'application/json; charset=utf-8', { Connection: 'close' })
+        return send(res, 413, JSON.stringify({ ok: false, error: `request body larger than ${bodyLimit} bytes` }), 'application/json; charset=utf-8', { Connection: 'close' })
       }
       return sendJson(res, 400, { ok: false, error: `bad request body: ${(err as Error).message}` })
     }
