@@ -139,4 +139,11 @@ describe('browser door: a real run from start to finish', () => {
     ;(experiment.training as { learningRate: unknown }).learningRate = 'fast'
     await expect(call('startRun', [experiment, undefined])).rejects.toThrow(/training\.learningRate/)
   })
+
+  it('takes a whole experiment file larger than the 1 MiB cap of ordinary calls', async () => {
+    const experiment = await call<Record<string, unknown>>('getPreset', ['patterns-3'])
+    // 3 MB reaches the validator (not a 413), which names the field that is too long.
+    const text = JSON.stringify({ ...experiment, description: 'x'.repeat(3 << 20) })
+    await expect(call('parseExperimentText', [text])).rejects.toThrow(/description/)
+  })
 })
