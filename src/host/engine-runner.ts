@@ -214,7 +214,10 @@ export class EngineRunner {
       const ids = Object.keys(weights)
       if (ids.length === 0) throw new Error('no weights to probe')
       const mnist = experiment.dataset.kind === 'mnist' ? await this.deps.loadMnist() : undefined
-      const { val } = buildDatasets(experiment.dataset, { mnist })
+      // The map shifts the val pictures itself, so MNIST's own random val shift is left out:
+      // the centre cell is then the accuracy on unmoved digits.
+      const dataset = experiment.dataset.kind === 'mnist' ? { ...experiment.dataset, valShift: 0 } : experiment.dataset
+      const { val } = buildDatasets(dataset, { mnist })
       const info = datasetInfo(experiment.dataset)
       const models = new Map<string, Sequential>()
       for (const m of ids) {

@@ -2,7 +2,9 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { AppInfo, LabEvent } from '../../shared/lab-api'
 import { getLabClient } from '../lab-client'
+import { useRobustnessStore } from './robustness'
 import { useRunsStore } from './runs'
+import { useSweepsStore } from './sweeps'
 import { useTrainingStore } from './training'
 
 /** What the app knows about itself and its connection to the host; routes the host's events to the stores. */
@@ -21,11 +23,15 @@ export const useAppStore = defineStore('app', () => {
     const lab = getLabClient()
     const training = useTrainingStore()
     const runs = useRunsStore()
+    const robustness = useRobustnessStore()
+    const sweeps = useSweepsStore()
     lab.onEvent((event) => {
       lastEvent.value = event
       if (event.type === 'hello' || event.type === 'ping') connected.value = true
       training.handleEvent(event)
       runs.handleEvent(event)
+      robustness.handleEvent(event)
+      sweeps.handleEvent(event)
     })
     try {
       info.value = await lab.appInfo()

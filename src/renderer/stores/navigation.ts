@@ -1,8 +1,8 @@
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
 
-export type ViewId = 'presets' | 'compare' | 'editor' | 'runs' | 'calculator'
-export const VIEW_IDS: readonly ViewId[] = ['presets', 'compare', 'editor', 'runs', 'calculator']
+export type ViewId = 'presets' | 'compare' | 'editor' | 'kernels' | 'explorer' | 'trace' | 'sweeps' | 'runs' | 'calculator'
+export const VIEW_IDS: readonly ViewId[] = ['presets', 'compare', 'editor', 'kernels', 'explorer', 'trace', 'sweeps', 'runs', 'calculator']
 
 function fromHash(hash: string): ViewId | null {
   const id = hash.replace(/^#\/?/, '')

@@ -1,0 +1,67 @@
+import type { Locator, Page } from '@playwright/test'
+import { expect, test } from './fixtures'
+import { goTo, measureRedraws, shotBothThemes, summarise, trainLesson } from './views'
+
+async function rows(page: Page, model: string): Promise<Locator[]> {
+  return page.locator(`[data-testid="eq-row"][data-model="${model}"]`).all()
+}
+
+/** The CNN's conv layer is exact inside the band; the MLP's hidden code changed a lot. */
+async function expectEquivariance(page: Page): Promise<void> {
+  await expect(page.getByTestId('shift-readout')).toHaveText('dx +2, dy 0')
+  const cnn = await rows(page, 'cnn')
+  expect(cnn.length).toBeGreaterThanOrEqual(2)
+  const conv = cnn[0]
+  await expect(conv).toHaveAttribute('data-kind', 'equivariance')
+  expect(Number(await conv.getAttribute('data-interior'))).toBeLessThan(1e-4)
+  expect(Number(await conv.getAttribute('data-error'))).toBeGreaterThan(0) // the band itself is not exact
+  await expect(conv.locator('td').nth(1)).toHaveText('≈ 0')
+  const mlp = await rows(page, 'mlp')
+  expect(mlp.length).toBeGreaterThanOrEqual(1)
+  await expect(mlp[mlp.length - 1]).toHaveAttribute('data-kind', 'change')
+  expect(Number(await mlp[mlp.length - 1].getAttribute('data-error'))).toBeGreaterThan(0.3)
+}
+
+test('dragging the input 2 pixels right: conv error ≈ 0 inside the band, the MLP code changes; arrow keys do the same', async ({ page, labServer }) => {
+  const errors: string[] = []
+  page.on('pageerror', (err) => errors.push(err.message))
+  await trainLesson(page, labServer.url, 'patterns-3')
+  await goTo(page, 'explorer')
+  const pad = page.getByTestId('shift-pad')
+  await expect(pad).toHaveAttribute('data-dx', '0')
+
+  // Drag with the mouse: 2 cells of 24 px to the right.
+  const box = (await pad.boundingBox())!
+  const x = box.x + box.width / 2
+  const y = box.y + box.height / 2
+  await page.mouse.move(x, y)
+  await page.mouse.down()
+  await page.mouse.move(x + 25, y, { steps: 3 })
+  await page.mouse.move(x + 49, y, { steps: 3 })
+  await page.mouse.up()
+  await expect(pad).toHaveAttribute('data-dx', '2')
+  await expectEquivariance(page)
+  await shotBothThemes(page, 'explorer')
+
+  // Back to the start, then the keyboard.
+  await page.getByRole('button', { name: 'Reset', exact: true }).click()
+  await expect(pad).toHaveAttribute('data-dx', '0')
+  await pad.focus()
+  await page.keyboard.press('ArrowRight')
+  await page.keyboard.press('ArrowRight')
+  await expect(pad).toHaveAttribute('data-dx', '2')
+  await expectEquivariance(page)
+  // The shift is bounded: ±3 on 8x8.
+  for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight')
+  await expect(pad).toHaveAttribute('data-dx', '3')
+
+  const times = await measureRedraws(page, 40)
+  const stats = summarise(times)
+  console.log(`redraw per drag step, patterns-3 (8x8): median ${stats.median} ms, p95 ${stats.p95} ms over ${stats.n} steps`)
+  test.info().annotations.push({ type: 'redraw patterns-3', description: JSON.stringify(stats) })
+
+  // A drawn input works too.
+  await page.getByTestId('draw-mode').click()
+  await expect(page.getByTestId('draw-pad')).toBeVisible()
+  expect(errors).toEqual([])
+})

@@ -1,0 +1,135 @@
+/**
+ * What the Kernels view draws: every conv filter at every snapshot epoch
+ * (rows filters, columns epochs) and an MLP's first-layer weights as images,
+ * one per hidden unit, as grid figures. Pure functions of the weights.
+ */
+import type { LayerSpec, NamedTensors } from '../../shared/experiment'
+import { divergingScale, maxAbs } from './colormap'
+import { LABEL_HEIGHT, TEXT_MIN_CELL, flowLayout, type GridFigure, type GridPanel } from './grid-figure'
+import type { ThemeName } from './palette'
+
+/** Index of the model's first conv layer, or -1. */
+export function firstConvIndex(layers: readonly LayerSpec[]): number {
+  return layers.findIndex((l) => l.type === 'conv2d')
+}
+
+/** Index of a linear layer that sees the image's pixels directly (only flatten/dropout before it), or -1. */
+export function imageLinearIndex(layers: readonly LayerSpec[]): number {
+  for (let i = 0; i < layers.length; i++) {
+    const t = layers[i].type
+    if (t === 'linear') return i
+    if (t !== 'flatten' && t !== 'dropout') return -1
+  }
+  return -1
+}
+
+export interface EpochWeights {
+  epoch: number
+  weights: NamedTensors
+}
+
+export interface KernelGrid {
+  figure: GridFigure
+  filters: number
+  epochs: number[]
+  /** [filter][epoch] → the kernel's values (channel 0), for the accessible table. */
+  values: number[][][]
+  kernelSize: number
+  limit: number
+}
+
+/** Every filter (rows) at every epoch (columns); one symmetric scale for all so epochs compare. */
+export function kernelGrid(snaps: readonly EpochWeights[], layerIndex: number, theme: ThemeName, selected: number | null): KernelGrid | null {
+  const key = `${layerIndex}.weight`
+  const usable = snaps.filter((s) => s.weights[key]).sort((a, b) => a.epoch - b.epoch)
+  if (usable.length === 0) return null
+  const [out, inCh, kh, kw] = usable[0].weights[key].shape
+  const limit = Math.max(...usable.map((s) => maxAbs(s.weights[key].data)))
+  const scale = divergingScale(theme, limit)
+  const rows = out * inCh
+  const cell = rows <= 8 && kh <= 5 ? 28 : rows <= 16 ? 14 : 9
+  const gap = cell >= TEXT_MIN_CELL ? 12 : 6
+  const left = 34
+  const top = LABEL_HEIGHT + 6
+  const panels: GridPanel[] = []
+  const texts: GridFigure['texts'] = []
+  const values: number[][][] = []
+  usable.forEach((snap, col) => {
+    const x = left + col * (kw * cell + gap)
+    texts.push({ x: x + (kw * cell) / 2, y: LABEL_HEIGHT / 2, text: `epoch ${snap.epoch}`, size: 11, align: 'center', muted: snap.epoch !== selected })
+    const data = snap.weights[key].data
+    for (let f = 0; f < out; f++) {
+      for (let c = 0; c < inCh; c++) {
+        const row = f * inCh + c
+        const offset = (f * inCh + c) * kh * kw
+        panels.push({
+          x,
+          y: top + row * (kh * cell + gap),
+          cell,
+          rows: kh,
+          cols: kw,
+          values: data,
+          offset,
+          scale,
+          text: cell >= TEXT_MIN_CELL,
+          highlight: snap.epoch === selected,
+        })
+        if (c === 0) {
+          values[f] ??= []
+          values[f][col] = data.slice(offset, offset + kh * kw)
+        }
+      }
+    }
+  })
+  for (let f = 0; f < out; f++) {
+    for (let c = 0; c < inCh; c++) {
+      const row = f * inCh + c
+      texts.push({ x: left - 6, y: top + row * (kh * cell + gap) + (kh * cell) / 2, text: inCh > 1 ? `${f + 1}·${c + 1}` : `f${f + 1}`, size: 11, align: 'right', muted: true })
+    }
+  }
+  const width = left + usable.length * (kw * cell + gap) - gap + 4 // room for the selected column's stroke
+  const height = top + rows * (kh * cell + gap) - gap
+  return {
+    figure: { width, height, panels, texts, legend: { scale, label: 'weight (blue < 0 < red)' } },
+    filters: out,
+    epochs: usable.map((s) => s.epoch),
+    values,
+    kernelSize: kh,
+    limit,
+  }
+}
+
+/** The first linear layer's weights, one image per unit, on the input's grid. */
+export function weightWall(
+  weights: NamedTensors,
+  layerIndex: number,
+  inputShape: readonly number[],
+  theme: ThemeName,
+  maxWidth: number,
+  limit?: number,
+): { figure: GridFigure; units: number } | null {
+  const w = weights[`${layerIndex}.weight`]
+  if (!w) return null
+  const [units, features] = w.shape
+  const [, h, wd] = inputShape
+  if (features !== inputShape.reduce((a, b) => a * b, 1)) return null
+  const scale = divergingScale(theme, limit ?? maxAbs(w.data))
+  // Big enough to read when there are few units (lesson 000's single 8x8 wall gets its numbers written).
+  const cell = units === 1 ? (wd <= 8 ? 30 : 8) : wd <= 8 ? (units <= 8 ? 14 : 8) : units <= 16 ? 4 : 2
+  const items = Array.from({ length: units }, (_, u) => ({ rows: h, cols: wd, label: units <= 64 ? `h${u + 1}` : undefined }))
+  const { positions, width, height } = flowLayout(items, { cell, gap: cell >= 8 ? 8 : 5, maxWidth, labels: units <= 64 })
+  const panels: GridPanel[] = positions.map((p, u) => ({
+    x: p.x,
+    y: p.y,
+    cell,
+    rows: h,
+    cols: wd,
+    values: w.data,
+    // Channel 0 of unit u's row: one grey channel in every lesson.
+    offset: u * features,
+    scale,
+    label: items[u].label,
+    text: cell >= TEXT_MIN_CELL,
+  }))
+  return { figure: { width, height, panels, texts: [], legend: { scale, label: 'weight (blue < 0 < red)' } }, units }
+}

@@ -1,0 +1,249 @@
+/**
+ * Grid figures for the explorer and the trace: an input picture, a CNN's
+ * feature maps stage by stage (with the exact-equivariance interior outlined),
+ * an MLP's hidden code, a model's whole trace, and the robustness heatmaps.
+ * Colour scales are fixed by the unshifted input, so a shift moves the
+ * pattern without changing its colours.
+ */
+import type { LayerEquivariance } from '../../engine/probes/equivariance'
+import type { Trace, TraceStage } from '../../engine/probes/trace'
+import { divergingScale, inkScale, maxAbs, sequentialScale, type ColorScale } from './colormap'
+import { LABEL_HEIGHT, TEXT_MIN_CELL, flowLayout, type FigureText, type GridFigure, type GridPanel } from './grid-figure'
+import type { ThemeName } from './palette'
+
+const HEADER = 18
+
+export function inputFigure(data: ArrayLike<number>, shape: readonly number[], cell: number, theme: ThemeName, scaleMax = 1): GridFigure {
+  const [, h, w] = shape
+  return {
+    width: w * cell,
+    height: h * cell,
+    panels: [{ x: 0, y: 0, cell, rows: h, cols: w, values: data, scale: inkScale(theme, scaleMax), text: cell >= TEXT_MIN_CELL * 1.4 }],
+    texts: [],
+  }
+}
+
+/** A cell size that makes an h×w map about `target` pixels wide. */
+export function cellFor(w: number, target = 64, min = 2, max = 14): number {
+  return Math.max(min, Math.min(max, Math.round(target / w)))
+}
+
+function stageScale(stage: TraceStage, theme: ThemeName): ColorScale {
+  let min = 0
+  for (let i = 0; i < stage.values.length; i++) if (stage.values[i] < min) min = stage.values[i]
+  return min < 0 ? divergingScale(theme, maxAbs(stage.values)) : sequentialScale(0, maxAbs(stage.values))
+}
+
+/** A readable name for a trace stage ("conv 1 + ReLU", "pool 1", "hidden 18 + ReLU"). */
+export function stageNames(stages: readonly TraceStage[]): string[] {
+  let conv = 0
+  let pool = 0
+  let linear = 0
+  return stages.map((s, i) => {
+    switch (s.type) {
+      case 'input':
+        return 'input'
+      case 'conv2d':
+        return `conv ${++conv}`
+      case 'maxpool2d':
+        return `pool ${++pool}`
+      case 'globalmaxpool2d':
+        return 'global max'
+      case 'linear':
+        return `linear ${++linear}`
+      case 'relu':
+        return `${i > 0 && ['conv2d', 'linear'].includes(stages[i - 1].type) ? `${stageNames(stages.slice(0, i))[i - 1]} + ` : ''}ReLU`
+      default:
+        return s.type
+    }
+  })
+}
+
+/** The spatial stages worth drawing: a conv's output after its ReLU, and each pooled map. */
+export function mapStages(trace: Trace): number[] {
+  const out: number[] = []
+  trace.stages.forEach((s, i) => {
+    if (s.index < 0 || s.shape.length !== 3) return
+    const next = trace.stages[i + 1]
+    if (next && next.type === 'relu' && next.shape.length === 3) return // drawn after its ReLU
+    out.push(i)
+  })
+  return out
+}
+
+/**
+ * The CNN's feature maps per filter, stage under stage; each map outlined
+ * where equivariance must hold exactly (outside the outline: the border band).
+ */
+export function featureMapsFigure(
+  trace: Trace,
+  base: Trace,
+  profile: readonly LayerEquivariance[] | null,
+  theme: ThemeName,
+  maxWidth: number,
+  maxMaps = 32,
+): GridFigure {
+  const names = stageNames(trace.stages)
+  const panels: GridPanel[] = []
+  const texts: FigureText[] = []
+  let y = 0
+  let width = 0
+  for (const i of mapStages(trace)) {
+    const stage = trace.stages[i]
+    const [c, h, w] = stage.shape
+    const shown = Math.min(c, maxMaps)
+    const cell = cellFor(w, 96, 2, 18)
+    const scale = stageScale(base.stages[i], theme)
+    const eq = profile?.find((l) => l.index === stage.index)
+    const band = eq && eq.kind === 'equivariance' ? eq.interior : undefined
+    texts.push({ x: 0, y: y + HEADER / 2, text: `${names[i]} · [${stage.shape.join(', ')}]${c > shown ? ` (first ${shown})` : ''}`, size: 12, bold: true })
+    const items = Array.from({ length: shown }, (_, f) => ({ rows: h, cols: w, label: `f${f + 1}` }))
+    const layout = flowLayout(items, { cell, gap: 8, maxWidth, top: y + HEADER })
+    layout.positions.forEach((p, f) => {
+      panels.push({ x: p.x, y: p.y, cell, rows: h, cols: w, values: stage.values, offset: f * h * w, scale, label: items[f].label, interior: band ?? null })
+    })
+    width = Math.max(width, layout.width)
+    y = layout.height + 12
+  }
+  return { width, height: Math.max(0, y - 12), panels, texts, legend: { scale: sequentialScale(0, 1), label: 'activation (per stage, 0 to its max)' } }
+}
+
+/** |f(shift x) − shift f(x)| per position for each spatial layer, with the interior outlined. */
+export function errorMapsFigure(profile: readonly LayerEquivariance[], trace: Trace, theme: ThemeName, maxWidth: number): GridFigure {
+  const names = stageNames(trace.stages)
+  const layers = profile.filter((l) => l.kind === 'equivariance' && l.errorMap && trace.stages[l.index + 1]?.type !== 'conv2d')
+  // Each map at its own cell size (about 84 px wide), side by side, wide enough for its label.
+  let limit = 0
+  for (const l of layers) limit = Math.max(limit, maxAbs(trace.stages[l.index + 1].values))
+  const scale = sequentialScale(0, limit || 1)
+  void theme
+  const panels: GridPanel[] = []
+  let x = 0
+  let height = 0
+  for (const l of layers) {
+    const cell = cellFor(l.shape[2], 84, 3, 16)
+    const label = names[l.index + 1]
+    panels.push({ x, y: LABEL_HEIGHT, cell, rows: l.shape[1], cols: l.shape[2], values: l.errorMap!, scale, label, interior: l.interior })
+    x += Math.max(l.shape[2] * cell, label.length * 6.5) + 16
+    height = Math.max(height, LABEL_HEIGHT + l.shape[1] * cell)
+    if (x > maxWidth) break
+  }
+  const width = Math.max(0, x - 16)
+  return { width, height, panels, texts: [], legend: { scale, label: '|f(shift x) − shift f(x)|, mean over filters' } }
+}
+
+/** The MLP's hidden units (1-D stages after a ReLU) now, and how far each moved from the unshifted input. */
+export function hiddenFigure(trace: Trace, base: Trace, theme: ThemeName, maxWidth: number): GridFigure {
+  const names = stageNames(trace.stages)
+  const panels: GridPanel[] = []
+  const texts: FigureText[] = []
+  let y = 0
+  let width = 0
+  trace.stages.forEach((stage, i) => {
+    if (stage.shape.length !== 1 || stage.type !== 'relu') return
+    const n = stage.values.length
+    const cols = Math.min(n, Math.max(8, Math.floor(maxWidth / 18)))
+    const rows = Math.ceil(n / cols)
+    const cell = Math.max(6, Math.min(18, Math.floor(maxWidth / cols)))
+    const pad = (v: ArrayLike<number>) => {
+      const out = new Float32Array(rows * cols)
+      for (let k = 0; k < n; k++) out[k] = v[k]
+      return out
+    }
+    const now = pad(stage.values)
+    const before = pad(base.stages[i].values)
+    const change = now.map((v, k) => v - before[k])
+    const limit = maxAbs(base.stages[i].values)
+    texts.push({ x: 0, y: y + HEADER / 2, text: `${names[i]} · ${n} units: activation`, size: 12, bold: true })
+    panels.push({ x: 0, y: y + HEADER, cell, rows, cols, values: now, scale: sequentialScale(0, limit) })
+    y += HEADER + rows * cell + 10
+    texts.push({ x: 0, y: y + HEADER / 2, text: 'change vs unshifted (blue −, red +)', size: 12, muted: true })
+    panels.push({ x: 0, y: y + HEADER, cell, rows, cols, values: change, scale: divergingScale(theme, limit) })
+    y += HEADER + rows * cell + 12
+    width = Math.max(width, cols * cell)
+  })
+  return { width, height: Math.max(0, y - 12), panels, texts }
+}
+
+/** One model's trace, stage by stage from left to right, each with its shape and (where small) its values. */
+export function traceFigure(trace: Trace, classes: readonly string[], theme: ThemeName, options: { maxMaps?: number; columnRows?: number } = {}): GridFigure {
+  const maxMaps = options.maxMaps ?? 8
+  const columnRows = options.columnRows ?? 16
+  const names = stageNames(trace.stages)
+  const panels: GridPanel[] = []
+  const texts: FigureText[] = []
+  let x = 0
+  let height = 0
+  trace.stages.forEach((stage, i) => {
+    const scale = i === 0 ? inkScale(theme, maxAbs(stage.values)) : stage.type === 'softmax' ? sequentialScale(0, 1) : stageScale(stage, theme)
+    const top = HEADER * 2
+    let colWidth = 0
+    let y = top
+    if (stage.shape.length === 3) {
+      const [c, h, w] = stage.shape
+      const big = w <= 8
+      const cell = big ? (i === 0 ? 26 : 24) : cellFor(w, 84, 2, 12)
+      const shown = Math.min(c, maxMaps)
+      for (let f = 0; f < shown; f++) {
+        panels.push({ x, y: y + LABEL_HEIGHT, cell, rows: h, cols: w, values: stage.values, offset: f * h * w, scale, text: cell >= TEXT_MIN_CELL, digits: 2, label: c > 1 ? `filter ${f + 1}` : undefined })
+        y += LABEL_HEIGHT + h * cell + 8
+      }
+      if (c > shown) {
+        texts.push({ x, y: y + 6, text: `+ ${c - shown} more`, size: 11, muted: true })
+        y += 16
+      }
+      colWidth = w * cell
+    } else {
+      const n = stage.values.length
+      const cols = Math.ceil(n / columnRows)
+      const small = n <= columnRows
+      const cell = small ? 26 : n <= 256 ? 12 : 4
+      const perColumn = Math.ceil(n / cols)
+      for (let k = 0; k < cols; k++) {
+        const from = k * perColumn
+        const count = Math.min(perColumn, n - from)
+        if (count <= 0) break
+        panels.push({ x: x + k * (cell + 2), y, cell, rows: count, cols: 1, values: stage.values, offset: from, scale, text: small, digits: 2 })
+      }
+      if (stage.type === 'softmax' || (small && i === trace.stages.length - 1)) {
+        for (let k = 0; k < n; k++) texts.push({ x: x + cell + 6, y: y + (k + 0.5) * cell, text: classes[k] ?? String(k), size: 11, muted: true })
+        colWidth = cell + 6 + Math.max(...classes.map((c) => c.length)) * 6.5
+      } else {
+        colWidth = cols * (cell + 2)
+      }
+      y += perColumn * cell
+    }
+    colWidth = Math.max(colWidth, 64)
+    texts.push({ x, y: HEADER / 2, text: names[i], size: 12, bold: true })
+    texts.push({ x, y: HEADER + HEADER / 2 - 2, text: `[${stage.shape.join(', ')}]`, size: 11, muted: true })
+    height = Math.max(height, y)
+    x += colWidth + 26
+    if (i < trace.stages.length - 1) texts.push({ x: x - 18, y: top + 12, text: '→', size: 14, muted: true })
+  })
+  return { width: x - 26, height, panels, texts }
+}
+
+/** Val accuracy at every (dx, dy), one heatmap per model, accuracy written in each cell. */
+export function robustnessFigure(maps: { label: string; accuracy: readonly number[]; mean: number }[], range: number): GridFigure {
+  const size = 2 * range + 1
+  const cell = size <= 9 ? 34 : 22
+  const scale = sequentialScale(0, 1)
+  const panels: GridPanel[] = []
+  const texts: FigureText[] = []
+  const left = 30
+  const top = HEADER + 16
+  maps.forEach((m, k) => {
+    const x = left + k * (size * cell + left + 24)
+    texts.push({ x, y: HEADER / 2, text: `${m.label}: mean ${(m.mean * 100).toFixed(1)} %`, size: 12, bold: true })
+    for (let d = -range; d <= range; d++) {
+      if (d % (range > 4 ? 2 : 1) !== 0) continue
+      texts.push({ x: x + (d + range + 0.5) * cell, y: top - 8, text: String(d), size: 10, align: 'center', muted: true })
+      texts.push({ x: x - 6, y: top + (d + range + 0.5) * cell, text: String(d), size: 10, align: 'right', muted: true })
+    }
+    panels.push({ x, y: top, cell, rows: size, cols: size, values: m.accuracy.map((a) => a * 100), scale: sequentialScale(0, 100), text: true, digits: 0 })
+  })
+  const width = left + maps.length * (size * cell + left + 24) - left - 24
+  texts.push({ x: left, y: top + size * cell + 14, text: 'dx → (right), dy ↓ (down), pixels', size: 11, muted: true })
+  void scale
+  return { width, height: top + size * cell + 22, panels, texts, legend: { scale: sequentialScale(0, 100), label: 'val accuracy, %' } }
+}
