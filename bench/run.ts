@@ -9,6 +9,8 @@
  * All numbers are one core: the engine runs on one thread.
  * BENCH_QUICK=1 shortens the timed loops.
  */
+// First: relaxed SIMD on (Node 20) before the engine compiles its kernels.
+import '../src/host/wasm-features'
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { getPreset } from '../src/engine/experiment/presets'

@@ -7,6 +7,7 @@
 import type { InitSpec, LayerSpec } from '../shared/experiment'
 import { initialiseParams } from './init'
 import { createLayer, layerOutputShape, layerParameterCount, type Layer, type Param, type RandomSource } from './layers'
+import { ConvBlock } from './layers/conv-block'
 import { formatShape, type Precision, type Tensor } from './tensor'
 import type { LayerSummary } from './train/events'
 
@@ -67,6 +68,14 @@ export class Sequential {
    * the gradient with respect to the data is rarely wanted, so it is skipped.
    */
   private readonly backwardStop: number
+  /**
+   * blocks[i]: a fused conv → ReLU → max-pool starting at layer i (see
+   * layers/conv-block.ts), used where its kernel runs; then activations[i]
+   * and [i + 1] are not written.
+   */
+  private readonly blocks: (ConvBlock | null)[]
+  /** Which blocks the last forward ran fused (backward must take the same route). */
+  private readonly fused: boolean[]
 
   constructor(
     readonly specs: readonly LayerSpec[],
@@ -86,6 +95,8 @@ export class Sequential {
     if (!inputGradient && first >= 0 && 'needsInputGrad' in layers[first]) {
       (layers[first] as { needsInputGrad: boolean }).needsInputGrad = false
     }
+    this.blocks = layers.map((_, i) => ConvBlock.at(layers, i))
+    this.fused = layers.map(() => false)
     this.namedParamList = layers.flatMap((layer, index) =>
       layer.params.map((param) => ({ name: `${index}.${param.name}`, param })),
     )
@@ -98,7 +109,15 @@ export class Sequential {
     }
     let h = x
     for (let i = 0; i < this.layers.length; i++) {
-      h = this.layers[i].forward(h, training)
+      const block = this.blocks[i]
+      const kernel = block?.kernel()
+      this.fused[i] = !!kernel
+      if (block && kernel) {
+        h = block.forward(h, kernel)
+        i += 2
+      } else {
+        h = this.layers[i].forward(h, training)
+      }
       this.activations[i] = h
     }
     return h
@@ -110,7 +129,17 @@ export class Sequential {
    */
   backward(dy: Tensor): Tensor | null {
     let g = dy
-    for (let i = this.layers.length - 1; i >= this.backwardStop; i--) g = this.layers[i].backward(g)
+    for (let i = this.layers.length - 1; i >= this.backwardStop; i--) {
+      // A fused block ending at layer i (its pool) takes the gradient for all three layers.
+      const start = i - 2
+      const kernel = start >= 0 && this.fused[start] ? this.blocks[start]?.kernel() : null
+      if (kernel && start >= this.backwardStop) {
+        g = this.blocks[start]!.backward(g, kernel)
+        i = start
+      } else {
+        g = this.layers[i].backward(g)
+      }
+    }
     return this.inputGradient ? g : null
   }
 

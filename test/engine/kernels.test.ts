@@ -3,7 +3,7 @@ import { col2im, im2col, type ConvGeometry } from '../../src/engine/kernels/im2c
 import { blockedKernel, defaultKernel, gemm, getMatmulKernel, naiveKernel, setMatmulKernel, type MatmulKernel } from '../../src/engine/kernels/matmul'
 import { createWasmKernel } from '../../src/engine/kernels/gemm-wasm'
 import { SIMD_WASM_BASE64 } from '../../src/engine/kernels/wasm/simd-binary'
-import { compileKernels, moduleText } from '../../scripts/build-wasm.mjs'
+import { buildModuleText } from '../../scripts/build-wasm.mjs'
 import { readFileSync } from 'node:fs'
 
 function random(length: number, seed: number, Type: Float32ArrayConstructor | Float64ArrayConstructor = Float64Array) {
@@ -128,7 +128,7 @@ describe('WebAssembly SIMD GEMM', () => {
   ]
 
   it('is the default kernel in Node 20 (WebAssembly SIMD available)', () => {
-    expect(defaultKernel.name).toBe('wasm-simd-4x8')
+    expect(defaultKernel.name).toMatch(/^wasm-simd-4x8/)
   })
 
   for (const transA of [false, true]) {
@@ -176,7 +176,7 @@ describe('WebAssembly SIMD GEMM', () => {
   })
 
   it('the committed binary is what simd.as compiles to (npm run build:wasm)', async () => {
-    const fresh = moduleText(await compileKernels())
+    const fresh = await buildModuleText()
     expect(readFileSync('src/engine/kernels/wasm/simd-binary.ts', 'utf8')).toBe(fresh)
     expect(SIMD_WASM_BASE64.length).toBeGreaterThan(1000)
   })

@@ -22,7 +22,94 @@ export interface ConvKernel {
   ): void
 }
 
+/**
+ * A conv layer followed by ReLU and a 2×2 stride-2 max-pool, as one kernel
+ * (`conv_relu_pool_*_f32` in ./wasm/simd.as): only the pooled output leaves
+ * WebAssembly, with one byte per pooled value (`win`) saying which pixel of
+ * its window won, or that none passed ReLU. See ../layers/conv-block.ts.
+ */
+export interface ConvBlockKernel {
+  readonly name: string
+  /** y [n, O, OH/2, OW/2] ← pool(relu(conv(x) + bias)); win [same count] for backward. */
+  forward(g: ConvGeometry, O: number, n: number, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, win: Uint8Array): void
+  /** dw, db (if given), dx (if given) from the pooled gradient dy [n, O, OH/2, OW/2]. */
+  backward(
+    g: ConvGeometry, O: number, n: number, x: Float32Array, w: Float32Array, dy: Float32Array, win: Uint8Array,
+    dw: Float32Array, db: Float32Array | null, dx: Float32Array | null,
+  ): void
+}
+
 const align = (bytes: number) => Math.ceil(bytes / 64) * 64
+
+/** The fused conv → ReLU → 2×2 max-pool kernel, or null where WebAssembly SIMD is unavailable. */
+export function createWasmConvBlock(): ConvBlockKernel | null {
+  const simd = simdModule()
+  if (!simd) return null
+  const wasm = simd.exports
+  let buffer = simd.reserve(0)
+  let f32 = new Float32Array(buffer)
+  let u8 = new Uint8Array(buffer)
+
+  function layout(bytes: number[]): number[] {
+    let total = 0
+    for (const b of bytes) total += align(b)
+    if (simd!.reserve(total) !== buffer) {
+      buffer = simd!.reserve(total)
+      f32 = new Float32Array(buffer)
+      u8 = new Uint8Array(buffer)
+    }
+    const addresses: number[] = []
+    let at = simd!.operands
+    for (const b of bytes) {
+      addresses.push(at)
+      at += align(b)
+    }
+    return addresses
+  }
+  const put = (at: number, data: Float32Array, length: number) =>
+    f32.set(data.length === length ? data : data.subarray(0, length), at >> 2)
+  const get = (at: number, into: Float32Array, length: number) => into.set(f32.subarray(at >> 2, (at >> 2) + length))
+  const sizes = (g: ConvGeometry, O: number, n: number) => ({
+    K: g.channels * g.kernel * g.kernel,
+    inLength: n * g.channels * g.height * g.width,
+    pooled: n * O * (g.outHeight >> 1) * (g.outWidth >> 1),
+    scratch: wasm.convBlockScratch(g.channels, g.height, g.width, g.kernel, g.padding, g.outHeight, g.outWidth, O),
+  })
+
+  return {
+    name: 'wasm-simd-conv-relu-pool',
+    forward(g, O, n, x, w, bias, y, win) {
+      const { K, inLength, pooled, scratch } = sizes(g, O, n)
+      const [ax, aw, ab, ay, awin, as] = layout([inLength * 4, O * K * 4, O * 4, pooled * 4, pooled, scratch * 4])
+      put(ax, x, inLength)
+      put(aw, w, O * K)
+      if (bias) put(ab, bias, O)
+      wasm.conv_relu_pool_forward_f32(
+        n, g.channels, g.height, g.width, g.kernel, g.stride, g.padding, g.outHeight, g.outWidth, O,
+        ax, aw, bias ? ab : 0, ay, awin, as, simd.work,
+      )
+      get(ay, y, pooled)
+      win.set(u8.subarray(awin, awin + pooled))
+    },
+    backward(g, O, n, x, w, dy, win, dw, db, dx) {
+      const { K, inLength, pooled, scratch } = sizes(g, O, n)
+      const [ax, aw, ady, awin, adw, adb, adx, as] = layout([
+        inLength * 4, O * K * 4, pooled * 4, pooled, O * K * 4, O * 4, dx ? inLength * 4 : 0, scratch * 4,
+      ])
+      put(ax, x, inLength)
+      put(aw, w, O * K)
+      put(ady, dy, pooled)
+      u8.set(win.length === pooled ? win : win.subarray(0, pooled), awin)
+      wasm.conv_relu_pool_backward_f32(
+        n, g.channels, g.height, g.width, g.kernel, g.stride, g.padding, g.outHeight, g.outWidth, O,
+        ax, aw, ady, awin, adw, db ? adb : 0, dx ? adx : 0, as, simd.work,
+      )
+      get(adw, dw, O * K)
+      if (db) get(adb, db, O)
+      if (dx) get(adx, dx, inLength)
+    },
+  }
+}
 
 /** The WebAssembly conv kernel, or null where WebAssembly SIMD is unavailable. */
 export function createWasmConv(): ConvKernel | null {
@@ -91,6 +178,19 @@ export function createWasmConv(): ConvKernel | null {
 }
 
 let active: ConvKernel | null = createWasmConv()
+let activeBlock: ConvBlockKernel | null = createWasmConvBlock()
+
+/** The fused conv → ReLU → max-pool kernel models use for float32 blocks, or null (layer by layer). */
+export function getConvBlockKernel(): ConvBlockKernel | null {
+  return activeBlock
+}
+
+/** Swaps it (null: each layer on its own); returns the previous one so a test can restore it. */
+export function setConvBlockKernel(kernel: ConvBlockKernel | null): ConvBlockKernel | null {
+  const previous = activeBlock
+  activeBlock = kernel
+  return previous
+}
 
 /** The fast conv kernel layers use for float32, or null for the TypeScript path. */
 export function getConvKernel(): ConvKernel | null {

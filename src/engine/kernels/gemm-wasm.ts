@@ -39,7 +39,7 @@ export function createWasmKernel(
   let f64 = new Float64Array(buffer)
 
   return {
-    name: 'wasm-simd-4x8',
+    name: wasm.fusedMultiplyAdd() ? 'wasm-simd-4x8-fma' : 'wasm-simd-4x8',
     gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) {
       const double = C instanceof Float64Array
       const sameType = double

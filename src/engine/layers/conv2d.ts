@@ -66,7 +66,8 @@ export class Conv2d implements Layer {
    * models that is a third of the conv's backward work.
    */
   needsInputGrad = true
-  private readonly geometry: ConvGeometry
+  /** The conv's sizes (read by the fused conv block, ./conv-block.ts). */
+  readonly geometry: ConvGeometry
   private readonly outShape: number[]
   private readonly precision: Precision
 

@@ -10,13 +10,15 @@
  * it: fixed scratch for the GEMM's packed panels, and a growable operand area
  * that callers copy their matrices into for the duration of one call.
  */
-import { SIMD_WASM_BASE64 } from './simd-binary'
+import { RELAXED_SIMD_WASM_BASE64, SIMD_WASM_BASE64 } from './simd-binary'
 
 /** The module's exports (see simd.as). Addresses are byte offsets into `memory`. */
 export interface SimdExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number }
   workBytes(): number
   heapBase(): number
+  /** 1 in the relaxed-SIMD build (fused multiply-add), 0 in the base build. */
+  fusedMultiplyAdd(): number
   gemm_f32(
     transA: number, transB: number, M: number, N: number, K: number, alpha: number,
     A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number, work: number,
@@ -32,6 +34,15 @@ export interface SimdExports {
   conv2d_backward_f32(
     n: number, C: number, H: number, W: number, k: number, stride: number, padding: number, OH: number, OW: number,
     O: number, x: number, w: number, dy: number, dw: number, db: number, dx: number, cols: number, work: number,
+  ): void
+  convBlockScratch(C: number, H: number, W: number, k: number, padding: number, OH: number, OW: number, O: number): number
+  conv_relu_pool_forward_f32(
+    n: number, C: number, H: number, W: number, k: number, stride: number, padding: number, OH: number, OW: number,
+    O: number, x: number, w: number, bias: number, y: number, win: number, scratch: number, work: number,
+  ): void
+  conv_relu_pool_backward_f32(
+    n: number, C: number, H: number, W: number, k: number, stride: number, padding: number, OH: number, OW: number,
+    O: number, x: number, w: number, g: number, win: number, dw: number, db: number, dx: number, scratch: number, work: number,
   ): void
 }
 
@@ -73,18 +84,27 @@ function decodeBase64(text: string): Uint8Array {
   return out
 }
 
-function instantiate(): SimdModule | null {
-  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly
-  if (!api) return null
-  let exports: SimdExports
+/** Compiles one build, or null where the runtime refuses it. */
+function compile(api: WebAssemblyApi, base64: string): SimdExports | null {
   try {
-    // Synchronous: the binary is a few kilobytes. Throws where SIMD is
-    // unsupported (validation fails) or a CSP without 'wasm-unsafe-eval' forbids it.
-    const module = new api.Module(decodeBase64(SIMD_WASM_BASE64))
-    exports = new api.Instance(module, {}).exports as SimdExports
+    // Synchronous: the binary is a few kilobytes. Throws where SIMD (or
+    // relaxed SIMD) is unsupported, as validation fails, or where a CSP
+    // without 'wasm-unsafe-eval' forbids compiling.
+    const module = new api.Module(decodeBase64(base64))
+    return new api.Instance(module, {}).exports as SimdExports
   } catch {
     return null
   }
+}
+
+function instantiate(relaxed: boolean): SimdModule | null {
+  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly
+  if (!api) return null
+  // The relaxed-SIMD build (fused multiply-add) runs in Chromium/Electron and
+  // Node ≥ 22, and in Node 20 once the host has switched the V8 flag on
+  // (src/host/wasm-features.ts); elsewhere the base build.
+  const exports = (relaxed ? compile(api, RELAXED_SIMD_WASM_BASE64) : null) ?? compile(api, SIMD_WASM_BASE64)
+  if (!exports) return null
   const align = (n: number) => Math.ceil(n / 64) * 64
   const work = align(exports.heapBase())
   const operands = align(work + exports.workBytes())
@@ -103,14 +123,18 @@ let loaded: SimdModule | null | undefined
 /**
  * The SIMD kernels, or null where they cannot run. Set the environment
  * variable CNN_LAB_KERNELS=reference (or `globalThis.CNN_LAB_KERNELS =
- * 'reference'` in a page) to force the plain TypeScript path for debugging.
+ * 'reference'` in a page) to force the plain TypeScript path for debugging,
+ * or CNN_LAB_KERNELS=simd for the base SIMD build without fused multiply-add.
  */
 export function simdModule(): SimdModule | null {
-  if (loaded === undefined) loaded = referenceRequested() ? null : instantiate()
+  if (loaded === undefined) {
+    const requested = kernelsRequested()
+    loaded = requested === 'reference' ? null : instantiate(requested !== 'simd')
+  }
   return loaded
 }
 
-function referenceRequested(): boolean {
+function kernelsRequested(): string | undefined {
   const g = globalThis as { CNN_LAB_KERNELS?: string; process?: { env?: Record<string, string | undefined> } }
-  return (g.CNN_LAB_KERNELS ?? g.process?.env?.CNN_LAB_KERNELS) === 'reference'
+  return g.CNN_LAB_KERNELS ?? g.process?.env?.CNN_LAB_KERNELS
 }

@@ -49,6 +49,27 @@ export function heapBase(): usize {
 
 // ── float32 ─────────────────────────────────────────────────────────────────
 
+/**
+ * c + a·b on four f32 lanes. The build compiles this file twice (see
+ * scripts/build-wasm.mjs): once for base SIMD, where it is a multiply then an
+ * add, and once with relaxed SIMD, where it is one fused multiply-add
+ * (`vfmadd` on x86 with FMA3): twice the arithmetic per cycle, since SSE has
+ * no multiply-add and x86 issues two FMAs per cycle. The fused form rounds
+ * once instead of twice, so float32 results differ in the last bits between
+ * the two builds (both within float32 tolerance of the TypeScript reference).
+ * The float64 kernels never use it: lesson 000's sums must stay bit-exact.
+ */
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c)
+  return f32x4.add(c, f32x4.mul(a, b))
+}
+
+/** 1 when this build has fused multiply-add (the relaxed-SIMD build), else 0. */
+export function fusedMultiplyAdd(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0
+}
+
 function scale32(M: i32, N: i32, beta: f32, C: usize, ldc: i32): void {
   if (beta == 1) return
   for (let i = 0; i < M; i++) {
@@ -141,17 +162,17 @@ function micro32(kc: i32, a: usize, b: usize, c: usize, ldc: usize): void {
     const b0 = v128.load(b)
     const b1 = v128.load(b, 16)
     let x = v128.load32_splat(a)
-    s00 = f32x4.add(s00, f32x4.mul(x, b0))
-    s01 = f32x4.add(s01, f32x4.mul(x, b1))
+    s00 = madd(x, b0, s00)
+    s01 = madd(x, b1, s01)
     x = v128.load32_splat(a, 4)
-    s10 = f32x4.add(s10, f32x4.mul(x, b0))
-    s11 = f32x4.add(s11, f32x4.mul(x, b1))
+    s10 = madd(x, b0, s10)
+    s11 = madd(x, b1, s11)
     x = v128.load32_splat(a, 8)
-    s20 = f32x4.add(s20, f32x4.mul(x, b0))
-    s21 = f32x4.add(s21, f32x4.mul(x, b1))
+    s20 = madd(x, b0, s20)
+    s21 = madd(x, b1, s21)
     x = v128.load32_splat(a, 12)
-    s30 = f32x4.add(s30, f32x4.mul(x, b0))
-    s31 = f32x4.add(s31, f32x4.mul(x, b1))
+    s30 = madd(x, b0, s30)
+    s31 = madd(x, b1, s31)
     a += 16
     b += 32
   }
@@ -482,6 +503,277 @@ export function conv2d_backward_f32(
     if (dx) {
       // dcols = wᵀ · dy_s (into cols, which has served), then col2im onto dx_s.
       gemm_f32(true, false, K, P, O, 1, w, K, dys, P, 0, cols, P, work)
+      const dxs = dx + <usize>s * inBytes
+      memory.fill(dxs, 0, inBytes)
+      col2im_f32(C, H, W, k, stride, padding, OH, OW, cols, dxs)
+    }
+  }
+}
+
+// ── fused conv → bias → ReLU → 2×2 max-pool (float32) ───────────────────────
+//
+// The MNIST CNN's blocks are conv, ReLU, 2×2 max-pool. Done as three layers,
+// the conv's full-size output crosses into JavaScript, ReLU and pooling each
+// read and write it again (a quarter of the training time, for no
+// arithmetic), and the pooled gradient is scattered back to full size. Here
+// one call does the block per sample while the conv's output z [O, OH·OW]
+// sits in cache, and only the pooled output leaves, with one byte per pooled
+// value saying which of its four pixels won (0–3 in row-major order, the
+// first maximum on ties, as PyTorch) or NO_WINNER when the maximum was not
+// positive, where ReLU passes no gradient. Backward rebuilds dz from those
+// bytes and the pooled gradient, then runs the conv's backward on it.
+//
+// Same maths as the three TypeScript layers (../../layers/{conv2d,relu,
+// maxpool2d}.ts), which this is tested against.
+
+const NO_WINNER: u8 = 4
+
+/**
+ * Single-channel 3×3 stride-1 convs (the first layer) are a 9-long dot per
+ * output: as a GEMM, K = 9 wastes most of each micro-kernel call on loading
+ * and storing C. Directly, each f32x4 of four neighbouring outputs takes nine
+ * multiply-adds from a zero-padded copy of the image, and the nine weights
+ * stay in registers for a whole output channel.
+ */
+function isDirect3x3(C: i32, k: i32, stride: i32, padding: i32, OW: i32): bool {
+  return C == 1 && k == 3 && stride == 1 && padding <= 1 && (OW & 3) == 0
+}
+
+/** x [H, W] → xp [H + 2·pad, W + 2·pad] with zero borders; returns xp's row length. */
+function padImage(H: i32, W: i32, padding: i32, x: usize, xp: usize): i32 {
+  const Wp = W + 2 * padding
+  const Hp = H + 2 * padding
+  // Four spare floats: the last vector of a row may read past the row end (into zeros).
+  memory.fill(xp, 0, (<usize>(Hp * Wp + 4)) << 2)
+  for (let iy = 0; iy < H; iy++) {
+    memory.copy(xp + (<usize>((iy + padding) * Wp + padding) << 2), x + (<usize>(iy * W) << 2), <usize>W << 2)
+  }
+  return Wp
+}
+
+/** z [O, OH, OW] = w [O, 3, 3] ⋆ xp (padded, row length Wp) + bias. */
+function direct3x3Forward(O: i32, OH: i32, OW: i32, Wp: i32, xp: usize, w: usize, bias: usize, z: usize): void {
+  const rowBytes = <usize>Wp << 2
+  for (let o = 0; o < O; o++) {
+    const wo = w + (<usize>(o * 9) << 2)
+    const w0 = v128.load32_splat(wo), w1 = v128.load32_splat(wo, 4), w2 = v128.load32_splat(wo, 8)
+    const w3 = v128.load32_splat(wo, 12), w4 = v128.load32_splat(wo, 16), w5 = v128.load32_splat(wo, 20)
+    const w6 = v128.load32_splat(wo, 24), w7 = v128.load32_splat(wo, 28), w8 = v128.load32_splat(wo, 32)
+    const vb = f32x4.splat(bias ? load<f32>(bias + (<usize>o << 2)) : 0)
+    let out = z + (<usize>(o * OH * OW) << 2)
+    for (let oy = 0; oy < OH; oy++) {
+      let r0 = xp + <usize>oy * rowBytes
+      for (let ox = 0; ox < OW; ox += 4, r0 += 16, out += 16) {
+        const r1 = r0 + rowBytes
+        const r2 = r1 + rowBytes
+        // The products summed from zero in tap order, then the bias: the order the GEMM path takes.
+        let s = f32x4.mul(w0, v128.load(r0))
+        s = madd(w1, v128.load(r0, 4), s)
+        s = madd(w2, v128.load(r0, 8), s)
+        s = madd(w3, v128.load(r1), s)
+        s = madd(w4, v128.load(r1, 4), s)
+        s = madd(w5, v128.load(r1, 8), s)
+        s = madd(w6, v128.load(r2), s)
+        s = madd(w7, v128.load(r2, 4), s)
+        s = madd(w8, v128.load(r2, 8), s)
+        v128.store(out, f32x4.add(s, vb))
+      }
+    }
+  }
+}
+
+/** dw [O, 3, 3] += Σ dz [O, OH, OW] · xp (padded, row length Wp), shifted by each tap. */
+function direct3x3Weights(O: i32, OH: i32, OW: i32, Wp: i32, xp: usize, dz: usize, dw: usize): void {
+  const rowBytes = <usize>Wp << 2
+  for (let o = 0; o < O; o++) {
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0
+    let d = dz + (<usize>(o * OH * OW) << 2)
+    for (let oy = 0; oy < OH; oy++) {
+      let r0 = xp + <usize>oy * rowBytes
+      for (let ox = 0; ox < OW; ox += 4, r0 += 16, d += 16) {
+        const g = v128.load(d)
+        const r1 = r0 + rowBytes
+        const r2 = r1 + rowBytes
+        a0 = madd(g, v128.load(r0), a0)
+        a1 = madd(g, v128.load(r0, 4), a1)
+        a2 = madd(g, v128.load(r0, 8), a2)
+        a3 = madd(g, v128.load(r1), a3)
+        a4 = madd(g, v128.load(r1, 4), a4)
+        a5 = madd(g, v128.load(r1, 8), a5)
+        a6 = madd(g, v128.load(r2), a6)
+        a7 = madd(g, v128.load(r2, 4), a7)
+        a8 = madd(g, v128.load(r2, 8), a8)
+      }
+    }
+    const out = dw + (<usize>(o * 9) << 2)
+    store<f32>(out, load<f32>(out) + hsum(a0))
+    store<f32>(out, load<f32>(out, 4) + hsum(a1), 4)
+    store<f32>(out, load<f32>(out, 8) + hsum(a2), 8)
+    store<f32>(out, load<f32>(out, 12) + hsum(a3), 12)
+    store<f32>(out, load<f32>(out, 16) + hsum(a4), 16)
+    store<f32>(out, load<f32>(out, 20) + hsum(a5), 20)
+    store<f32>(out, load<f32>(out, 24) + hsum(a6), 24)
+    store<f32>(out, load<f32>(out, 28) + hsum(a7), 28)
+    store<f32>(out, load<f32>(out, 32) + hsum(a8), 32)
+  }
+}
+
+@inline
+function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3))
+}
+
+/**
+ * y [O, PH, PW] = maxpool2×2(relu(z [O, OH, OW])), win [O, PH, PW] = the
+ * winner's position in its window (see NO_WINNER). Branch-free: after a conv
+ * the comparisons go either way at random. NaN wins (a diverged run shows NaN).
+ */
+function reluPool(O: i32, OH: i32, OW: i32, z: usize, y: usize, win: usize): void {
+  const PH = OH >> 1
+  const PW = OW >> 1
+  const row = <usize>OW << 2
+  let out = y
+  let code = win
+  for (let o = 0; o < O; o++) {
+    const plane = z + (<usize>(o * OH * OW) << 2)
+    for (let py = 0; py < PH; py++) {
+      let p = plane + <usize>(2 * py) * row
+      for (let px = 0; px < PW; px++, p += 8, out += 4, code++) {
+        let best = load<f32>(p)
+        let at: u32 = 0
+        let v = load<f32>(p, 4)
+        let take = (v > best) | (v != v)
+        best = select<f32>(v, best, take)
+        at = select<u32>(1, at, take)
+        v = load<f32>(p + row)
+        take = (v > best) | (v != v)
+        best = select<f32>(v, best, take)
+        at = select<u32>(2, at, take)
+        v = load<f32>(p + row, 4)
+        take = (v > best) | (v != v)
+        best = select<f32>(v, best, take)
+        at = select<u32>(3, at, take)
+        // ReLU of the maximum is the maximum of the ReLUs; no gradient unless it was positive (or NaN).
+        const passes = (best > 0) | (best != best)
+        store<f32>(out, select<f32>(best, 0, passes))
+        store<u8>(code, <u8>select<u32>(at, NO_WINNER, passes))
+      }
+    }
+  }
+}
+
+/** dz [O, OH, OW] ← the pooled gradient g [O, PH, PW] at each window's winner, zero elsewhere. */
+function unpool(O: i32, OH: i32, OW: i32, g: usize, win: usize, dz: usize): void {
+  const PH = OH >> 1
+  const PW = OW >> 1
+  const row = <usize>OW << 2
+  memory.fill(dz, 0, <usize>(O * OH * OW) << 2)
+  let src = g
+  let code = win
+  for (let o = 0; o < O; o++) {
+    const plane = dz + (<usize>(o * OH * OW) << 2)
+    for (let py = 0; py < PH; py++) {
+      const p = plane + <usize>(2 * py) * row
+      for (let px = 0; px < PW; px++, src += 4, code++) {
+        const c = <u32>load<u8>(code)
+        if (c == NO_WINNER) continue
+        store<f32>(p + (<usize>(2 * px + (c & 1)) << 2) + <usize>(c >> 1) * row, load<f32>(src))
+      }
+    }
+  }
+}
+
+/** Scratch floats the fused block needs beyond `work` (cols, z, padded image), for these sizes. */
+export function convBlockScratch(C: i32, H: i32, W: i32, k: i32, padding: i32, OH: i32, OW: i32, O: i32): i32 {
+  const P = OH * OW
+  return C * k * k * P + O * P + (H + 2 * padding) * (W + 2 * padding) + 64
+}
+
+/**
+ * The block's forward pass for a batch: x [n, C, H, W] → y [n, O, OH/2, OW/2]
+ * (floor), win [n, O, OH/2, OW/2] bytes for backward. `scratch` holds
+ * convBlockScratch() floats.
+ */
+export function conv_relu_pool_forward_f32(
+  n: i32, C: i32, H: i32, W: i32, k: i32, stride: i32, padding: i32, OH: i32, OW: i32, O: i32,
+  x: usize, w: usize, bias: usize, y: usize, win: usize, scratch: usize, work: usize,
+): void {
+  const K = C * k * k
+  const P = OH * OW
+  const pooled = O * (OH >> 1) * (OW >> 1)
+  const cols = scratch
+  const z = cols + (<usize>(K * P) << 2)
+  const xp = z + (<usize>(O * P) << 2)
+  const inBytes = <usize>(C * H * W) << 2
+  const direct = isDirect3x3(C, k, stride, padding, OW)
+  for (let s = 0; s < n; s++) {
+    const xs = x + <usize>s * inBytes
+    if (direct) {
+      const Wp = padImage(H, W, padding, xs, xp)
+      direct3x3Forward(O, OH, OW, Wp, xp, w, bias, z)
+    } else {
+      im2col_f32(C, H, W, k, stride, padding, OH, OW, xs, cols)
+      gemm_f32(false, false, O, P, K, 1, w, K, cols, P, 0, z, P, work)
+      if (bias) {
+        for (let o = 0; o < O; o++) {
+          const vb = v128.load32_splat(bias + (<usize>o << 2))
+          const b = load<f32>(bias + (<usize>o << 2))
+          const r = z + (<usize>(o * P) << 2)
+          let p = 0
+          for (; p + 4 <= P; p += 4) v128.store(r + (<usize>p << 2), f32x4.add(v128.load(r + (<usize>p << 2)), vb))
+          for (; p < P; p++) store<f32>(r + (<usize>p << 2), load<f32>(r + (<usize>p << 2)) + b)
+        }
+      }
+    }
+    reluPool(O, OH, OW, z, y + (<usize>(s * pooled) << 2), win + <usize>(s * pooled))
+  }
+}
+
+/**
+ * The block's backward pass from the pooled gradient g [n, O, OH/2, OW/2]:
+ * dw and db (unless 0) overwritten, dx (unless 0) overwritten.
+ */
+export function conv_relu_pool_backward_f32(
+  n: i32, C: i32, H: i32, W: i32, k: i32, stride: i32, padding: i32, OH: i32, OW: i32, O: i32,
+  x: usize, w: usize, g: usize, win: usize, dw: usize, db: usize, dx: usize, scratch: usize, work: usize,
+): void {
+  const K = C * k * k
+  const P = OH * OW
+  const pooled = O * (OH >> 1) * (OW >> 1)
+  const cols = scratch
+  const dz = cols + (<usize>(K * P) << 2)
+  const xp = dz + (<usize>(O * P) << 2)
+  const inBytes = <usize>(C * H * W) << 2
+  const direct = isDirect3x3(C, k, stride, padding, OW)
+  memory.fill(dw, 0, <usize>(O * K) << 2)
+  if (db) memory.fill(db, 0, <usize>O << 2)
+  for (let s = 0; s < n; s++) {
+    const gs = g + (<usize>(s * pooled) << 2)
+    unpool(O, OH, OW, gs, win + <usize>(s * pooled), dz)
+    if (db) {
+      // Each output channel's pooled gradients, where they passed: the sum of its dz.
+      const PQ = (OH >> 1) * (OW >> 1)
+      for (let o = 0; o < O; o++) {
+        let sum: f32 = 0
+        const src = gs + (<usize>(o * PQ) << 2)
+        const code = win + <usize>(s * pooled + o * PQ)
+        for (let q = 0; q < PQ; q++) {
+          sum += select<f32>(load<f32>(src + (<usize>q << 2)), 0, load<u8>(code + <usize>q) != NO_WINNER)
+        }
+        store<f32>(db + (<usize>o << 2), load<f32>(db + (<usize>o << 2)) + sum)
+      }
+    }
+    const xs = x + <usize>s * inBytes
+    if (direct) {
+      const Wp = padImage(H, W, padding, xs, xp)
+      direct3x3Weights(O, OH, OW, Wp, xp, dz, dw)
+    } else {
+      im2col_f32(C, H, W, k, stride, padding, OH, OW, xs, cols)
+      gemm_f32(false, true, O, K, P, 1, dz, P, cols, P, 1, dw, K, work)
+    }
+    if (dx) {
+      // dcols = wᵀ · dz (into cols, which has served), then col2im onto dx_s.
+      gemm_f32(true, false, K, P, O, 1, w, K, dz, P, 0, cols, P, work)
       const dxs = dx + <usize>s * inBytes
       memory.fill(dxs, 0, inBytes)
       col2im_f32(C, H, W, k, stride, padding, OH, OW, cols, dxs)
