@@ -17,7 +17,9 @@ import { SGD } from '../optim/sgd'
 import { allocate, sizeOf, type FloatArray, type Precision, type Tensor } from '../tensor'
 import { createLoss, type Loss } from '../loss/index'
 import { finiteDifferenceGradients } from './finite-difference'
+import { createFastPath, type FastPath } from './fast-path'
 import type { ModelSummary, NamedWeights, TrainingSink } from './events'
+import { flatLength, scale, worthSplitting, type DataParallel, type ReplicaChannel } from './data-parallel'
 
 export interface TrainingData {
   train: Dataset
@@ -53,11 +55,16 @@ interface ModelRun {
   recentRate: number
   batchX: Tensor
   batchY: Int32Array
+  /**
+   * The tiny-model fast path (./fast-path.ts) when this model is small enough
+   * for it: the same steps in one WebAssembly call each. Null: the layers below.
+   */
+  fast: FastPath | null
 }
 
 const EVAL_CHUNK = 256
 
-export function createTrainer(experiment: Experiment, data: TrainingData, sink: TrainingSink): Trainer {
+export function createTrainer(experiment: Experiment, data: TrainingData, sink: TrainingSink, options: TrainerOptions = {}): Trainer {
   const settings = experiment.training
   const precision: Precision = settings.precision
   const loss: Loss = createLoss(settings.loss)
@@ -76,6 +83,7 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
     const learningRate = spec.training?.learningRate ?? settings.learningRate
     const order = new Int32Array(trainCount)
     for (let i = 0; i < trainCount; i++) order[i] = i
+    const fast = createFastPath(model, settings.loss, train, val, batchSize)
     return {
       spec,
       model,
@@ -92,6 +100,7 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
       recentRate: 0,
       batchX: { shape: [batchSize, ...inputShape], data: allocate(precision, batchSize * sampleSize) },
       batchY: new Int32Array(batchSize),
+      fast,
     }
   })
 
@@ -110,6 +119,7 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
   }
 
   function evaluate(run: ModelRun, set: Dataset): { loss: number; accuracy: number } {
+    if (run.fast) return run.fast.evaluate(set === train ? 'train' : 'val')
     const n = set.y.length
     let lossSum = 0
     let correct = 0
@@ -161,9 +171,19 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
   function trainOneBatch(run: ModelRun): void {
     const t0 = now()
     let samples: number
+    const { learningRate, momentum } = run.optimizer
     if (settings.gradient === 'finite-difference') {
-      finiteDifferenceGradients(run.model, train, loss, settings.epsilon)
+      if (run.fast) run.fast.finiteDifferenceStep(settings.epsilon, learningRate, momentum)
+      else {
+        finiteDifferenceGradients(run.model, train, loss, settings.epsilon)
+        run.optimizer.step()
+      }
       samples = trainCount
+    } else if (run.fast) {
+      const start = run.batch * run.batchSize
+      const count = Math.min(run.batchSize, trainCount - start)
+      run.fast.trainBatch(run.order, start, count, learningRate, momentum)
+      samples = count
     } else {
       const start = run.batch * run.batchSize
       const count = Math.min(run.batchSize, trainCount - start)
@@ -176,9 +196,9 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
       const out = run.model.forward(x, true)
       const grad = loss.compute(out, y).grad!
       run.model.backward(grad)
+      run.optimizer.step()
       samples = count
     }
-    run.optimizer.step()
     const seconds = (now() - t0) / 1000
     run.seconds += seconds
     const rate = samples / Math.max(seconds, 1e-6)
@@ -197,6 +217,32 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
       run.epoch++
       record(run)
     }
+  }
+
+  /**
+   * One batch on two cores: the helper's replica takes the second half while
+   * this thread does the first; gradients are weighted by each half's share
+   * of the batch (the loss is a mean over all of it) and summed.
+   */
+  function splitBatch(run: ModelRun, replica: ReplicaChannel, x: Tensor, y: Int32Array, count: number): void {
+    const own = Math.ceil(count / 2)
+    const other = count - own
+    replica.x.set(x.data.subarray(own * sampleSize, count * sampleSize))
+    replica.y.set(y.subarray(own, count))
+    replica.compute(other, count)
+    const input: Tensor = { shape: [own, ...inputShape], data: x.data.subarray(0, own * sampleSize) }
+    const grad = loss.compute(run.model.forward(input, true), y.subarray(0, own)).grad!
+    scale(grad.data, own / count)
+    run.model.backward(grad)
+    const summed = replica.wait()
+    let at = 0
+    for (const p of run.model.params()) {
+      const g = p.grad.data
+      for (let i = 0; i < g.length; i++) g[i] += summed[at + i]
+      summed.set(g, at)
+      at += g.length
+    }
+    replica.update()
   }
 
   /** The unfinished model furthest behind, measured as a fraction of its own epochs. */

@@ -1,0 +1,5 @@
+/** Types for scripts/build-wasm-tiny.mjs (used by the test that checks the committed binary). */
+export declare const TINY_TARGET: string
+export declare const TINY_ASC_FLAGS: string[]
+export declare function compileTiny(): Promise<Buffer>
+export declare function tinyModuleText(binary: Buffer): string
