@@ -61,6 +61,15 @@ export interface FastPath {
   outputs(set: 'train' | 'val'): Float64Array
 }
 
+let enabled = true
+
+/** Switches the fast path on or off for trainers created afterwards; returns the previous setting (tests compare both routes). */
+export function setTinyFastPath(on: boolean): boolean {
+  const previous = enabled
+  enabled = on
+  return previous
+}
+
 /** Multiply-adds per sample of a model's forward pass, or Infinity if a layer is not one the fast path runs. */
 export function tinyModelCost(model: Sequential): number {
   let cost = 0
@@ -95,7 +104,7 @@ export function createFastPath(
   val: Dataset,
   batchSize: number,
 ): FastPath | null {
-  if (model.parameterCount === 0 || tinyModelCost(model) > TINY_MODEL_LIMIT) return null
+  if (!enabled || model.parameterCount === 0 || tinyModelCost(model) > TINY_MODEL_LIMIT) return null
   const features = sizeOf(model.inputShape)
   if ((train.y.length + val.y.length) * features > TINY_DATA_LIMIT || train.y.length === 0) return null
   const outShape = model.outputShape
