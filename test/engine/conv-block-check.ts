@@ -34,7 +34,7 @@ export function checkConvBlock(tolerance: number): void {
   expect(fused).not.toBeNull()
   for (const [c, o, size, k, stride, padding] of blockGeometries) {
     const layers: LayerSpec[] = [
-      { type: 'conv2d', inChannels: c, outChannels: o, kernelSize: k, stride, padding },
+      { type: 'conv2d', inChannels: c, outChannels: o, kernelSize: k, stride, padding, bias: true },
       { type: 'relu' },
       { type: 'maxpool2d', kernelSize: 2 },
     ]

@@ -19,7 +19,7 @@ import { createLoss, type Loss } from '../loss/index'
 import { finiteDifferenceGradients } from './finite-difference'
 import { createFastPath, type FastPath } from './fast-path'
 import type { ModelSummary, NamedWeights, TrainingSink } from './events'
-import { flatLength, scale, worthSplitting, type DataParallel, type ReplicaChannel } from './data-parallel'
+import { scale, worthSplitting, type DataParallel, type ReplicaChannel } from './data-parallel'
 
 export interface TrainingData {
   train: Dataset
@@ -60,6 +60,17 @@ interface ModelRun {
    * for it: the same steps in one WebAssembly call each. Null: the layers below.
    */
   fast: FastPath | null
+  /** The model's replica on the other core, when batches are split (see ./data-parallel.ts). */
+  replica: ReplicaChannel | null
+}
+
+export interface TrainerOptions {
+  /**
+   * Splits each batch with a helper thread (the host provides it, e.g.
+   * src/host/parallel/). Absent: one core. Models where splitting does not
+   * pay (tiny ones, dropout), and finite differences, train on one core anyway.
+   */
+  parallel?: DataParallel
 }
 
 const EVAL_CHUNK = 256
@@ -101,8 +112,20 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
       batchX: { shape: [batchSize, ...inputShape], data: allocate(precision, batchSize * sampleSize) },
       batchY: new Int32Array(batchSize),
       fast,
+      replica: null,
     }
   })
+  const parallel = settings.gradient === 'finite-difference' ? undefined : options.parallel
+  if (parallel) {
+    for (const run of runs) {
+      if (run.fast) continue
+      const spec = {
+        model: run.spec, inputShape: [...inputShape], precision, loss: settings.loss,
+        learningRate: run.learningRate, momentum: settings.momentum, batchSize: run.batchSize,
+      }
+      if (worthSplitting(spec)) run.replica = parallel.attach(spec, run.model.params().map((p) => p.value.data))
+    }
+  }
 
   let started = false
   let finished = false
@@ -193,9 +216,13 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
           ? run.batchX
           : { shape: [count, ...inputShape], data: run.batchX.data.subarray(0, count * sampleSize) }
       const y = count === run.batchSize ? run.batchY : run.batchY.subarray(0, count)
-      const out = run.model.forward(x, true)
-      const grad = loss.compute(out, y).grad!
-      run.model.backward(grad)
+      if (run.replica && count >= 2) {
+        splitBatch(run, run.replica, x, y, count)
+      } else {
+        const out = run.model.forward(x, true)
+        const grad = loss.compute(out, y).grad!
+        run.model.backward(grad)
+      }
       run.optimizer.step()
       samples = count
     }
