@@ -170,6 +170,7 @@ describe('tiny fast path vs the TypeScript layers', () => {
           finiteDifferenceGradients(reference, train, createLoss(c.loss), 0.01)
           new SGD(reference.params(), { learningRate: 0.5 }).step()
           fast.finiteDifferenceStep(0.01, 0.5, 0)
+          fast.syncModel()
           // float32: a gradient is a difference of two nearby losses / 0.02, so it keeps fewer digits.
           expectClose(grads(model), grads(reference), exact, exact ? 0 : 5e-3, 'gradient')
           expectClose(weights(model), weights(reference), exact, exact ? 0 : 5e-3, 'weight')
@@ -192,6 +193,7 @@ describe('tiny fast path vs the TypeScript layers', () => {
             reference.backward(loss.compute(out, y).grad!)
             sgd.step()
             fast.trainBatch(order, start, count, 0.1, 0.9)
+            fast.syncModel()
             // Sums over the batch are taken in a different order: float64 agrees to rounding, not to the bit.
             expectClose(grads(model), grads(reference), false, exact ? 1e-12 : 1e-4, 'gradient')
             expectClose(weights(model), weights(reference), false, exact ? 1e-12 : 1e-4, 'weight')

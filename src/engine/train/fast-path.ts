@@ -13,9 +13,9 @@
  *
  * What it computes is what the layers compute (test/engine/tiny-kernels.test.ts
  * holds it to them): float64 bit for bit, float32 within rounding. The
- * TypeScript model stays the source of truth for everyone else: its weights
- * are copied in once and copied back after every unit of work, so snapshots,
- * final weights and probes read the model as usual.
+ * TypeScript model is what everyone else reads: its weights are copied in
+ * once, and copied back whenever the trainer hands the model out (snapshots,
+ * final weights, probes), so those read it as usual.
  *
  * `createFastPath` returns null, and the trainer keeps the layers, unless the
  * module runs here (WebAssembly SIMD, CNN_LAB_KERNELS not "reference") and the
@@ -53,6 +53,12 @@ export interface FastPath {
   trainBatch(order: Int32Array, start: number, count: number, learningRate: number, momentum: number): void
   /** Lesson 000's step: every gradient by central differences on the whole training set, then one SGD update. */
   finiteDifferenceStep(epsilon: number, learningRate: number, momentum: number): void
+  /**
+   * Copies the module's weights and gradients into the TypeScript model. The
+   * trainer calls it before handing the model out (snapshots, final weights,
+   * probes): between those, the module's copy is the live one.
+   */
+  syncModel(): void
   /** Mean loss and accuracy on a whole set, as the trainer's evaluate(). */
   evaluate(set: 'train' | 'val'): { loss: number; accuracy: number }
   /** Mean loss on the training set in one sum (what finite differences measure); for tests. */
@@ -247,26 +253,26 @@ export function createFastPath(
     ? { train: ex.train_batch_f64, fd: ex.finite_differences_f64, sgd: ex.sgd_f64, evaluate: ex.evaluate_f64, mean: ex.mean_loss_f64, forward: ex.forward_f64 }
     : { train: ex.train_batch_f32, fd: ex.finite_differences_f32, sgd: ex.sgd_f32, evaluate: ex.evaluate_f32, mean: ex.mean_loss_f32, forward: ex.forward_f32 }
 
-  /** The module's weights and gradients back into the TypeScript model, which everyone else reads. */
-  function syncBack(): void {
-    params.forEach((param, e) => {
-      const at = paramAt[e]
-      const n = param.value.data.length
-      param.value.data.set(floats.subarray(at.value / size, at.value / size + n))
-      param.grad.data.set(floats.subarray(at.grad / size, at.grad / size + n))
-    })
-  }
+  const copies = params.flatMap((param, e) => {
+    const n = param.value.data.length
+    const { value, grad } = paramAt[e]
+    return [
+      { to: param.value.data, from: floats.subarray(value / size, value / size + n) },
+      { to: param.grad.data, from: floats.subarray(grad / size, grad / size + n) },
+    ]
+  })
 
   return {
     trainBatch(indices, start, count, learningRate, momentum) {
-      i32.set(indices.subarray(start, start + count), order >> 2)
+      for (let s = 0; s < count; s++) i32[(order >> 2) + s] = indices[start + s]
       run.train(header, sets.train.descriptor, count, learningRate, momentum)
-      syncBack()
     },
     finiteDifferenceStep(epsilon, learningRate, momentum) {
       run.fd(header, sets.train.descriptor, epsilon)
       run.sgd(header, learningRate, momentum)
-      syncBack()
+    },
+    syncModel() {
+      for (const { to, from } of copies) to.set(from)
     },
     evaluate(which) {
       const placed = sets[which]

@@ -183,6 +183,7 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
     // A model with fewer epochs than the shared snapshot list still gets its final state kept.
     const finalOfShortRun = run.epoch === run.epochs && lastSnapshotEpoch > run.epochs
     if (snapshotEpochs.has(run.epoch) || finalOfShortRun) {
+      run.fast?.syncModel()
       sink({ type: 'snapshot', model: run.spec.id, epoch: run.epoch, weights: copyWeights(run.model) })
     }
   }
@@ -324,6 +325,13 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
     }
   }
 
+  /** The model, with the fast path's weights copied into it first (they live in WebAssembly while it trains). */
+  function liveModel(modelId: string): Sequential {
+    const run = findRun(modelId)
+    run.fast?.syncModel()
+    return run.model
+  }
+
   function findRun(modelId: string): ModelRun {
     const run = runs.find((r) => r.spec.id === modelId)
     if (!run) throw new Error(`no model "${modelId}" in this experiment`)
@@ -337,8 +345,8 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
       return finished
     },
     summaries,
-    finalWeights: (modelId) => copyWeights(findRun(modelId).model),
-    model: (modelId) => findRun(modelId).model,
+    finalWeights: (modelId) => copyWeights(liveModel(modelId)),
+    model: liveModel,
   }
 }
 

@@ -139,6 +139,19 @@ const S_Y = 4 //      all labels
   }
   return <T>(v128.extract_lane<f64>(v, 0) + v128.extract_lane<f64>(v, 1))
 }
+/** Stores the lane sums of a0..a3 at p[0..3], transposing with shuffles instead of extracting lanes. */
+@inline function hsum4<T>(p: usize, a0: v128, a1: v128, a2: v128, a3: v128): void {
+  if (sizeof<T>() == 4) {
+    // (a0₀+a0₂, a1₀+a1₂, a0₁+a0₃, a1₁+a1₃), likewise for a2, a3; then the halves of those.
+    const s01 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7))
+    const s23 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7))
+    v128.store(p, f32x4.add(v128.shuffle<f32>(s01, s23, 0, 1, 4, 5), v128.shuffle<f32>(s01, s23, 2, 3, 6, 7)))
+  } else {
+    v128.store(p, f64x2.add(v128.shuffle<f64>(a0, a1, 0, 2), v128.shuffle<f64>(a0, a1, 1, 3)))
+    v128.store(p, f64x2.add(v128.shuffle<f64>(a2, a3, 0, 2), v128.shuffle<f64>(a2, a3, 1, 3)), 16)
+  }
+}
+
 /** Lanes where v > best, or v is NaN: "take v" in the pools (first maximum wins; NaN shows). */
 @inline function takes<T>(v: v128, best: v128): v128 {
   return v128.or(v128.gt<T>(v, best), v128.ne<T>(v, v))
@@ -229,6 +242,11 @@ function convBackward<T>(r: usize, x: usize, dy: usize, dx: usize, npad: i32): v
   const W = addr(r, R_W), dW = addr(r, R_DW), dB = addr(r, R_DB)
   const row = <usize>npad * sizeof<T>()
   const P = OH * OW
+  if (C == 1 && k == 3 && stride == 1 && pad == 0) {
+    conv3x3Weights<T>(Wd, O, OH, OW, dW, dB, x, dy, row)
+    if (dx) convInputGrad<T>(r, dy, dx, row)
+    return
+  }
   for (let o = 0; o < O; o++) {
     const dyo = dy + <usize>(o * P) * row
     if (dB) {
@@ -259,7 +277,48 @@ function convBackward<T>(r: usize, x: usize, dy: usize, dx: usize, npad: i32): v
       }
     }
   }
-  if (!dx) return
+  if (dx) convInputGrad<T>(r, dy, dx, row)
+}
+
+/** dW and db of conv3x3: nine accumulators, one pass over dy and the input. */
+function conv3x3Weights<T>(Wd: i32, O: i32, OH: i32, OW: i32, dW: usize, dB: usize, x: usize, dy: usize, row: usize): void {
+  const line = <usize>Wd * row
+  let d = dy
+  for (let o = 0; o < O; o++) {
+    let g0 = splat<T>(<T>0), g1 = g0, g2 = g0, g3 = g0, g4 = g0, g5 = g0, g6 = g0, g7 = g0, g8 = g0, gb = g0
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++, d += row) {
+        const r0 = x + <usize>(oy * Wd + ox) * row
+        const r1 = r0 + line
+        const r2 = r1 + line
+        for (let off: usize = 0; off < row; off += 16) {
+          const g = v128.load(d + off)
+          gb = v128.add<T>(gb, g)
+          g0 = madd<T>(g0, g, v128.load(r0 + off))
+          g1 = madd<T>(g1, g, v128.load(r0 + off + row))
+          g2 = madd<T>(g2, g, v128.load(r0 + off + 2 * row))
+          g3 = madd<T>(g3, g, v128.load(r1 + off))
+          g4 = madd<T>(g4, g, v128.load(r1 + off + row))
+          g5 = madd<T>(g5, g, v128.load(r1 + off + 2 * row))
+          g6 = madd<T>(g6, g, v128.load(r2 + off))
+          g7 = madd<T>(g7, g, v128.load(r2 + off + row))
+          g8 = madd<T>(g8, g, v128.load(r2 + off + 2 * row))
+        }
+      }
+    }
+    const w = o * 9
+    write<T>(dW, w, hsum<T>(g0)); write<T>(dW, w + 1, hsum<T>(g1)); write<T>(dW, w + 2, hsum<T>(g2))
+    write<T>(dW, w + 3, hsum<T>(g3)); write<T>(dW, w + 4, hsum<T>(g4)); write<T>(dW, w + 5, hsum<T>(g5))
+    write<T>(dW, w + 6, hsum<T>(g6)); write<T>(dW, w + 7, hsum<T>(g7)); write<T>(dW, w + 8, hsum<T>(g8))
+    if (dB) write<T>(dB, o, hsum<T>(gb))
+  }
+}
+
+/** dL/dx of a conv layer (overwritten): each output's gradient spread back over its window. */
+function convInputGrad<T>(r: usize, dy: usize, dx: usize, row: usize): void {
+  const C = get(r, R_C), H = get(r, R_H), Wd = get(r, R_WD), O = get(r, R_O), k = get(r, R_K)
+  const stride = get(r, R_STRIDE), pad = get(r, R_PAD), OH = get(r, R_OH), OW = get(r, R_OW)
+  const W = addr(r, R_W)
   memory.fill(dx, 0, <usize>(C * H * Wd) * row)
   for (let o = 0; o < O; o++) {
     for (let oy = 0; oy < OH; oy++) {
@@ -344,10 +403,7 @@ function linearBackward<T>(r: usize, x: usize, dy: usize, dx: usize, npad: i32):
         a2 = madd<T>(a2, d, v128.load(x0 + off + 2 * row))
         a3 = madd<T>(a3, d, v128.load(x0 + off + 3 * row))
       }
-      write<T>(dWj, i, hsum<T>(a0))
-      write<T>(dWj, i + 1, hsum<T>(a1))
-      write<T>(dWj, i + 2, hsum<T>(a2))
-      write<T>(dWj, i + 3, hsum<T>(a3))
+      hsum4<T>(dWj + <usize>i * sizeof<T>(), a0, a1, a2, a3)
     }
     for (; i < I; i++) {
       let a = splat<T>(<T>0)
@@ -587,13 +643,17 @@ function softmaxLoss<T>(model: usize, z: usize, count: i32, npad: i32, labels: u
     }
     if (best == target) correct++
     let sum: f64 = 0
-    for (let c = 0; c < K; c++) sum += jsExp(<f64>load<T>(zs + <usize>c * row) - max)
+    const gs = grad + <usize>s * sizeof<T>()
+    for (let c = 0; c < K; c++) {
+      const e = jsExp(<f64>load<T>(zs + <usize>c * row) - max)
+      sum += e
+      if (grad) store<T>(gs + <usize>c * row, <T>e) // the gradient's buffer holds p = e meanwhile
+    }
     total += min(jsLog(sum) - (<f64>load<T>(zs + <usize>target * row) - max), MAX_SAMPLE_LOSS)
     if (grad) {
-      const gs = grad + <usize>s * sizeof<T>()
       for (let c = 0; c < K; c++) {
         // p = e (stored as T), then p / sum (stored as T), then p / n (stored as T)
-        const e = <T>jsExp(<f64>load<T>(zs + <usize>c * row) - max)
+        const e = load<T>(gs + <usize>c * row)
         const p = <T>(<f64>e / sum)
         let g = <T>(<f64>p / n)
         if (c == target) g = <T>(<f64>g - 1 / n)
@@ -690,6 +750,11 @@ function finiteDifferences<T>(model: usize, set: usize, epsilon: f64): void {
   }
 }
 
+/** Two float64 pairs rounded to one float32x4 (lo lanes first). */
+@inline function f32x4_of(lo: v128, hi: v128): v128 {
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5)
+}
+
 /** sgd.ts's update, in double and rounded to T where it stores: v ← μv + g; p ← p − lr·v. */
 function sgd<T>(model: usize, lr: f64, momentum: f64): void {
   const table = addr(model, H_PARAMS)
@@ -697,14 +762,47 @@ function sgd<T>(model: usize, lr: f64, momentum: f64): void {
   for (let e = 0; e < entries; e++) {
     const p = table + <usize>(e * 16)
     const value = addr(p, 0), grad = addr(p, 1), velocity = addr(p, 2), count = get(p, 3)
+    // Whole vectors first: float32 values are widened to float64 pairs, as the
+    // TypeScript update computes in double, and rounded back on the store.
+    const lrv = f64x2.splat(lr), mv = f64x2.splat(momentum)
+    const whole = count & ~(lanes<T>() - 1)
+    for (let i = 0; i < whole; i += lanes<T>()) {
+      const at = <usize>i * sizeof<T>()
+      const w = v128.load(value + at), g = v128.load(grad + at)
+      if (sizeof<T>() == 4) {
+        let vlo = f64x2.promote_low_f32x4(g)
+        let vhi = f64x2.promote_low_f32x4(v128.shuffle<f32>(g, g, 2, 3, 0, 1))
+        if (momentum > 0) {
+          const v = v128.load(velocity + at)
+          const v32 = f32x4_of(
+            f64x2.add(f64x2.mul(mv, f64x2.promote_low_f32x4(v)), vlo),
+            f64x2.add(f64x2.mul(mv, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1))), vhi),
+          )
+          v128.store(velocity + at, v32)
+          vlo = f64x2.promote_low_f32x4(v32)
+          vhi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v32, v32, 2, 3, 0, 1))
+        }
+        v128.store(value + at, f32x4_of(
+          f64x2.sub(f64x2.promote_low_f32x4(w), f64x2.mul(lrv, vlo)),
+          f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(w, w, 2, 3, 0, 1)), f64x2.mul(lrv, vhi)),
+        ))
+      } else {
+        let v = g
+        if (momentum > 0) {
+          v = f64x2.add(f64x2.mul(mv, v128.load(velocity + at)), g)
+          v128.store(velocity + at, v)
+        }
+        v128.store(value + at, f64x2.sub(w, f64x2.mul(lrv, v)))
+      }
+    }
     if (momentum > 0) {
-      for (let i = 0; i < count; i++) {
+      for (let i = whole; i < count; i++) {
         const v = <T>(momentum * <f64>read<T>(velocity, i) + <f64>read<T>(grad, i))
         write<T>(velocity, i, v)
         write<T>(value, i, <T>(<f64>read<T>(value, i) - lr * <f64>v))
       }
     } else {
-      for (let i = 0; i < count; i++) write<T>(value, i, <T>(<f64>read<T>(value, i) - lr * <f64>read<T>(grad, i)))
+      for (let i = whole; i < count; i++) write<T>(value, i, <T>(<f64>read<T>(value, i) - lr * <f64>read<T>(grad, i)))
     }
   }
 }
