@@ -65,7 +65,7 @@ export function equivarianceOption(p: Palette, rows: readonly ErrorRow[]): EChar
     legend: { top: 2, right: 8, data: ['whole map / change', 'inside the outline'] },
     tooltip: { trigger: 'axis', valueFormatter: (v: number) => (v === null ? '—' : v.toFixed(4)) },
     xAxis: { type: 'category', data: names, axisLabel: { fontSize: 9, interval: 0, rotate: 28, color: p.muted } },
-    yAxis: { type: 'value', min: 0, name: 'relative error', nameGap: 8 },
+    yAxis: { type: 'value', min: 0 },
     series: [
       { name: 'whole map / change', type: 'bar', animation: false, data: rows.map((r) => ({ value: r.error, itemStyle: { color: r.color } })) },
       { name: 'inside the outline', type: 'bar', animation: false, itemStyle: { color: p.axis }, data: rows.map((r) => r.interior) },

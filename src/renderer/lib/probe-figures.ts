@@ -213,7 +213,7 @@ export function traceFigure(trace: Trace, classes: readonly string[], theme: The
       }
       y += perColumn * cell
     }
-    colWidth = Math.max(colWidth, 64)
+    colWidth = Math.max(colWidth, 64, names[i].length * 7.2)
     texts.push({ x, y: HEADER / 2, text: names[i], size: 12, bold: true })
     texts.push({ x, y: HEADER + HEADER / 2 - 2, text: `[${stage.shape.join(', ')}]`, size: 11, muted: true })
     height = Math.max(height, y)

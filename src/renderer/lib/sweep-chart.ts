@@ -10,7 +10,7 @@ import type { Palette } from './palette'
 
 export function sweepOption(p: Palette, sweeps: readonly SweepState[]): EChartsCoreOption {
   return {
-    grid: { left: 52, right: 24, top: 34, bottom: 44 },
+    grid: { left: 52, right: 24, top: 52, bottom: 44 },
     legend: { top: 4, right: 8 },
     tooltip: { trigger: 'item', formatter: (x: { seriesName: string; data: { value: number[]; setting: number } }) => `${x.seriesName}: ${x.data.setting} → ${x.data.value[0]} params, ${(x.data.value[1] * 100).toFixed(1)} %` },
     xAxis: { type: 'log', name: 'parameters (log scale)', nameLocation: 'middle', nameGap: 26, axisLabel: { color: p.muted } },
