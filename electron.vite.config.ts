@@ -13,7 +13,9 @@ export default defineConfig({
       outDir: 'out/main',
       // The engine worker is built beside the main process: utilityProcess.fork runs it from there.
       lib: {
-        entry: { index: resolve('src/main/index.ts'), 'engine-worker': resolve('src/host/engine-worker.ts') },
+        entry: { index: resolve('src/main/index.ts'), 'engine-worker': resolve('src/host/engine-worker.ts'),
+          // The two-core helper thread (src/host/parallel/), started next to the engine worker.
+          'gradient-worker': resolve('src/host/parallel/gradient-worker.ts') },
         formats: ['es'],
         fileName: (_format, name) => `${name}.js`,
       },

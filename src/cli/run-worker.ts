@@ -7,7 +7,10 @@
  * Protocol: workerData = { experiment, train, val }; the main thread may post
  * 'stop'; this thread posts WorkerMessage values and exits after 'end'.
  */
+// First: relaxed SIMD (fused multiply-add) on Node 20 before the engine compiles its kernels.
+import '../host/wasm-features'
 import { parentPort, workerData } from 'node:worker_threads'
+import { createGradientHelper } from '../host/parallel/gradient-helper'
 import type { Experiment } from '../shared/experiment'
 import type { Dataset } from '../engine/datasets/dataset'
 import type { NamedWeights, TrainingEvent } from '../engine/train/events'
@@ -31,10 +34,12 @@ const YIELD_MS = 50
 async function main(port: NonNullable<typeof parentPort>, input: WorkerInput): Promise<void> {
   const post = (message: WorkerMessage) => port.postMessage(message)
   let failed = false
+  // Two cores by default (a helper thread takes half of each batch where that pays); CNN_LAB_CORES=1 forces one.
+  const parallel = createGradientHelper({ cores: Number(process.env.CNN_LAB_CORES) || 2 })
   const trainer = createTrainer(input.experiment, { train: input.train, val: input.val }, (event) => {
     if (event.type === 'error') failed = true
     post({ kind: 'event', event })
-  })
+  }, { parallel: parallel ?? undefined })
   port.on('message', (message) => {
     if (message === 'stop') trainer.stop()
   })
@@ -49,6 +54,7 @@ async function main(port: NonNullable<typeof parentPort>, input: WorkerInput): P
   if (!failed) {
     for (const model of input.experiment.models) post({ kind: 'weights', model: model.id, weights: trainer.finalWeights(model.id) })
   }
+  parallel?.close()
   post({ kind: 'end' })
   port.close()
 }

@@ -13,6 +13,7 @@ import type { Experiment } from '../shared/experiment'
 import { buildDatasets, datasetInfo, shiftDataset, type Dataset, type MnistSource } from '../engine/datasets'
 import { buildModel, type Sequential } from '../engine/model'
 import { createTrainer, type Trainer } from '../engine/train/trainer'
+import type { DataParallel } from '../engine/train/data-parallel'
 import type { TrainingEvent } from '../engine/train/events'
 import { createLoss, type Loss } from '../engine/loss/index'
 import { shiftRobustness } from '../engine/probes/robustness'
@@ -27,6 +28,11 @@ export interface RunnerDeps {
   /** MNIST images, loaded only for MNIST experiments. */
   loadMnist: () => Promise<MnistSource>
   now?: () => number
+  /**
+   * A helper thread for two-core training (./parallel/gradient-helper.ts),
+   * asked for once per run and closed when it ends; absent or null: one core.
+   */
+  parallel?: () => DataParallel | null
 }
 
 type Cancel = () => void
@@ -42,6 +48,7 @@ export class EngineRunner {
   private lastBatchSent = -Infinity
   private readonly pace: PaceClock
   private readonly now: () => number
+  private parallel: DataParallel | null = null
 
   constructor(
     private readonly send: (message: WorkerToHost) => void,
@@ -49,6 +56,12 @@ export class EngineRunner {
   ) {
     this.now = deps.now ?? (() => performance.now())
     this.pace = new PaceClock(this.now)
+  }
+
+  /** The run is over: its helper thread goes (the next run asks for a fresh one). */
+  private closeParallel(): void {
+    this.parallel?.close()
+    this.parallel = null
   }
 
   /** One message from the host, unvalidated. Never throws. */
@@ -119,7 +132,8 @@ export class EngineRunner {
       // A stop that came while the images loaded has already answered `done`.
       if (this.stopped) return
       this.data = buildDatasets(experiment.dataset, { mnist })
-      this.trainer = createTrainer(experiment, this.data, (event) => this.onEvent(event))
+      this.parallel = this.deps.parallel?.() ?? null
+      this.trainer = createTrainer(experiment, this.data, (event) => this.onEvent(event), { parallel: this.parallel ?? undefined })
       this.pace.setModels(this.trainer.summaries())
       this.pace.reset()
     } catch (error) {
@@ -138,7 +152,11 @@ export class EngineRunner {
         this.lastBatchSent = t
         break
       }
+      case 'error':
+        this.closeParallel()
+        break
       case 'done':
+        this.closeParallel()
         // Final weights first, so the host has them when it closes the run folder.
         for (const model of this.experiment?.models ?? []) {
           this.send({ type: 'weights', model: model.id, weights: this.trainer!.finalWeights(model.id) })

@@ -10,8 +10,11 @@
  *
  * Everything else lives in EngineRunner, which never sees the transport.
  */
+// First: relaxed SIMD (fused multiply-add) on Node 20 before the engine compiles its kernels.
+import './wasm-features'
 import type { WorkerToHost } from '../shared/engine-protocol'
 import { EngineRunner } from './engine-runner'
+import { createGradientHelper } from './parallel/gradient-helper'
 
 interface ParentPortLike {
   on(event: 'message', listener: (event: { data: unknown }) => void): void
@@ -54,6 +57,9 @@ if (!transport) {
 const runner = new EngineRunner(transport.send, {
   // Imported lazily: parsing the digits takes a moment and only MNIST runs need them.
   loadMnist: async () => (await import('./mnist-source')).loadMnistSource(),
+  // Two cores by default (a helper thread takes half of each batch, where
+  // that pays); CNN_LAB_CORES=1 forces one.
+  parallel: () => createGradientHelper({ cores: Number(process.env.CNN_LAB_CORES) || 2 }),
 })
 
 transport.listen((message) => runner.handle(message))

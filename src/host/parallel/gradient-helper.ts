@@ -1,0 +1,132 @@
+/**
+ * Two-core training for the Node doors (terminal, browser server's engine
+ * worker, Electron's utility process, bench): a helper thread with a replica
+ * of each model takes half of every batch. This file is the trainer's side of
+ * the handshake in ./protocol.ts; the engine only sees `DataParallel`
+ * (src/engine/train/data-parallel.ts, which explains the maths).
+ */
+import { availableParallelism } from 'node:os'
+import { extname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { MessageChannel, Worker } from 'node:worker_threads'
+import type { DataParallel, ReplicaChannel, ReplicaSpec } from '../../engine/train/data-parallel'
+import type { FloatArray } from '../../engine/tensor'
+import {
+  ATTACH, CLOSE, COMMAND, COMPUTE, CONTROL_LENGTH, COUNT, DONE, FAILED, REQUEST, RUN, TOTAL, UPDATE, type AttachMessage,
+} from './protocol'
+import { receiveMessageOnPort } from 'node:worker_threads'
+
+export interface GradientHelperOptions {
+  /** Cores to use, this thread included; 1 (or a one-core machine) gives null: train alone. Default: all, at most 2. */
+  cores?: number
+  /** The helper's entry file (tests, unusual layouts); default: gradient-worker next to this module. */
+  entry?: URL
+}
+
+/** How long the trainer waits for one command before it gives up on the helper. */
+const COMMAND_TIMEOUT_MS = 10 * 60 * 1000
+
+function helperEntry(): URL {
+  // Built (electron-vite): gradient-worker.js sits next to the bundle; under tsx: the .ts beside this file.
+  const ext = extname(fileURLToPath(import.meta.url)) || '.js'
+  return new URL('./gradient-worker' + (ext === '.ts' ? '.ts' : '.js'), import.meta.url)
+}
+
+function startWorker(entry: URL, workerData: object, transfer: MessagePort[]): Worker {
+  return entry.pathname.endsWith('.ts')
+    ? new Worker(new URL('./tsx-worker.mjs', import.meta.url), { workerData: { ...workerData, entry: entry.href }, transferList: transfer })
+    : new Worker(entry, { workerData, transferList: transfer })
+}
+
+type MessagePort = InstanceType<typeof MessageChannel>['port1']
+
+/**
+ * A helper thread for data-parallel training, or null where there is only one
+ * core to use. `close()` it when the run ends (it is unref'd, so a forgotten
+ * one does not keep the process alive).
+ */
+export function createGradientHelper(options: GradientHelperOptions = {}): DataParallel | null {
+  const cores = Math.min(options.cores ?? 2, availableParallelism())
+  if (cores < 2) return null
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_LENGTH * 4))
+  const channel = new MessageChannel()
+  const worker = startWorker(options.entry ?? helperEntry(), { control: control.buffer, port: channel.port2 }, [channel.port2])
+  worker.unref()
+  channel.port1.unref()
+  let issued = 0
+  let closed = false
+  let runs = 0
+
+  /** Blocks until the helper has finished every command issued so far. */
+  function settle(): void {
+    const deadline = Date.now() + COMMAND_TIMEOUT_MS
+    while (Atomics.load(control, DONE) !== issued) {
+      const seen = Atomics.load(control, DONE)
+      if (Atomics.wait(control, DONE, seen, 1000) === 'timed-out' && Date.now() > deadline) {
+        throw new Error('the gradient helper thread stopped responding')
+      }
+    }
+    if (Atomics.load(control, FAILED)) {
+      Atomics.store(control, FAILED, 0)
+      const message = receiveMessageOnPort(channel.port1)?.message
+      throw new Error(`gradient helper: ${String(message ?? 'failed')}`)
+    }
+  }
+
+  function issue(command: number, run = 0, count = 0, total = 0): void {
+    if (closed) throw new Error('the gradient helper is closed')
+    settle()
+    control[COMMAND] = command
+    control[RUN] = run
+    control[COUNT] = count
+    control[TOTAL] = total
+    issued++
+    Atomics.store(control, REQUEST, issued)
+    Atomics.notify(control, REQUEST)
+  }
+
+  return {
+    cores,
+    attach(spec: ReplicaSpec, weights: readonly FloatArray[]): ReplicaChannel | null {
+      const bytes = spec.precision === 'float64' ? 8 : 4
+      const sample = spec.inputShape.reduce((a, b) => a * b, 1)
+      const flat = weights.reduce((n, w) => n + w.length, 0)
+      const message: AttachMessage = {
+        run: runs++,
+        spec,
+        weights: weights.map((w) => w.slice()),
+        x: new SharedArrayBuffer(spec.batchSize * sample * bytes),
+        y: new SharedArrayBuffer(spec.batchSize * 4),
+        grads: new SharedArrayBuffer(flat * bytes),
+      }
+      const view = (buffer: SharedArrayBuffer) => (bytes === 8 ? new Float64Array(buffer) : new Float32Array(buffer))
+      const x = view(message.x)
+      const y = new Int32Array(message.y)
+      const grads = view(message.grads)
+      channel.port1.postMessage(message)
+      issue(ATTACH, message.run)
+      settle()
+      return {
+        x,
+        y,
+        compute: (count, total) => issue(COMPUTE, message.run, count, total),
+        wait: () => {
+          settle()
+          return grads
+        },
+        update: () => issue(UPDATE, message.run),
+      }
+    },
+    close() {
+      if (closed) return
+      try {
+        issue(CLOSE)
+      } catch {
+        /* a failed helper: terminate below */
+      }
+      closed = true
+      void worker.terminate()
+      channel.port1.close()
+    },
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The shared-memory handshake between the trainer's thread and its gradient
+ * helper (./gradient-helper.ts, ./gradient-worker.ts). Both sides block in
+ * Atomics.wait instead of passing messages: the trainer's `step()` is
+ * synchronous, and a message round trip through the event loop would cost
+ * more than a small batch.
+ *
+ * One Int32Array `control` on a SharedArrayBuffer:
+ *   REQUEST  the trainer bumps it to issue a command (fields below first)
+ *   DONE     the helper sets it to REQUEST's value when the command is done
+ *   COMMAND, RUN, COUNT, TOTAL   the command and its arguments
+ *   FAILED   1 when the helper threw; its message follows on the port
+ * A command's bulk data (samples, gradients) lives in per-model shared
+ * buffers handed over once, with ATTACH, through a MessagePort that the
+ * helper reads synchronously (receiveMessageOnPort).
+ */
+import type { ReplicaSpec } from '../../engine/train/data-parallel'
+import type { FloatArray } from '../../engine/tensor'
+
+export const REQUEST = 0
+export const DONE = 1
+export const COMMAND = 2
+export const RUN = 3
+export const COUNT = 4
+export const TOTAL = 5
+export const FAILED = 6
+export const CONTROL_LENGTH = 8
+
+export const ATTACH = 1
+export const COMPUTE = 2
+export const UPDATE = 3
+export const CLOSE = 4
+
+/** The ATTACH message: one model's replica and its shared buffers. */
+export interface AttachMessage {
+  run: number
+  spec: ReplicaSpec
+  weights: FloatArray[]
+  /** Samples [batchSize × sample] of the spec's precision. */
+  x: SharedArrayBuffer
+  /** Labels [batchSize] as Int32. */
+  y: SharedArrayBuffer
+  /** Flat gradients of the spec's precision. */
+  grads: SharedArrayBuffer
+}
