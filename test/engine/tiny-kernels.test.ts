@@ -20,6 +20,7 @@ import { createFastPath, setTinyFastPath, type FastPath } from '../../src/engine
 import { createTrainer, trainToEnd } from '../../src/engine/train/trainer'
 import type { MetricRow } from '../../src/shared/experiment'
 import { compileTiny, tinyModuleText } from '../../scripts/build-wasm-tiny.mjs'
+import { tinyInstance } from '../../src/engine/kernels/tiny-module'
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0
@@ -214,6 +215,18 @@ describe('tiny fast path vs the TypeScript layers', () => {
     const bad = { ...small, y: Int32Array.from(small.y, () => 7) }
     expect(createFastPath(mlp, 'softmax-cross-entropy', bad, small, 10)).toBeNull()
     expect(createFastPath(mlp, 'softmax-cross-entropy', small, small, 10)).not.toBeNull()
+  })
+
+  it("float32 softmax's exp is Math.exp to within an ulp (float64 models call Math.exp itself)", () => {
+    const wasm = tinyInstance() as unknown as { exp_float32_softmax(x: number): number }
+    const next = lcg(5)
+    for (let i = 0; i < 20000; i++) {
+      const x = (next() - 0.5) * (i % 2 ? 80 : 1400)
+      const expected = Math.exp(x)
+      const actual = wasm.exp_float32_softmax(x)
+      if (x < -708) expect(actual).toBe(0) // below 2^-1022 the softmax term is dropped
+      else if (Math.abs(actual - expected) > expected * 2.3e-16) throw new Error(`exp(${x}) = ${actual}, Math.exp ${expected}`)
+    }
   })
 
   it('the committed binary is what tiny.as compiles to (run `npm run build:wasm`)', async () => {

@@ -685,7 +685,104 @@ function binaryLoss<T>(model: usize, p: usize, count: i32, npad: i32, labels: us
   return total
 }
 
+// exp without a call, two doubles at a time, for float32 models' softmax.
+// Four Math.exp calls per sample cost more than the whole forward pass of a
+// lesson model; this gives the same double to within an ulp or two (far below
+// float32's rounding of the logits it starts from). Float64 models keep
+// Math.exp, so their losses stay bit-identical.
+// exp(x) = 2^k · exp(r), k = round(x / ln 2), r = x − k·ln 2 (ln 2 split in two
+// so k·LN2_HI is exact), exp(r) by its Taylor series to r¹³/13! (|r| ≤ ln2/2:
+// the remainder is below 1e-17).
+const LOG2_E: f64 = 1.4426950408889634
+const LN2_HI: f64 = 6.93147180369123816490e-01
+const LN2_LO: f64 = 1.90821492927058770002e-10
+
+@inline function exp2x(x: v128): v128 {
+  const k = f64x2.nearest(f64x2.mul(x, f64x2.splat(LOG2_E)))
+  const r = f64x2.sub(f64x2.sub(x, f64x2.mul(k, f64x2.splat(LN2_HI))), f64x2.mul(k, f64x2.splat(LN2_LO)))
+  let p = f64x2.splat(1.6059043836821613e-10) //  1/13!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(2.08767569878681e-9)) //    1/12!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(2.505210838544172e-8)) //   1/11!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(2.755731922398589e-7)) //   1/10!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(2.7557319223985893e-6)) //  1/9!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(2.48015873015873e-5)) //    1/8!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.984126984126984e-4)) //   1/7!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.3888888888888889e-3)) // 1/6!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(8.333333333333333e-3)) //   1/5!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(4.1666666666666664e-2)) //  1/4!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.6666666666666666e-1)) //  1/3!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(0.5))
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1))
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1))
+  // 2^k from its exponent bits; below −708 (2^k no longer normal) exp is taken as 0.
+  const bits = i64x2.shl(i64x2.add(i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(k)), i64x2.splat(1023)), 52)
+  return v128.andnot(f64x2.mul(p, bits), f64x2.lt(x, f64x2.splat(-708)))
+}
+
+/** Two neighbouring float32 logits (samples s, s+1 of class row c) as doubles. */
+@inline function pairAt(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p))
+}
+
+/**
+ * softmaxLoss for float32 models, two samples per step: the same formulas and
+ * roundings (max, first argmax, p = e → p / sum → p / n stored as float32,
+ * the capped per-sample loss added in sample order), with exp2x for Math.exp.
+ */
+function softmaxLoss32(model: usize, z: usize, count: i32, npad: i32, labels: usize, grad: usize, total: f64): f64 {
+  const K = get(model, H_CLASSES)
+  const row = <usize>npad << 2
+  const n = <f64>count
+  const invN = f64x2.splat(1 / n)
+  const nv = f64x2.splat(n)
+  let correct = get(model, H_CORRECT)
+  for (let s = 0; s < count; s += 2) {
+    const zs = z + (<usize>s << 2)
+    let m = pairAt(zs)
+    let best = f64x2.splat(0)
+    for (let c = 1; c < K; c++) {
+      const v = pairAt(zs + <usize>c * row)
+      const gt = f64x2.gt(v, m)
+      m = v128.bitselect(v, m, gt)
+      best = v128.bitselect(f64x2.splat(<f64>c), best, gt)
+    }
+    let sum = f64x2.splat(0)
+    const gs = grad + (<usize>s << 2)
+    for (let c = 0; c < K; c++) {
+      const e = exp2x(f64x2.sub(pairAt(zs + <usize>c * row), m))
+      sum = f64x2.add(sum, e)
+      if (grad) v128.store64_lane(gs + <usize>c * row, f32x4.demote_f64x2_zero(e), 0) // p = e meanwhile
+    }
+    const t0 = load<i32>(labels + (<usize>s << 2))
+    if (<i32>f64x2.extract_lane(best, 0) == t0) correct++
+    total += min(jsLog(f64x2.extract_lane(sum, 0)) - (<f64>load<f32>(zs + <usize>t0 * row) - f64x2.extract_lane(m, 0)), MAX_SAMPLE_LOSS)
+    const two = s + 1 < count
+    const t1 = two ? load<i32>(labels + (<usize>(s + 1) << 2)) : -1
+    if (two) {
+      if (<i32>f64x2.extract_lane(best, 1) == t1) correct++
+      total += min(jsLog(f64x2.extract_lane(sum, 1)) - (<f64>load<f32>(zs + 4 + <usize>t1 * row) - f64x2.extract_lane(m, 1)), MAX_SAMPLE_LOSS)
+    }
+    if (grad) {
+      const targets = f64x2.replace_lane(f64x2.splat(<f64>t0), 1, <f64>t1)
+      for (let c = 0; c < K; c++) {
+        const at = gs + <usize>c * row
+        const p = f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.div(pairAt(at), sum)))
+        let g = f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.div(p, nv)))
+        const minus = f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.sub(g, invN)))
+        g = v128.bitselect(minus, g, f64x2.eq(targets, f64x2.splat(<f64>c)))
+        v128.store64_lane(at, f32x4.demote_f64x2_zero(g), 0)
+      }
+    }
+  }
+  if (grad) {
+    for (let c = 0; c < K; c++) for (let s = count; s < npad; s++) store<f32>(grad + <usize>c * row + (<usize>s << 2), 0)
+  }
+  put(model, H_CORRECT, correct)
+  return total
+}
+
 @inline function lossOf<T>(model: usize, out: usize, count: i32, npad: i32, labels: usize, grad: usize, total: f64): f64 {
+  if (get(model, H_LOSS) == 0 && sizeof<T>() == 4) return softmaxLoss32(model, out, count, npad, labels, grad, total)
   return get(model, H_LOSS) == 0
     ? softmaxLoss<T>(model, out, count, npad, labels, grad, total)
     : binaryLoss<T>(model, out, count, npad, labels, grad, total)
@@ -847,3 +944,6 @@ export function sgd_f32(model: usize, lr: f64, momentum: f64): void { sgd<f32>(m
 export function sgd_f64(model: usize, lr: f64, momentum: f64): void { sgd<f64>(model, lr, momentum) }
 export function train_batch_f32(model: usize, set: usize, count: i32, lr: f64, momentum: f64): void { trainBatch<f32>(model, set, count, lr, momentum) }
 export function train_batch_f64(model: usize, set: usize, count: i32, lr: f64, momentum: f64): void { trainBatch<f64>(model, set, count, lr, momentum) }
+
+/** exp2x on one value, for the test that holds it to Math.exp. */
+export function exp_float32_softmax(x: f64): f64 { return f64x2.extract_lane(exp2x(f64x2.splat(x)), 0) }
