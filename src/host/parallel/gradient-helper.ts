@@ -50,9 +50,15 @@ export function createGradientHelper(options: GradientHelperOptions = {}): DataP
   if (cores < 2) return null
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_LENGTH * 4))
   const channel = new MessageChannel()
-  const worker = startWorker(options.entry ?? helperEntry(), { control: control.buffer, port: channel.port2 }, [channel.port2])
-  worker.unref()
   channel.port1.unref()
+  // The thread starts with the first model that splits its batches: runs of
+  // tiny models (the lessons) never pay for one.
+  let worker: Worker | null = null
+  const ensureWorker = () => {
+    if (worker) return
+    worker = startWorker(options.entry ?? helperEntry(), { control: control.buffer, port: channel.port2 }, [channel.port2])
+    worker.unref()
+  }
   let issued = 0
   let closed = false
   let runs = 0
@@ -88,6 +94,7 @@ export function createGradientHelper(options: GradientHelperOptions = {}): DataP
   return {
     cores,
     attach(spec: ReplicaSpec, weights: readonly FloatArray[]): ReplicaChannel | null {
+      ensureWorker()
       const bytes = spec.precision === 'float64' ? 8 : 4
       const sample = spec.inputShape.reduce((a, b) => a * b, 1)
       const flat = weights.reduce((n, w) => n + w.length, 0)
@@ -119,13 +126,15 @@ export function createGradientHelper(options: GradientHelperOptions = {}): DataP
     },
     close() {
       if (closed) return
-      try {
-        issue(CLOSE)
-      } catch {
-        /* a failed helper: terminate below */
+      if (worker) {
+        try {
+          issue(CLOSE)
+        } catch {
+          /* a failed helper: terminate below */
+        }
+        void worker.terminate()
       }
       closed = true
-      void worker.terminate()
       channel.port1.close()
     },
   }
