@@ -79,6 +79,7 @@ const LARGE_BODY_BYTES: Record<string, number> = {
   saveExperimentDialog: 80 << 20,
   startRun: 80 << 20,
   exportFigure: 48 << 20,
+  robustnessMap: 80 << 20,
 }
 
 const BASE_HEADERS: Record<string, string> = {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { weightGrids } from '../../src/cli/run-summary'
+
+type Weights = Parameters<typeof weightGrids>[1] extends ReadonlyMap<string, infer W> ? W : never
 import type { ModelSummary } from '../../src/engine/train/events'
 
 const summary = (id: string, inputShape: number[]): ModelSummary => ({
@@ -17,7 +19,7 @@ describe('weightGrids', () => {
     const wall = { shape: [1, 4], data: [0.1, 0.2, -0.3, 0.4] }
     const text = weightGrids(
       [summary('cnn', [1, 2, 2]), summary('mlp', [1, 2, 2])],
-      new Map([
+      new Map<string, Weights>([
         ['cnn', { '0.weight': kernel }],
         ['mlp', { '1.weight': wall }],
       ]),
