@@ -47,7 +47,8 @@ export function kernelGrid(snaps: readonly EpochWeights[], layerIndex: number, t
   const limit = Math.max(...usable.map((s) => maxAbs(s.weights[key].data)))
   const scale = divergingScale(theme, limit)
   const rows = out * inCh
-  const cell = rows <= 8 && kh <= 5 ? 28 : rows <= 16 ? 14 : 9
+  // Weights of 1 or more print as "−2.80": such cells need a little more room than ".25".
+  const cell = rows <= 8 && kh <= 5 ? (limit >= 1 ? 34 : 28) : rows <= 16 ? 14 : 9
   const gap = cell >= TEXT_MIN_CELL ? 12 : 6
   const left = 34
   const top = LABEL_HEIGHT + 6
@@ -115,7 +116,7 @@ export function weightWall(
   if (features !== inputShape.reduce((a, b) => a * b, 1)) return null
   const scale = divergingScale(theme, limit ?? maxAbs(w.data))
   // Big enough to read when there are few units (lesson 000's single 8x8 wall gets its numbers written).
-  const cell = units === 1 ? (wd <= 8 ? 30 : 8) : wd <= 8 ? (units <= 8 ? 14 : 8) : units <= 16 ? 4 : 2
+  const cell = units === 1 ? (wd <= 8 ? 36 : 8) : wd <= 8 ? (units <= 8 ? 14 : 8) : units <= 16 ? 4 : 2
   const items = Array.from({ length: units }, (_, u) => ({ rows: h, cols: wd, label: units <= 64 ? `h${u + 1}` : undefined }))
   const { positions, width, height } = flowLayout(items, { cell, gap: cell >= 8 ? 8 : 5, maxWidth, labels: units <= 64 })
   const panels: GridPanel[] = positions.map((p, u) => ({
