@@ -8,12 +8,14 @@
  * content security policy forbids compiling it, or when CNN_LAB_KERNELS=reference
  * asks for the plain TypeScript layers: the trainer then uses those.
  */
-import { TINY_WASM_BASE64 } from './wasm/tiny-binary'
+import { RELAXED_TINY_WASM_BASE64, TINY_WASM_BASE64 } from './wasm/tiny-binary'
 
 /** The module's exports (see tiny.as). Addresses are byte offsets into `memory`; model/set are descriptor addresses. */
 export interface TinyExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number }
   heapBase(): number
+  /** 1 in the relaxed-SIMD build (fused float32 multiply-add), 0 in the base build. */
+  fusedMultiplyAdd(): number
   forward_f32(model: number, x: number, npad: number): number
   forward_f64(model: number, x: number, npad: number): number
   backward_f32(model: number, npad: number): void
@@ -57,9 +59,18 @@ function decodeBase64(text: string): Uint8Array {
 
 let compiled: { api: WebAssemblyApi; module: object } | null | undefined
 
-function referenceRequested(): boolean {
+/** CNN_LAB_KERNELS: "reference" (TypeScript layers only), "simd" (no relaxed SIMD), or unset. */
+function kernelsSetting(): string | undefined {
   const g = globalThis as { CNN_LAB_KERNELS?: string; process?: { env?: Record<string, string | undefined> } }
-  return (g.CNN_LAB_KERNELS ?? g.process?.env?.CNN_LAB_KERNELS) === 'reference'
+  return g.CNN_LAB_KERNELS ?? g.process?.env?.CNN_LAB_KERNELS
+}
+
+function compile(api: WebAssemblyApi, base64: string): object | null {
+  try {
+    return new api.Module(decodeBase64(base64))
+  } catch {
+    return null // no (relaxed) SIMD, or a CSP without 'wasm-unsafe-eval'
+  }
 }
 
 /** A fresh instance of the tiny module (its own memory), or null where it cannot run. */
@@ -67,12 +78,12 @@ export function tinyInstance(): TinyExports | null {
   if (compiled === undefined) {
     const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly
     compiled = null
-    if (api && !referenceRequested()) {
-      try {
-        compiled = { api, module: new api.Module(decodeBase64(TINY_WASM_BASE64)) }
-      } catch {
-        compiled = null // no SIMD, or a CSP without 'wasm-unsafe-eval'
-      }
+    const setting = kernelsSetting()
+    if (api && setting !== 'reference') {
+      // The relaxed-SIMD build where the runtime takes it (Chromium/Electron,
+      // Node ≥ 22, Node 20 with the flag src/host/wasm-features.ts sets), else the base build.
+      const module = (setting !== 'simd' ? compile(api, RELAXED_TINY_WASM_BASE64) : null) ?? compile(api, TINY_WASM_BASE64)
+      compiled = module ? { api, module } : null
     }
   }
   if (!compiled) return null

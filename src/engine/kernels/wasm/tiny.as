@@ -26,8 +26,8 @@
 //
 // Float64 is bit-identical to the TypeScript layers: every sum is taken in the
 // reference's order (conv: 0, then w·x in (c, ky, kx) order, then + bias;
-// linear: bias, then w·x in input order), WebAssembly has no fused
-// multiply-add in base SIMD, and exp and log are JavaScript's own Math.exp and
+// linear: bias, then w·x in input order), products are rounded before they are
+// added (no fused multiply-add in float64), and exp and log are JavaScript's own Math.exp and
 // Math.log, imported (V8 calls its C implementation directly, no JS frame).
 // Losses and SGD round to T exactly where the TypeScript code stores into a
 // typed array. Float32 sums may round differently (the reference computes some
@@ -128,9 +128,21 @@ const S_Y = 4 //      all labels
 @inline function write<T>(p: usize, i: i32, x: T): void {
   store<T>(p + (<usize>i) * sizeof<T>(), x)
 }
-/** acc + a·b, rounded twice (no fused multiply-add: float64 must stay bit-exact). */
+/**
+ * acc + a·b. The build compiles this file twice (scripts/build-wasm-tiny.mjs):
+ * in the relaxed-SIMD build a float32 multiply-add is one fused instruction
+ * (rounded once, twice the arithmetic per cycle on x86 with FMA3); float64
+ * always multiplies, rounds, then adds, as the TypeScript layers do, so that
+ * lesson 000 stays bit-exact.
+ */
 @inline function madd<T>(acc: v128, a: v128, b: v128): v128 {
+  if (sizeof<T>() == 4 && ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc)
   return v128.add<T>(acc, v128.mul<T>(a, b))
+}
+
+/** 1 in the relaxed-SIMD build (fused float32 multiply-add), 0 in the base build. */
+export function fusedMultiplyAdd(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0
 }
 /** Sum of a vector's lanes (only where a gradient sums over the batch). */
 @inline function hsum<T>(v: v128): T {
@@ -350,7 +362,43 @@ function linearForward<T>(r: usize, x: usize, y: usize, npad: i32): void {
   const W = addr(r, R_W), B = addr(r, R_B)
   const row = <usize>npad * sizeof<T>()
   const block = row & ~(<usize>63) // four vectors at a time, then one
-  for (let j = 0; j < O; j++) {
+  // Two outputs × four vectors: eight accumulators share each input load.
+  let j = 0
+  for (; j + 2 <= O; j += 2) {
+    const wj = W + <usize>(j * I) * sizeof<T>()
+    const wk = wj + <usize>I * sizeof<T>()
+    const bj = splat<T>(B ? read<T>(B, j) : <T>0)
+    const bk = splat<T>(B ? read<T>(B, j + 1) : <T>0)
+    const yj = y + <usize>j * row
+    const yk = yj + row
+    let off: usize = 0
+    for (; off < block; off += 64) {
+      let a0 = bj, a1 = bj, a2 = bj, a3 = bj
+      let c0 = bk, c1 = bk, c2 = bk, c3 = bk
+      let xi = x + off
+      for (let i = 0; i < I; i++, xi += row) {
+        const u = splat<T>(read<T>(wj, i))
+        const v = splat<T>(read<T>(wk, i))
+        const x0 = v128.load(xi), x1 = v128.load(xi, 16), x2 = v128.load(xi, 32), x3 = v128.load(xi, 48)
+        a0 = madd<T>(a0, u, x0); a1 = madd<T>(a1, u, x1); a2 = madd<T>(a2, u, x2); a3 = madd<T>(a3, u, x3)
+        c0 = madd<T>(c0, v, x0); c1 = madd<T>(c1, v, x1); c2 = madd<T>(c2, v, x2); c3 = madd<T>(c3, v, x3)
+      }
+      v128.store(yj + off, a0); v128.store(yj + off, a1, 16); v128.store(yj + off, a2, 32); v128.store(yj + off, a3, 48)
+      v128.store(yk + off, c0); v128.store(yk + off, c1, 16); v128.store(yk + off, c2, 32); v128.store(yk + off, c3, 48)
+    }
+    for (; off < row; off += 16) {
+      let a = bj, c = bk
+      let xi = x + off
+      for (let i = 0; i < I; i++, xi += row) {
+        const xv = v128.load(xi)
+        a = madd<T>(a, splat<T>(read<T>(wj, i)), xv)
+        c = madd<T>(c, splat<T>(read<T>(wk, i)), xv)
+      }
+      v128.store(yj + off, a)
+      v128.store(yk + off, c)
+    }
+  }
+  for (; j < O; j++) {
     const wj = W + <usize>(j * I) * sizeof<T>()
     const bv = splat<T>(B ? read<T>(B, j) : <T>0)
     const yj = y + <usize>j * row
