@@ -5,6 +5,11 @@
  * gradient is measured before any parameter moves; the optimizer then updates
  * them all at once. Slow (two full passes per parameter) and exact enough to
  * learn with, which is the lesson.
+ *
+ * This is the readable reference. For the lesson's tiny models the trainer
+ * runs the very same procedure inside WebAssembly (./fast-path.ts,
+ * `finiteDifferenceStep`): every nudge still a full forward pass over the
+ * whole training set, bit-identical in float64, only without the overhead.
  */
 import type { Dataset } from '../datasets/dataset'
 import type { Sequential } from '../model'
