@@ -1,90 +1,115 @@
 #!/usr/bin/env node
 /**
- * `npm run build:wasm`: compiles the engine's WebAssembly SIMD kernels from
- * their AssemblyScript source (src/engine/kernels/wasm/simd.as) and writes the
- * binary, base64-encoded, into src/engine/kernels/wasm/simd-binary.ts, which
- * is committed so that `npm install && npm test` needs no build step.
+ * `npm run build:wasm`: compiles the engine's WebAssembly SIMD modules from
+ * their AssemblyScript sources and writes each binary, base64-encoded, into a
+ * generated TypeScript module that is committed, so that `npm install && npm
+ * test` needs no build step and every door (Node, the engine worker, the
+ * renderer) can compile it synchronously.
  *
- *   node scripts/build-wasm.mjs           regenerate simd-binary.ts
- *   node scripts/build-wasm.mjs --check   exit 1 if the committed binary is stale
+ *   simd.as → simd-binary.ts   the big-model kernels (GEMM, im2col, conv blocks)
+ *   tiny.as → tiny-binary.ts   the tiny-model fast path (whole 8x8 lesson models)
+ *
+ * Each is built twice: plain SIMD, and with relaxed SIMD (fused multiply-add in
+ * the float32 kernels only; the engine loads that build where the runtime
+ * accepts it).
+ *
+ *   node scripts/build-wasm.mjs           regenerate both
+ *   node scripts/build-wasm.mjs --check   exit 1 if a committed binary is stale
  *
  * Offline: the compiler is the `assemblyscript` devDependency.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import asc from 'assemblyscript/asc'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const source = join(root, 'src/engine/kernels/wasm/simd.as')
-const target = join(root, 'src/engine/kernels/wasm/simd-binary.ts')
+const wasmDir = join(root, 'src/engine/kernels/wasm')
 
-/** The flags that make the binary: optimised, no GC runtime, no imports, SIMD on. */
+/** The modules: source, generated file, the constants it exports, and what it is for. */
+export const MODULES = {
+  simd: {
+    source: join(wasmDir, 'simd.as'),
+    target: join(wasmDir, 'simd-binary.ts'),
+    constants: ['SIMD_WASM_BASE64', 'RELAXED_SIMD_WASM_BASE64'],
+    about: "The engine's WebAssembly SIMD kernels",
+  },
+  tiny: {
+    source: join(wasmDir, 'tiny.as'),
+    target: join(wasmDir, 'tiny-binary.ts'),
+    constants: ['TINY_WASM_BASE64', 'RELAXED_TINY_WASM_BASE64'],
+    about: 'The tiny-model fast path (train/fast-path.ts)',
+  },
+}
+
+/** Optimised, no GC runtime, no assertions, SIMD on. */
 export const ASC_FLAGS = ['-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--use', 'abort=', '--initialMemory', '1']
 
-/**
- * Compiles simd.as and returns the .wasm bytes. `relaxed: true` builds the
- * second variant with relaxed SIMD on (fused multiply-add in the float32
- * kernels, see `madd` in simd.as); the engine loads it where the runtime
- * accepts it and the base build elsewhere.
- */
-export async function compileKernels({ relaxed = false } = {}) {
+/** Compiles one module's source and returns the .wasm bytes. */
+export async function compile(name, { relaxed = false } = {}) {
+  const { source } = MODULES[name]
   const flags = relaxed ? ASC_FLAGS.map((flag) => (flag === 'simd' ? 'simd,relaxed-simd' : flag)) : ASC_FLAGS
-  // asc wants a .ts entry file; the source is .as so that tsc skips it.
-  const dir = mkdtempSync(join(tmpdir(), 'cnnlab-wasm-'))
+  // asc wants a .ts entry file; the sources are .as so that tsc skips them.
+  const dir = mkdtempSync(join(tmpdir(), `cnnlab-${name}-`))
   try {
-    copyFileSync(source, join(dir, 'simd.ts'))
+    copyFileSync(source, join(dir, `${name}.ts`))
     let binary = null
     const stderr = []
-    const { error } = await asc.main([join(dir, 'simd.ts'), ...flags, '--outFile', join(dir, 'simd.wasm')], {
+    const { error } = await asc.main([join(dir, `${name}.ts`), ...flags, '--outFile', join(dir, `${name}.wasm`)], {
       stdout: { write: () => true },
       stderr: { write: (text) => (stderr.push(String(text)), true) },
-      writeFile: (name, contents) => {
-        if (String(name).endsWith('.wasm')) binary = Buffer.from(contents)
+      writeFile: (file, contents) => {
+        if (String(file).endsWith('.wasm')) binary = Buffer.from(contents)
       },
     })
-    if (error || !binary) throw new Error(`asc failed: ${error?.message ?? ''}\n${stderr.join('')}`)
+    if (error || !binary) throw new Error(`asc failed on ${name}.as: ${error?.message ?? ''}\n${stderr.join('')}`)
     return binary
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
-/** The generated module's text for these bytes (base build, and the relaxed-SIMD build). */
-export function moduleText(binary, relaxedBinary) {
-  const constant = (name, bytes) => {
+/** The generated module's text for one module's two builds. */
+export function moduleText(name, binary, relaxedBinary) {
+  const { constants, about } = MODULES[name]
+  const constant = (id, bytes) => {
     const lines = bytes.toString('base64').match(/.{1,100}/g) ?? []
-    return [`export const ${name} =`, ...lines.map((line, i) => `  '${line}'${i === lines.length - 1 ? '' : ' +'}`)]
+    return [`export const ${id} =`, ...lines.map((line, i) => `  '${line}'${i === lines.length - 1 ? '' : ' +'}`)]
   }
   return [
-    '// GENERATED by `npm run build:wasm` (scripts/build-wasm.mjs) from simd.as: do not edit.',
-    '// The engine\'s WebAssembly SIMD kernels, base64-encoded so that every door',
-    '// (Node, the engine worker, the renderer) can compile them synchronously.',
-    ...constant('SIMD_WASM_BASE64', binary),
+    `// GENERATED by \`npm run build:wasm\` (scripts/build-wasm.mjs) from ${name}.as: do not edit.`,
+    `// ${about}, base64-encoded so that every door can compile it synchronously.`,
+    ...constant(constants[0], binary),
     '// The same source compiled with relaxed SIMD (fused multiply-add), used where the runtime accepts it.',
-    ...constant('RELAXED_SIMD_WASM_BASE64', relaxedBinary),
+    ...constant(constants[1], relaxedBinary),
     '',
   ].join('\n')
 }
 
-/** Both builds' module text, as committed in simd-binary.ts. */
-export async function buildModuleText() {
-  return moduleText(await compileKernels(), await compileKernels({ relaxed: true }))
+/** One module's text exactly as it should be committed. */
+export async function buildModuleText(name) {
+  return moduleText(name, await compile(name), await compile(name, { relaxed: true }))
 }
 
 const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)
 if (isMain) {
-  const text = await buildModuleText()
-  if (process.argv.includes('--check')) {
-    const current = readFileSync(target, 'utf8')
-    if (current !== text) {
-      process.stderr.write('simd-binary.ts is stale: run `npm run build:wasm`\n')
-      process.exit(1)
+  let stale = false
+  for (const name of Object.keys(MODULES)) {
+    const { target } = MODULES[name]
+    const text = await buildModuleText(name)
+    const file = target.slice(root.length + 1)
+    if (process.argv.includes('--check')) {
+      if (readFileSync(target, 'utf8') !== text) {
+        process.stderr.write(`${file} is stale: run \`npm run build:wasm\`\n`)
+        stale = true
+      } else {
+        process.stdout.write(`${file} matches ${name}.as\n`)
+      }
+    } else {
+      writeFileSync(target, text)
+      process.stdout.write(`wrote ${file}\n`)
     }
-    process.stdout.write('simd-binary.ts matches simd.as\n')
-  } else {
-    writeFileSync(target, text)
-    process.stdout.write(`wrote ${target}\n`)
   }
+  if (stale) process.exit(1)
 }

@@ -176,7 +176,7 @@ describe('WebAssembly SIMD GEMM', () => {
   })
 
   it('the committed binary is what simd.as compiles to (npm run build:wasm)', async () => {
-    const fresh = await buildModuleText()
+    const fresh = await buildModuleText('simd')
     expect(readFileSync('src/engine/kernels/wasm/simd-binary.ts', 'utf8')).toBe(fresh)
     expect(SIMD_WASM_BASE64.length).toBeGreaterThan(1000)
   })

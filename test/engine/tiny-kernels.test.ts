@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { buildTinyModuleText } from '../../scripts/build-wasm-tiny.mjs'
+import { buildModuleText } from '../../scripts/build-wasm.mjs'
 import { tinyInstance } from '../../src/engine/kernels/tiny-module'
 import { lcg, tinyFastPathSuite } from './tiny-suite'
 
@@ -25,7 +25,7 @@ describe('tiny module', () => {
   })
 
   it('the committed binary is what tiny.as compiles to (run `npm run build:wasm`)', async () => {
-    const fresh = await buildTinyModuleText()
+    const fresh = await buildModuleText('tiny')
     expect(readFileSync('src/engine/kernels/wasm/tiny-binary.ts', 'utf8')).toBe(fresh)
   }, 60_000)
 })
