@@ -18,7 +18,7 @@ export function summaryTable(models: readonly ModelSummary[], final: ReadonlyMap
       percent(row?.trainAccuracy),
       percent(row?.valAccuracy),
       // Training time only (the trainer's per-model clock), so the models compare fairly.
-      row ? row.seconds.toFixed(1) : '-',
+      row ? row.seconds.toFixed(row.seconds < 10 ? 2 : 1) : '-',
     ]
   })
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
