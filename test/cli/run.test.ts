@@ -62,8 +62,8 @@ describe('lab run', () => {
     // stdout: the summary table, then the folder.
     const lines = result.stdout.trimEnd().split('\n')
     expect(lines[0]).toMatch(/^model\s+label\s+params\s+epochs\s+train acc\s+val acc\s+seconds$/)
-    expect(lines[1]).toMatch(/^cnn\s+TinyCNN\s+114\s+3\s+\d+\.\d%\s+\d+\.\d%\s+\d+\.\d$/)
-    expect(lines[2]).toMatch(/^mlp\s+TinyMLP\s+1,227\s+3\s+\d+\.\d%\s+\d+\.\d%\s+\d+\.\d$/)
+    expect(lines[1]).toMatch(/^cnn\s+TinyCNN\s+114\s+3\s+\d+\.\d%\s+\d+\.\d%\s+\d+\.\d+$/)
+    expect(lines[2]).toMatch(/^mlp\s+TinyMLP\s+1,227\s+3\s+\d+\.\d%\s+\d+\.\d%\s+\d+\.\d+$/)
     expect(lines.at(-1)).toBe(`Run folder: ${out}`)
     // stderr is not a terminal here: plain progress lines, no carriage returns.
     expect(result.stderr).toMatch(/^Training cnn \(TinyCNN, 114 params\) and mlp \(TinyMLP, 1,227 params\)/)
