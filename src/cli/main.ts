@@ -8,9 +8,8 @@
  * Exit codes: 0 success, 1 failure while working, 2 bad usage (one clear line
  * on stderr, never a stack trace).
  */
-import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { getPreset, presetSummaries } from '../engine/experiment/presets'
 
 export const USAGE = `CNN Lab — terminal door
@@ -64,17 +63,10 @@ function printPreset(args: string[], io: Io): number {
   return 0
 }
 
-/** `run` lives in its own module (src/cli/run.ts); until it exists, say so. */
-async function run(args: string[], io: Io): Promise<number> {
-  const candidates = ['run.ts', 'run.js', 'run.mjs'].map((name) => path.join(here, name))
-  const file = candidates.find((candidate) => existsSync(candidate))
-  if (!file) {
-    io.err('cnn-lab: "run" is not available yet in this version (src/cli/run.ts is still to come)\n')
-    return 1
-  }
-  const mod = (await import(pathToFileURL(file).href)) as { runCommand?: unknown }
-  if (typeof mod.runCommand !== 'function') throw new Error(`${path.basename(file)} does not export runCommand`)
-  return (mod.runCommand as (args: string[]) => Promise<number>)(args)
+/** `run` is loaded on demand, so `presets` and `--help` stay instant. */
+async function run(args: string[]): Promise<number> {
+  const { runCommand } = await import('./run')
+  return runCommand(args)
 }
 
 const COMMANDS: Record<string, (args: string[], io: Io) => number | Promise<number>> = {

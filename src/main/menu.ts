@@ -1,4 +1,4 @@
-/** The application menu. Open… and Save… are stubs that tell the renderer (later issues fill them in). */
+/** The application menu. Open… and Save… tell the renderer, which runs the same commands as Ctrl+O / Ctrl+S. */
 import { Menu, app, type MenuItemConstructorOptions } from 'electron'
 import type { LabService } from '../host/lab-service'
 
