@@ -30,6 +30,7 @@ import { RunFolderWriter } from '../host/run-folder'
 import { RunProgress, type ProgressStream } from './run-progress'
 import { summaryTable, weightGrids } from './run-summary'
 import type { WorkerInput, WorkerMessage } from './run-worker'
+import { errorMessage, fileErrorReason } from '../host/error-words'
 
 export const RUN_USAGE = 'usage: npm run lab -- run FILE --out DIR [--save-data] [--quiet]'
 
@@ -60,24 +61,6 @@ class Failure extends Error {
 
 const fail = (line: string, code: 1 | 2 = 1): Failure => new Failure([line], code)
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
-function errnoReason(error: unknown): string {
-  switch ((error as NodeJS.ErrnoException).code) {
-    case 'ENOENT':
-      return 'no such file'
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied'
-    case 'EISDIR':
-      return 'it is a folder'
-    default:
-      return message(error)
-  }
-}
-
 interface RunArgs {
   file: string
   out: string
@@ -100,7 +83,7 @@ function parseRunArgs(args: string[]): RunArgs {
     })
   } catch (error) {
     // parseArgs's messages are long and mention internals; keep the first sentence.
-    throw fail(`run: ${message(error).split('. ')[0].replace(/\.$/, '')} (${RUN_USAGE})`, 2)
+    throw fail(`run: ${errorMessage(error).split('. ')[0].replace(/\.$/, '')} (${RUN_USAGE})`, 2)
   }
   const { positionals, values } = parsed
   if (positionals.length === 0) throw fail(`run: which experiment? give a FILE (${RUN_USAGE})`, 2)
@@ -114,13 +97,13 @@ async function loadExperiment(file: string): Promise<Experiment> {
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
-    throw fail(`cannot read ${file}: ${errnoReason(error)}`)
+    throw fail(`cannot read ${file}: ${fileErrorReason(error)}`)
   }
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (error) {
-    throw fail(`${file} is not valid JSON: ${message(error)}`)
+    throw fail(`${file} is not valid JSON: ${errorMessage(error)}`)
   }
   const parsed = parseExperiment(json)
   if (!parsed.ok) throw new Failure(parsed.error.split('\n').map((issue) => `${file}: ${issue}`), 1)
@@ -151,7 +134,7 @@ async function loadData(experiment: Experiment): Promise<{ train: Dataset; val: 
     const mnist = experiment.dataset.kind === 'mnist' ? (await import('../host/mnist-source')).loadMnistSource() : undefined
     return buildDatasets(experiment.dataset, { mnist })
   } catch (error) {
-    throw fail(`cannot build the ${experiment.dataset.kind} dataset: ${message(error)}`)
+    throw fail(`cannot build the ${experiment.dataset.kind} dataset: ${errorMessage(error)}`)
   }
 }
 
@@ -180,7 +163,7 @@ function train(input: WorkerInput, onMessage: (message: WorkerMessage) => void):
   let timer: NodeJS.Timeout | undefined
   const done = new Promise<void>((resolveDone) => {
     worker.on('message', onMessage)
-    worker.on('error', (error) => onMessage({ kind: 'fatal', message: message(error) }))
+    worker.on('error', (error) => onMessage({ kind: 'fatal', message: errorMessage(error) }))
     worker.on('exit', () => {
       if (timer) clearTimeout(timer)
       resolveDone()
@@ -211,14 +194,14 @@ export async function runCommand(args: string[], io: RunIo = processIo): Promise
       // the engine refuses before any folder is made.
       createTrainer(experiment, data, () => undefined)
     } catch (error) {
-      throw fail(`${options.file}: ${message(error)}`)
+      throw fail(`${options.file}: ${errorMessage(error)}`)
     }
 
     const folder = resolve(options.out)
     try {
       writer = await RunFolderWriter.create(folder, experiment, { saveData: options.saveData ? data : undefined })
     } catch (error) {
-      throw fail(message(error))
+      throw fail(errorMessage(error))
     }
     const runWriter = writer
     const progress = options.quiet ? undefined : new RunProgress(io.progress)
@@ -267,7 +250,7 @@ export async function runCommand(args: string[], io: RunIo = processIo): Promise
     try {
       await runWriter.finish(failed !== undefined ? 'failed' : interrupted ? 'stopped' : 'completed', failed)
     } catch (error) {
-      throw fail(message(error))
+      throw fail(errorMessage(error))
     }
     if (failed !== undefined) throw fail(`training failed: ${failed} (run folder: ${folder})`)
 
@@ -282,8 +265,8 @@ export async function runCommand(args: string[], io: RunIo = processIo): Promise
       return error.code
     }
     // Anything unexpected still ends as one line, and an open run is marked failed.
-    say([message(error)])
-    await writer?.finish('failed', message(error)).catch(() => undefined)
+    say([errorMessage(error)])
+    await writer?.finish('failed', errorMessage(error)).catch(() => undefined)
     return 1
   } finally {
     if (onInterrupt) process.off('SIGINT', onInterrupt)

@@ -18,6 +18,7 @@ import type { TrainingEvent } from '../engine/train/events'
 import { createLoss, type Loss } from '../engine/loss/index'
 import { shiftRobustness } from '../engine/probes/robustness'
 import { PaceClock } from './pace-clock'
+import { errorMessage } from './error-words'
 
 /** Longest stretch of training between two turns of the event loop. */
 const SLICE_MS = 10
@@ -289,6 +290,3 @@ export class EngineRunner {
   }
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}

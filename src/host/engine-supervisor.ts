@@ -21,9 +21,11 @@ import type { TrainingEvent } from '../engine/train/events'
 import { datasetInfo } from '../engine/datasets'
 import { inferShapes } from '../engine/model'
 import { formatShape } from '../engine/tensor'
+import type { RunSweep } from '../shared/run-file'
 import type { FinalStatus, RunFolderWriter } from './run-folder'
 import type { RunStore } from './run-store'
 import { forkNodeWorker, type WorkerHandle } from './worker-handle'
+import { errorMessage } from './error-words'
 
 export type RunState = 'starting' | 'running' | 'paused' | 'stopping' | 'ended'
 
@@ -49,6 +51,8 @@ export type SupervisorListener = (event: SupervisorEvent) => void
 export interface StartOptions {
   /** The preset the experiment came from, recorded in run.json. */
   preset?: string
+  /** The capacity sweep this run is a setting of, recorded in run.json. */
+  sweep?: RunSweep
   /** Epochs per second, or null (the default) for full speed. */
   pace?: number | null
   /** Start paused (then `step` or `resume`). */
@@ -150,7 +154,10 @@ export class EngineSupervisor {
     this.starting = true
     try {
       this.killIdleWorker()
-      const { id, writer } = await this.options.store.createRun(parsed.value, options.preset ? { preset: options.preset } : {})
+      const { id, writer } = await this.options.store.createRun(parsed.value, {
+        ...(options.preset ? { preset: options.preset } : {}),
+        ...(options.sweep ? { sweep: options.sweep } : {}),
+      })
       let resolveEnded!: (end: RunEnd) => void
       const ended = new Promise<RunEnd>((resolve) => (resolveEnded = resolve))
       let worker: WorkerHandle
@@ -437,6 +444,3 @@ function checkShapes(experiment: Experiment): void {
   })
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}

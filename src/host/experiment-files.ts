@@ -24,6 +24,7 @@ import {
 } from '../shared/experiment'
 import type { NamedWeights } from '../engine/train/events'
 import { writeFileAtomic } from './atomic-file'
+import { errorMessage, fileErrorReason } from './error-words'
 
 /** Large enough for an MNIST experiment with its snapshots and weights, small enough to parse safely. */
 export const MAX_EXPERIMENT_BYTES = 64 * 1024 * 1024
@@ -136,7 +137,7 @@ export async function readExperimentFile(path: string, options: ParseTextOptions
     size = info.size
   } catch (error) {
     if (error instanceof ExperimentFileError) throw error
-    throw new ExperimentFileError(`cannot open ${name}: ${reason(error)}`)
+    throw new ExperimentFileError(`cannot open ${name}: ${fileErrorReason(error)}`)
   }
   // Checked before reading, so a 100 MB file never enters memory.
   if (size > maxBytes) throw new ExperimentFileError(`cannot open ${name}: ${tooLarge(size, maxBytes)}`)
@@ -144,7 +145,7 @@ export async function readExperimentFile(path: string, options: ParseTextOptions
   try {
     bytes = await readFile(path)
   } catch (error) {
-    throw new ExperimentFileError(`cannot open ${name}: ${reason(error)}`)
+    throw new ExperimentFileError(`cannot open ${name}: ${fileErrorReason(error)}`)
   }
   if (bytes.length > maxBytes) throw new ExperimentFileError(`cannot open ${name}: ${tooLarge(bytes.length, maxBytes)}`)
   const text = decodeUtf8(bytes, name)
@@ -166,7 +167,7 @@ export async function writeExperimentFile(path: string, experiment: unknown): Pr
   try {
     await writeFileAtomic(path, text)
   } catch (error) {
-    throw new ExperimentFileError(`cannot save ${basename(path)}: ${reason(error)}`)
+    throw new ExperimentFileError(`cannot save ${basename(path)}: ${fileErrorReason(error)}`)
   }
 }
 
@@ -293,26 +294,3 @@ function tooLarge(size: number, limit: number): string {
   return `the file is too large (${mb(size)}; the limit is ${mb(limit)})`
 }
 
-function reason(error: unknown): string {
-  switch ((error as NodeJS.ErrnoException | undefined)?.code) {
-    case 'ENOENT':
-      return 'no such file'
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied'
-    case 'EISDIR':
-      return 'it is a folder'
-    case 'ENOTDIR':
-      return 'a part of the path is not a folder'
-    case 'ENOSPC':
-      return 'the disk is full'
-    case 'EROFS':
-      return 'the file system is read-only'
-    default:
-      return errorMessage(error)
-  }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}

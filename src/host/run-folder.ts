@@ -22,7 +22,7 @@ import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import packageJson from '../../package.json'
 import { MetricRow, parseExperiment, type Experiment } from '../shared/experiment'
-import { RUN_FORMAT, RUN_VERSION, RunInfo, type RunModel, type RunStatus } from '../shared/run-file'
+import { RUN_FORMAT, RUN_VERSION, RunInfo, type RunModel, type RunStatus, type RunSweep } from '../shared/run-file'
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -32,6 +32,7 @@ import {
 import type { Dataset } from '../engine/datasets/dataset'
 import type { ModelSummary, NamedWeights, TrainingEvent } from '../engine/train/events'
 import { appendLineDurable, writeFileAtomic } from './atomic-file'
+import { fileErrorReason } from './error-words'
 
 export const RUN_FILES = {
   experiment: 'experiment.cnnlab.json',
@@ -49,6 +50,8 @@ export interface RunFolderOptions {
   saveData?: { train: Dataset; val: Dataset }
   /** The preset the experiment came from, recorded in run.json. */
   preset?: string
+  /** The capacity sweep the run is a setting of, recorded in run.json. */
+  sweep?: RunSweep
   /** Defaults to the app's package version. */
   engineVersion?: string
   /** For tests. */
@@ -58,27 +61,6 @@ export interface RunFolderOptions {
 /** A problem with a run folder; the message names the path. */
 export class RunFolderError extends Error {
   override name = 'RunFolderError'
-}
-
-function reason(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file or folder'
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied'
-    case 'ENOTDIR':
-      return 'a part of the path is not a folder'
-    case 'ENOSPC':
-      return 'the disk is full'
-    case 'EROFS':
-      return 'the file system is read-only'
-    case 'EISDIR':
-      return 'it is a folder'
-    default:
-      return error instanceof Error ? error.message : String(error)
-  }
 }
 
 export function snapshotFileName(epoch: number): string {
@@ -143,7 +125,7 @@ async function createEmptyFolder(dir: string): Promise<void> {
     if (code === 'ENOENT') {
       throw new RunFolderError(`cannot create run folder ${dir}: its parent folder ${dirname(dir)} does not exist`)
     }
-    if (code !== 'EEXIST') throw new RunFolderError(`cannot create run folder ${dir}: ${reason(error)}`)
+    if (code !== 'EEXIST') throw new RunFolderError(`cannot create run folder ${dir}: ${fileErrorReason(error)}`)
   }
   const info = await stat(dir)
   if (!info.isDirectory()) throw new RunFolderError(`cannot use ${dir} as a run folder: it is a file, not a folder`)
@@ -188,6 +170,7 @@ export class RunFolderWriter {
       models: [],
       final: {},
       savedData: Boolean(options.saveData),
+      ...(options.sweep ? { sweep: options.sweep } : {}),
     }
     const writer = new RunFolderWriter(folder, now, info)
     // The recipe only: results belong in the run folder's own files.
@@ -317,7 +300,7 @@ export class RunFolderWriter {
     try {
       await writeFileAtomic(path, data)
     } catch (error) {
-      throw new RunFolderError(`cannot write ${path}: ${reason(error)}`)
+      throw new RunFolderError(`cannot write ${path}: ${fileErrorReason(error)}`)
     }
   }
 
@@ -326,7 +309,7 @@ export class RunFolderWriter {
     try {
       await appendLineDurable(path, line)
     } catch (error) {
-      throw new RunFolderError(`cannot append to ${path}: ${reason(error)}`)
+      throw new RunFolderError(`cannot append to ${path}: ${fileErrorReason(error)}`)
     }
   }
 
@@ -336,7 +319,7 @@ export class RunFolderWriter {
     try {
       await mkdir(path, { recursive: true })
     } catch (error) {
-      throw new RunFolderError(`cannot create folder ${path}: ${reason(error)}`)
+      throw new RunFolderError(`cannot create folder ${path}: ${fileErrorReason(error)}`)
     }
     this.snapshotDirs.add(relative)
   }
@@ -369,7 +352,7 @@ async function readText(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8')
   } catch (error) {
-    throw new RunFolderError(`cannot read ${path}: ${reason(error)}`)
+    throw new RunFolderError(`cannot read ${path}: ${fileErrorReason(error)}`)
   }
 }
 
@@ -388,7 +371,7 @@ async function list(dir: string): Promise<string[]> {
     return (await readdir(dir)).sort()
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw new RunFolderError(`cannot list ${dir}: ${reason(error)}`)
+    throw new RunFolderError(`cannot list ${dir}: ${fileErrorReason(error)}`)
   }
 }
 
@@ -430,7 +413,7 @@ export async function readRunFolder(dir: string): Promise<RunFolderContents> {
   } catch (error) {
     // A run stopped before its first epoch has no metrics yet.
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new RunFolderError(`cannot read ${join(folder, RUN_FILES.metrics)}: ${reason(error)}`)
+      throw new RunFolderError(`cannot read ${join(folder, RUN_FILES.metrics)}: ${fileErrorReason(error)}`)
     }
   }
   const { metrics, skipped } = parseMetricsLines(metricsText)
@@ -464,7 +447,7 @@ export async function readSafetensorsFile(path: string): Promise<DecodedSafetens
   try {
     bytes = await readFile(path)
   } catch (error) {
-    throw new RunFolderError(`cannot read ${path}: ${reason(error)}`)
+    throw new RunFolderError(`cannot read ${path}: ${fileErrorReason(error)}`)
   }
   try {
     return decodeSafetensors(bytes)

@@ -27,6 +27,7 @@ import {
 } from './run-folder'
 import { checkRunId, isRunId, resolveInside } from './safe-path'
 import type { RunListItem, RunListStatus } from '../shared/lab-api'
+import { fileErrorReason } from './error-words'
 
 /** A row of the runs list; the renderer gets exactly this (the lab API's RunListItem). */
 export type RunSummary = RunListItem
@@ -76,7 +77,7 @@ export class RunStore {
     try {
       await mkdir(this.root, { recursive: true })
     } catch (error) {
-      throw new RunStoreError(`cannot create the runs folder ${this.root}: ${reason(error)}`)
+      throw new RunStoreError(`cannot create the runs folder ${this.root}: ${fileErrorReason(error)}`)
     }
     const info = await stat(this.root).catch(() => undefined)
     if (!info?.isDirectory()) throw new RunStoreError(`cannot use ${this.root} as the runs folder: it is not a folder`)
@@ -87,7 +88,7 @@ export class RunStore {
       await writeFile(probe, '')
       await unlink(probe)
     } catch (error) {
-      throw new RunStoreError(`cannot write to the runs folder ${this.root}: ${reason(error)}`)
+      throw new RunStoreError(`cannot write to the runs folder ${this.root}: ${fileErrorReason(error)}`)
     }
   }
 
@@ -170,7 +171,7 @@ export class RunStore {
       names = (await readdir(this.root, { withFileTypes: true })).filter((e) => e.isDirectory() && isRunId(e.name)).map((e) => e.name)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
-      throw new RunStoreError(`cannot list the runs folder ${this.root}: ${reason(error)}`)
+      throw new RunStoreError(`cannot list the runs folder ${this.root}: ${fileErrorReason(error)}`)
     }
     const summaries = await Promise.all(names.map((id) => this.summary(id)))
     return summaries.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
@@ -182,7 +183,7 @@ export class RunStore {
     try {
       value = JSON.parse(await readFile(path, 'utf8'))
     } catch (error) {
-      const what = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it has no run.json' : `its run.json is unreadable (${reason(error)})`
+      const what = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it has no run.json' : `its run.json is unreadable (${fileErrorReason(error)})`
       return { id, status: this.live.has(id) ? 'running' : 'interrupted', name: id, final: {}, error: `the run never finished starting: ${what}` }
     }
     const parsed = RunInfo.safeParse(value)
@@ -200,6 +201,7 @@ export class RunStore {
       ...(run.preset ? { preset: run.preset } : {}),
       final: run.final,
       ...(run.error ? { error: run.error } : {}),
+      ...(run.sweep ? { sweep: run.sweep } : {}),
     }
   }
 
@@ -253,7 +255,7 @@ export class RunStore {
     try {
       await rm(dir, { recursive: true, force: true })
     } catch (error) {
-      throw new RunStoreError(`cannot delete ${dir}: ${reason(error)}`)
+      throw new RunStoreError(`cannot delete ${dir}: ${fileErrorReason(error)}`)
     }
   }
 }
@@ -279,22 +281,3 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-function reason(error: unknown): string {
-  switch ((error as NodeJS.ErrnoException | undefined)?.code) {
-    case 'ENOENT':
-      return 'no such file or folder'
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied'
-    case 'ENOTDIR':
-      return 'a part of the path is a file, not a folder'
-    case 'EEXIST':
-      return 'a file with that name is in the way'
-    case 'ENOSPC':
-      return 'the disk is full'
-    case 'EROFS':
-      return 'the file system is read-only'
-    default:
-      return error instanceof Error ? error.message : String(error)
-  }
-}

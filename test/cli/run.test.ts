@@ -123,7 +123,7 @@ describe('lab run', () => {
 
   it('says when the file cannot be read', () => {
     const missing = join(tmp, 'missing.cnnlab.json')
-    expectOneLineFailure(lab(['run', missing, '--out', join(tmp, 'x')]), `cnn-lab: cannot read ${missing}: no such file`)
+    expectOneLineFailure(lab(['run', missing, '--out', join(tmp, 'x')]), `cnn-lab: cannot read ${missing}: no such file or folder`)
     expect(existsSync(join(tmp, 'x'))).toBe(false)
   })
 
