@@ -28,10 +28,11 @@ export interface LabServer {
   dataDir: string
 }
 
-export async function startLabServer(): Promise<LabServer> {
+/** `dataDir` reuses another server's data folder (an app restart); its owner removes it. */
+export async function startLabServer(options: { dataDir?: string } = {}): Promise<LabServer> {
   const tsx = path.join(ROOT, 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx')
   // A temporary data folder: runs trained by the tests never land in the user's own runs folder.
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'cnn-lab-e2e-'))
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'cnn-lab-e2e-'))
   const child = spawn(tsx, ['src/server/main.ts', '--port', '0', '--data', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))

@@ -1,4 +1,4 @@
-import { expect, test } from './fixtures'
+import { expect, startLabServer, test } from './fixtures'
 import { listRunIds, openLesson } from './lab'
 import { goTo, shotBothThemes } from './views'
 
@@ -29,5 +29,41 @@ test('a two-setting MLP width sweep runs as two saved runs and plots accuracy ag
   await expect(page.locator('[data-testid="sweep-point"][data-kind="cnn-filters"]').nth(1)).toHaveAttribute('data-status', 'completed', { timeout: 60_000 })
   await expect(page.locator('figure[data-chart="Val accuracy vs parameters"]')).toHaveAttribute('data-points', '4')
   await shotBothThemes(page, 'sweeps')
+
+  // A reload lists the sweeps again, rebuilt from the run folders.
+  await page.reload()
+  await goTo(page, 'sweeps')
+  await expect(page.locator('figure[data-chart="Val accuracy vs parameters"]')).toHaveAttribute('data-points', '4')
   expect(errors).toEqual([])
+})
+
+test('after a restart, a second server on the same data folder shows the sweep from its runs', async ({ page, labServer }) => {
+  const runsBefore = await listRunIds(labServer.origin, labServer.token)
+  await openLesson(page, labServer.url, 'patterns-3')
+  await goTo(page, 'sweeps')
+  await page.getByTestId('sweep-values').fill('4, 2')
+  await page.getByTestId('sweep-start').click()
+  // Run smallest first; the first test's MLP sweep (2, 18) is in the table until this one replaces it.
+  const live = page.locator('[data-testid="sweep-point"][data-kind="mlp-hidden"]')
+  await expect(live.nth(1).locator('td').nth(1)).toHaveText('4')
+  await expect(live.nth(1)).toHaveAttribute('data-status', 'completed', { timeout: 60_000 })
+  expect((await listRunIds(labServer.origin, labServer.token)).length).toBe(runsBefore.length + 2)
+
+  const restarted = await startLabServer({ dataDir: labServer.dataDir })
+  try {
+    await openLesson(page, restarted.url, 'patterns-3')
+    await goTo(page, 'sweeps')
+    const points = page.locator('[data-testid="sweep-point"][data-kind="mlp-hidden"]')
+    await expect(points).toHaveCount(2)
+    // Ordered by setting, each with its parameter count and accuracy.
+    await expect(points.nth(0).locator('td').nth(1)).toHaveText('2')
+    await expect(points.nth(0).locator('td').nth(2)).toHaveText('139')
+    await expect(points.nth(1).locator('td').nth(1)).toHaveText('4')
+    for (const p of await points.all()) {
+      await expect(p).toHaveAttribute('data-status', 'completed')
+      expect(Number(await p.getAttribute('data-accuracy'))).toBeGreaterThan(0.3)
+    }
+  } finally {
+    restarted.process.kill('SIGTERM')
+  }
 })

@@ -310,8 +310,9 @@ export class LabService implements LabMethodsApi {
     await this.requireSweeps().stop()
   }
 
+  /** Rebuilt from the runs folder each time (plus the running sweep), so a restart loses none. */
   async listSweeps(): Promise<SweepState[]> {
-    return this.sweeps?.list() ?? []
+    return (await this.sweeps?.list()) ?? []
   }
 
   // ── helpers ───────────────────────────────────────────────────────────────

@@ -6,9 +6,15 @@
  *
  * Stop works between runs (no further run starts) and within one (the live
  * run is stopped as the Stop button would; it is recorded as `stopped`).
+ *
+ * The runs folder is the record: each run's run.json names its sweep, setting
+ * and parameter count, and `list` rebuilds the sweeps from it, so they outlive
+ * a restart and lose a point when its run is deleted. Only the running sweep
+ * is taken from memory, which is ahead of the files (pending settings, the
+ * live point's status).
  */
 import type { Experiment } from '../shared/experiment'
-import type { SweepPoint, SweepState } from '../shared/lab-api'
+import type { RunListItem, SweepPoint, SweepState } from '../shared/lab-api'
 import { sweepSettings, type SweepSpec } from '../engine/experiment/sweep'
 import type { EngineSupervisor } from './engine-supervisor'
 import type { RunStore } from './run-store'
@@ -20,7 +26,6 @@ export class SweepError extends Error {
 let sweepCounter = 0
 
 export class SweepRunner {
-  private readonly sweeps: SweepState[] = []
   private active: { state: SweepState; stop: boolean } | undefined
 
   constructor(
@@ -29,9 +34,12 @@ export class SweepRunner {
     private readonly emit: (state: SweepState) => void,
   ) {}
 
-  /** Every sweep of this session, oldest first (a reloaded page redraws them). */
-  list(): SweepState[] {
-    return this.sweeps.map(clone)
+  /** Every sweep in the runs folder plus the running one, oldest first. */
+  async list(): Promise<SweepState[]> {
+    const active = this.active?.state
+    const sweeps = sweepsFromRuns(await this.store.list()).filter((s) => s.id !== active?.id)
+    if (active) sweeps.push(clone(active))
+    return sweeps.sort((a, b) => a.startedAt.localeCompare(b.startedAt))
   }
 
   get running(): boolean {
@@ -60,7 +68,6 @@ export class SweepRunner {
       startedAt: new Date().toISOString(),
       points: settings.map((s): SweepPoint => ({ value: s.value, parameterCount: s.parameterCount, status: 'pending', valAccuracy: null })),
     }
-    this.sweeps.push(state)
     const active = { state, stop: false }
     this.active = active
     void this.run(active, settings, options).catch((error: unknown) => {
@@ -91,7 +98,11 @@ export class SweepRunner {
       const setting = settings[i]
       const point = state.points[i]
       state.current = i
-      const handle = await this.supervisor.start(setting.experiment, { pace: options.pace ?? null, ...(options.preset ? { preset: options.preset } : {}) })
+      const handle = await this.supervisor.start(setting.experiment, {
+        pace: options.pace ?? null,
+        ...(options.preset ? { preset: options.preset } : {}),
+        sweep: { id: state.id, kind: state.kind, value: setting.value, base: state.baseName, model: state.modelLabel, parameterCount: setting.parameterCount },
+      })
       point.runId = handle.runId
       point.status = 'running'
       this.emit(clone(state))
@@ -124,4 +135,51 @@ export class SweepRunner {
 
 function clone(state: SweepState): SweepState {
   return { ...state, points: state.points.map((p) => ({ ...p })) }
+}
+
+/**
+ * The sweeps recorded in the runs folder: runs grouped by sweep id, points
+ * ordered by setting. The sweep's status follows from its runs' (a failed run
+ * ended the sweep; a stopped or interrupted one means it was cut short).
+ */
+export function sweepsFromRuns(runs: readonly RunListItem[]): SweepState[] {
+  const groups = new Map<string, (RunListItem & { sweep: NonNullable<RunListItem['sweep']> })[]>()
+  for (const run of runs) {
+    if (!run.sweep) continue
+    const group = groups.get(run.sweep.id) ?? []
+    group.push({ ...run, sweep: run.sweep })
+    groups.set(run.sweep.id, group)
+  }
+  return [...groups.values()].map((group) => {
+    group.sort((a, b) => a.sweep.value - b.sweep.value)
+    const points = group.map(
+      (run): SweepPoint => ({
+        value: run.sweep.value,
+        parameterCount: run.sweep.parameterCount,
+        // A run whose process vanished mid-training counts as cut short, like a stopped one.
+        status: run.status === 'interrupted' ? 'stopped' : run.status,
+        runId: run.id,
+        // A sweep's run trains one model, so its one final row is the point's.
+        valAccuracy: Object.values(run.final)[0]?.valAccuracy ?? null,
+        ...(run.error || run.status === 'interrupted' ? { error: run.error ?? 'the lab closed before the run ended' } : {}),
+      }),
+    )
+    const times = group.map((run) => run.startedAt ?? '')
+    const sortedTimes = [...times].sort()
+    const failed = points.find((p) => p.status === 'failed')
+    const status = failed ? 'failed' : points.some((p) => p.status === 'stopped') ? 'stopped' : points.some((p) => p.status === 'running') ? 'running' : 'completed'
+    const { id, kind, base, model } = group[0].sweep
+    return {
+      id,
+      kind,
+      baseName: base,
+      modelLabel: model,
+      status,
+      // The setting that ran last, as `current` means for a finished live sweep.
+      current: times.indexOf(sortedTimes[sortedTimes.length - 1]),
+      startedAt: sortedTimes[0],
+      points,
+      ...(failed ? { error: `${failed.value}: ${failed.error ?? 'the run failed'}` } : {}),
+    }
+  })
 }

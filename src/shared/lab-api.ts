@@ -15,7 +15,7 @@
  */
 import { z } from 'zod'
 import { NamedTensors, type Experiment, type MetricRow } from './experiment'
-import type { RunInfo } from './run-file'
+import type { RunInfo, RunSweep } from './run-file'
 
 /** What the list of lesson presets shows (mirrors the engine's `PresetSummary`). */
 export interface PresetSummary {
@@ -63,6 +63,8 @@ export interface RunListItem {
   /** Each model's last metrics row, by model id. */
   final: Record<string, MetricRow>
   error?: string
+  /** The capacity sweep the run belongs to, if any. */
+  sweep?: RunSweep
 }
 
 /** A past (or live) run, read back from its run folder; tensors as JSON. */

@@ -35,6 +35,25 @@ export const RunModel = z.object({
 })
 export type RunModel = z.output<typeof RunModel>
 
+/**
+ * Which capacity sweep a run belongs to, so the Sweeps view can be rebuilt
+ * from the runs folder after a restart (the host keeps no other record).
+ */
+export const RunSweep = z.object({
+  /** Shared by every run of one sweep. */
+  id: z.string().min(1),
+  kind: z.enum(['mlp-hidden', 'cnn-filters']),
+  /** The setting this run trains: hidden width or filter count. */
+  value: z.number().int().min(1),
+  /** The swept experiment's name. */
+  base: z.string(),
+  /** The swept model's label, e.g. "TinyMLP". */
+  model: z.string(),
+  /** Known before training, so a run that failed early still has its point on the x axis. */
+  parameterCount: count,
+})
+export type RunSweep = z.output<typeof RunSweep>
+
 // Plain (non-strict) objects: a newer lab may add fields, an older reader keeps working.
 export const RunInfo = z.object({
   format: z.literal(RUN_FORMAT),
@@ -58,5 +77,10 @@ export const RunInfo = z.object({
   savedData: z.boolean().default(false),
   /** Why the run failed (status `failed`). */
   error: z.string().optional(),
+  /**
+   * Set on the runs of a capacity sweep (absent in older files). A record this
+   * lab cannot read (a newer sweep kind) is dropped, not the whole run.
+   */
+  sweep: RunSweep.optional().catch(undefined),
 })
 export type RunInfo = z.output<typeof RunInfo>

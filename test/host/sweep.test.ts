@@ -1,13 +1,17 @@
 /**
  * Capacity sweeps: the experiments each setting trains (parameter counts
- * checked against lesson 001's formulas), and a real two-setting sweep
- * through the supervisor with a forked worker, stopped and not.
+ * checked against lesson 001's formulas), a real two-setting sweep through
+ * the supervisor with a forked worker, stopped and not, and the sweeps
+ * rebuilt from the runs folder by a fresh lab (an app restart).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { getPreset } from '../../src/engine/experiment/presets'
 import { SWEEP_DEFAULTS, sweepSettings } from '../../src/engine/experiment/sweep'
-import { SweepRunner } from '../../src/host/sweep-runner'
-import type { SweepState } from '../../src/shared/lab-api'
+import { LabService } from '../../src/host/lab-service'
+import { SweepRunner, sweepsFromRuns } from '../../src/host/sweep-runner'
+import { forkNodeWorker } from '../../src/host/worker-handle'
+import type { RunListItem, SweepState } from '../../src/shared/lab-api'
+import { RunInfo } from '../../src/shared/run-file'
 import { bundleEntry, removeBundles, WORKER_SOURCE } from './helpers/bundle'
 import { makeLab, tempDir, tinyExperiment, type Lab } from './helpers/lab'
 
@@ -89,7 +93,10 @@ describe('SweepRunner with a real worker', () => {
     }
     // Progress: a state when each run starts and ends.
     expect(states.filter((s) => s.status === 'running').length).toBeGreaterThanOrEqual(4)
-    expect(sweeps.list()).toHaveLength(1)
+    expect(await sweeps.list()).toHaveLength(1)
+    // Each run.json says which sweep and setting it is.
+    const opened = await lab.store.open(done.points[1].runId)
+    expect(opened.run.sweep).toEqual({ id: done.id, kind: 'mlp-hidden', value: 8, base: done.baseName, model: done.modelLabel, parameterCount: 64 * 8 + 8 + 24 + 3 })
   })
 
   it('stops within a run, and starts no further setting', async () => {
@@ -116,5 +123,84 @@ describe('SweepRunner with a real worker', () => {
     await lab.supervisor.start(tinyExperiment(400), { pace: 5 })
     expect(() => sweeps.start(tinyExperiment(2), { kind: 'mlp-hidden', values: [2] })).toThrow(/stop it before/)
     await lab.supervisor.stop()
+  })
+})
+
+describe('sweeps rebuilt from the runs folder', () => {
+  let data: ReturnType<typeof tempDir>
+  let bundled: string
+  const services: LabService[] = []
+  beforeAll(async () => {
+    data = tempDir('cnnlab-sweep-restart-')
+    bundled = await bundleEntry(WORKER_SOURCE)
+  })
+  afterAll(async () => {
+    for (const service of services) await service.dispose()
+    data.remove()
+    removeBundles()
+  })
+
+  async function lab(): Promise<LabService> {
+    const service = new LabService({ door: 'browser', version: '0', dataDir: data.path, forkWorker: () => forkNodeWorker({ entry: bundled }) })
+    services.push(service)
+    await service.init()
+    return service
+  }
+
+  it('a new lab on the same data folder lists the same sweep, and a deleted run takes its point along', async () => {
+    const first = await lab()
+    const ended = new Promise<SweepState>((resolve) =>
+      first.onEvent((e) => {
+        if (e.type === 'sweep' && e.sweep.status !== 'running') resolve(e.sweep)
+      }),
+    )
+    // Given out of order: the settings run smallest first, and the rebuilt sweep keeps that order.
+    await first.startSweep(tinyExperiment(2), { kind: 'cnn-filters', values: [3, 1] }, null)
+    const done = await ended
+    expect(done.status).toBe('completed')
+    expect(done.points.map((p) => p.value)).toEqual([1, 3])
+    expect(await first.listSweeps()).toEqual([{ ...done, startedAt: expect.any(String) }])
+
+    await first.dispose()
+    services.splice(services.indexOf(first), 1)
+    const second = await lab() // the app restarted: nothing in memory
+    const [rebuilt] = await second.listSweeps()
+    expect(rebuilt).toMatchObject({ id: done.id, kind: 'cnn-filters', baseName: done.baseName, modelLabel: done.modelLabel, status: 'completed' })
+    expect(rebuilt.points).toEqual(done.points)
+    expect(rebuilt.points.map((p) => p.parameterCount)).toEqual([10 * 1 + 27 * 1 + 3, 10 * 3 + 27 * 3 + 3])
+
+    await second.deleteRun(done.points[1].runId!)
+    expect((await second.listSweeps())[0].points.map((p) => p.value)).toEqual([1])
+    await second.deleteRun(done.points[0].runId!)
+    expect(await second.listSweeps()).toEqual([])
+  })
+})
+
+describe('sweepsFromRuns', () => {
+  const row = (id: string, value: number, status: RunListItem['status'], extra: Partial<RunListItem> = {}): RunListItem => ({
+    id,
+    status,
+    name: id,
+    startedAt: `2026-01-01T00:00:0${id}Z`,
+    final: status === 'completed' ? { mlp: { model: 'mlp', epoch: 2, trainLoss: 1, trainAccuracy: 0.5, valLoss: 1, valAccuracy: 0.5, seconds: 1 } } : {},
+    sweep: { id: 's1', kind: 'mlp-hidden', value, base: 'Base', model: 'TinyMLP', parameterCount: value * 10 },
+    ...extra,
+  })
+
+  it('ignores runs of no sweep, and calls a sweep with an interrupted run stopped, one with a failed run failed', () => {
+    const plain: RunListItem = { id: '9', status: 'completed', name: 'plain', final: {} }
+    const [stopped] = sweepsFromRuns([plain, row('1', 2, 'completed'), row('2', 4, 'interrupted')])
+    expect(stopped).toMatchObject({ status: 'stopped', current: 1, startedAt: '2026-01-01T00:00:01Z' })
+    expect(stopped.points[1]).toMatchObject({ status: 'stopped', valAccuracy: null, error: expect.stringMatching(/closed/) })
+    const [failed] = sweepsFromRuns([row('1', 2, 'completed'), row('2', 4, 'failed', { error: 'out of memory' })])
+    expect(failed).toMatchObject({ status: 'failed', error: '4: out of memory' })
+  })
+
+  it('leaves out a sweep record it cannot read, and old run.json files without one still load', () => {
+    const base = { format: 'cnn-lab.run', version: 1, status: 'completed', startedAt: 't', engineVersion: '0', name: 'n', models: [], final: {} }
+    expect(RunInfo.parse(base).sweep).toBeUndefined()
+    const future = RunInfo.parse({ ...base, sweep: { id: 's', kind: 'transformer-heads', value: 2 } })
+    expect(future.sweep).toBeUndefined()
+    expect(future.name).toBe('n')
   })
 })

@@ -71,13 +71,17 @@ export function resizeLayers(layers: readonly LayerSpec[], inputShape: readonly 
   return out
 }
 
-/** One experiment per value, named with the sweep so the runs list tells them apart. */
+/**
+ * One experiment per value, named with the sweep so the runs list tells them
+ * apart; smallest first, so the preview, the runs and a sweep rebuilt from the
+ * runs folder all list the settings in one order.
+ */
 export function sweepSettings(base: Experiment, spec: SweepSpec, tag = ''): SweepSetting[] {
   const model = sweepModel(base, spec.kind)
   if (!model) throw new Error(spec.kind === 'cnn-filters' ? 'this experiment has no CNN to sweep' : 'this experiment has no MLP to sweep')
   const { inputShape } = datasetInfo(base.dataset)
   const { results: _results, ...recipe } = base
-  return spec.values.map((value) => {
+  return [...spec.values].sort((a, b) => a - b).map((value) => {
     if (!Number.isInteger(value) || value < 1) throw new Error(`sweep values must be whole numbers ≥ 1, got ${value}`)
     const layers = resizeLayers(model.layers, inputShape, spec.kind, value)
     const inferred = inferShapes(layers, inputShape)

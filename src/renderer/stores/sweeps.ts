@@ -4,12 +4,18 @@ import type { Experiment } from '../../shared/experiment'
 import type { LabEvent, SweepKindName, SweepState } from '../../shared/lab-api'
 import { getLabClient } from '../lab-client'
 
-/** The sweeps of this session (the host keeps them; a reload asks again), newest state of each. */
+/**
+ * The sweeps in the runs folder plus the running one, newest state of each.
+ * The host rebuilds the list from the run folders, so it is listed again when
+ * the runs change (a deleted run takes its point along).
+ */
 export const useSweepsStore = defineStore('sweeps', () => {
   const sweeps = ref<SweepState[]>([])
   const error = ref<string | null>(null)
   const starting = ref(false)
   let listed = false
+  /** States that arrived while a listing was on its way: newer than what the listing brings. */
+  const arrivedDuring = new Set<Map<string, SweepState>>()
 
   const running = computed(() => sweeps.value.find((s) => s.status === 'running') ?? null)
   /** The newest sweep of each kind: what the chart compares. */
@@ -26,12 +32,18 @@ export const useSweepsStore = defineStore('sweeps', () => {
   }
 
   async function refresh(): Promise<void> {
+    const arrived = new Map<string, SweepState>()
+    arrivedDuring.add(arrived)
     try {
       const list = await getLabClient().listSweeps()
-      for (const s of list) upsert(s)
+      // Replace, not merge: a sweep whose runs were all deleted is gone.
+      sweeps.value = list.map((s) => arrived.get(s.id) ?? s)
+      for (const s of arrived.values()) upsert(s)
       listed = true
     } catch (err) {
       error.value = (err as Error).message
+    } finally {
+      arrivedDuring.delete(arrived)
     }
   }
 
@@ -60,7 +72,10 @@ export const useSweepsStore = defineStore('sweeps', () => {
   }
 
   function handleEvent(event: LabEvent): void {
-    if (event.type === 'sweep') upsert(event.sweep)
+    if (event.type === 'sweep') {
+      upsert(event.sweep)
+      for (const arrived of arrivedDuring) arrived.set(event.sweep.id, event.sweep)
+    } else if (event.type === 'runs-changed' && listed) void refresh()
   }
 
   return { sweeps, error, starting, running, latest, refresh, ensureListed, start, stop, handleEvent }
