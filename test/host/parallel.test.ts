@@ -5,11 +5,15 @@ import { createTrainer, trainToEnd } from '../../src/engine/train/trainer'
 import type { DataParallel } from '../../src/engine/train/data-parallel'
 import { loadMnistSource } from '../../src/host/mnist-source'
 import { createGradientHelper } from '../../src/host/parallel/gradient-helper'
+import type { MetricRow } from '../../src/shared/experiment'
 
-/** The mnist preset, shrunk: 200 training images (the last batch is short: 200 = 3·64 + 8), 2 epochs. */
+/**
+ * The mnist preset, shrunk: 520 training images (the last batch is short: 520 = 8·64 + 8), 2 epochs; both
+ * sets are more than one evaluation chunk (256), so their evaluations split too.
+ */
 function smallMnist() {
   const experiment = getPreset('mnist')!
-  experiment.dataset = { ...experiment.dataset, train: { count: 200, seed: 1 }, val: { count: 32, seed: 2 } }
+  experiment.dataset = { ...experiment.dataset, train: { count: 520, seed: 1 }, val: { count: 300, seed: 2 } }
   experiment.training.epochs = 2
   experiment.training.snapshotEpochs = []
   return experiment
@@ -19,12 +23,14 @@ function train(parallel?: DataParallel) {
   const experiment = smallMnist()
   const data = buildDatasets(experiment.dataset, { mnist: loadMnistSource() })
   const errors: string[] = []
+  const rows: MetricRow[] = []
   const trainer = createTrainer(experiment, data, (event) => {
     if (event.type === 'error') errors.push(event.message)
+    if (event.type === 'epoch') rows.push(event.row)
   }, { parallel })
   trainToEnd(trainer)
   expect(errors).toEqual([])
-  return Object.fromEntries(experiment.models.map((m) => [m.id, trainer.finalWeights(m.id)]))
+  return { rows, weights: Object.fromEntries(experiment.models.map((m) => [m.id, trainer.finalWeights(m.id)])) }
 }
 
 describe('two-core data-parallel training (worker thread + SharedArrayBuffer)', () => {
@@ -33,18 +39,18 @@ describe('two-core data-parallel training (worker thread + SharedArrayBuffer)', 
 
   it('gives the one-core weights within float32 rounding (CNN and MLP, momentum, a short last batch)', () => {
     expect(helper).not.toBeNull()
-    const one = train()
+    const { rows: oneRows, weights: one } = train()
     let attached = 0
     const counting: DataParallel = {
       cores: helper!.cores,
-      attach: (spec, weights) => {
-        const channel = helper!.attach(spec, weights)
+      attach: (spec, weights, data) => {
+        const channel = helper!.attach(spec, weights, data)
         if (channel) attached++
         return channel
       },
       close: () => undefined,
     }
-    const two = train(counting)
+    const { rows: twoRows, weights: two } = train(counting)
     expect(attached).toBe(2) // both the CNN and the MLP split their batches
     for (const model of Object.keys(one)) {
       for (const name of Object.keys(one[model])) {
@@ -55,6 +61,16 @@ describe('two-core data-parallel training (worker thread + SharedArrayBuffer)', 
         if (worst > 1e-3) throw new Error(`${model} ${name}: relative difference ${worst}`)
       }
     }
+    // The per-epoch evaluations, half of each set on each thread, agree as closely.
+    expect(twoRows.map((r) => [r.model, r.epoch])).toEqual(oneRows.map((r) => [r.model, r.epoch]))
+    oneRows.forEach((a, i) => {
+      const b = twoRows[i]
+      expect(b.trainLoss).toBeCloseTo(a.trainLoss!, 4)
+      expect(b.valLoss).toBeCloseTo(a.valLoss!, 4)
+      // Weights a rounding apart could tip one borderline image either way.
+      expect(Math.abs(b.trainAccuracy! - a.trainAccuracy!)).toBeLessThanOrEqual(1 / 520)
+      expect(Math.abs(b.valAccuracy! - a.valAccuracy!)).toBeLessThanOrEqual(1 / 300)
+    })
   }, 60_000)
 
   it('one core asked for gives no helper', () => {
@@ -70,7 +86,8 @@ describe('two-core data-parallel training (worker thread + SharedArrayBuffer)', 
         model: mlp, inputShape: [1, 16, 16], precision: 'float32' as const, loss: 'softmax-cross-entropy' as const,
         learningRate: 0.1, momentum: 0, batchSize: 32,
       }
-      expect(() => broken.attach(spec, [])).toThrow(/gradient helper/)
+      const none = { x: { shape: [0, 1, 16, 16], data: new Float32Array(0) }, y: new Int32Array(0), classes: [] }
+      expect(() => broken.attach(spec, [], { train: none, val: none })).toThrow(/gradient helper/)
     } finally {
       broken.close()
     }

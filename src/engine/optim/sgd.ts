@@ -25,15 +25,38 @@ export class SGD {
     )
   }
 
-  /** Applies one update from the gradients the last backward pass left in the params. */
-  step(): void {
+  /**
+   * Applies one update from the gradients the last backward pass left in the
+   * params. With `extra` (flat, in params order: another replica's gradients
+   * in data-parallel training, see ../train/data-parallel.ts) the step uses
+   * their sum, added here in the same pass instead of in a separate one. Both
+   * replicas add the same two float32 arrays (a + b = b + a exactly), so they
+   * take bit-identical steps.
+   */
+  step(extra?: FloatArray): void {
     const lr = this.learningRate
     const mu = this.momentum
+    let at = 0
     for (let i = 0; i < this.params.length; i++) {
       const w = this.params[i].value.data
       const g = this.params[i].grad.data
       const v = this.velocity[i]
-      if (!v) {
+      if (extra) {
+        // The sum goes through g, so it is rounded to the arrays' precision as a
+        // one-core gradient is (and g ends up holding the whole batch's gradient).
+        if (!v) {
+          for (let j = 0; j < w.length; j++) {
+            g[j] += extra[at + j]
+            w[j] -= lr * g[j]
+          }
+        } else {
+          for (let j = 0; j < w.length; j++) {
+            g[j] += extra[at + j]
+            v[j] = mu * v[j] + g[j]
+            w[j] -= lr * v[j]
+          }
+        }
+      } else if (!v) {
         for (let j = 0; j < w.length; j++) w[j] -= lr * g[j]
       } else {
         for (let j = 0; j < w.length; j++) {
@@ -41,6 +64,7 @@ export class SGD {
           w[j] -= lr * v[j]
         }
       }
+      at += w.length
     }
   }
 

@@ -5,24 +5,34 @@
  * memory; the engine only sees the `DataParallel` interface below.
  *
  * One batch of n samples, split n = n₀ + n₁ (this thread takes n₀):
- *   1. the trainer copies the helper's n₁ samples into `input` and calls
+ *   1. the trainer copies the helper's n₁ samples into `x` and calls
  *      `compute(n₁, n)`, which returns at once;
  *   2. both compute gradients of their part. The loss is a mean over the
  *      whole batch, L = (n₀/n)·L₀ + (n₁/n)·L₁, so each side scales the loss
  *      gradient of its part by its share before backward;
- *   3. `wait()` returns the helper's gradients (every parameter, flat, in
- *      model.params() order); the trainer adds them to its own, writes the
- *      sum back into `grads` and calls `update()`;
- *   4. both replicas take the same SGD step on the same summed gradient from
- *      the same weights and velocity, so they stay identical without copying
+ *   3. the trainer copies its gradients into `mine` (while the helper is
+ *      still busy: the helper is the one that hands over, so it finishes a
+ *      little later), `wait()` returns the helper's, and `update()` lets the
+ *      helper step at once;
+ *   4. both replicas then take the same SGD step at the same time, each
+ *      adding the other's gradients to its own in the step's single pass
+ *      (SGD.step(extra)). a + b = b + a exactly in floating point, so from
+ *      the same weights and velocity they stay bit-identical without copying
  *      weights, and the result equals a one-core run up to the order of the
  *      float32 sums (tested: test/host/parallel.test.ts).
+ *
+ * Evaluation (a forward pass over the training and validation sets after
+ * every epoch: as long as a third of an epoch's training on the lab's MNIST
+ * preset) splits too: the helper gets both sets once, at attach, and
+ * `evaluate()` hands it a range of one of them. The replicas hold the same
+ * weights, so its half counts exactly as this thread's would.
  */
 import type { ModelSpec } from '../../shared/experiment'
 import { buildModel, type Sequential } from '../model'
 import { SGD } from '../optim/sgd'
 import { createLoss, type Loss } from '../loss/index'
 import type { FloatArray, Precision, Tensor } from '../tensor'
+import type { Dataset } from '../datasets/dataset'
 
 /** What the helper needs to build a replica of one model. */
 export interface ReplicaSpec {
@@ -40,12 +50,24 @@ export interface ReplicaChannel {
   /** Room for the helper's samples: batchSize × sample values, and labels. */
   readonly x: FloatArray
   readonly y: Int32Array
+  /** Room for this thread's gradients (share-weighted, flat in params() order), for the helper to add to its own. */
+  readonly mine: FloatArray
   /** Starts the helper on its `count` samples of a batch of `total`; returns at once. */
   compute(count: number, total: number): void
   /** Blocks until the helper is done; returns its gradients (share-weighted), flat in params() order. */
   wait(): FloatArray
-  /** The trainer wrote the summed gradient into the array wait() returned: the helper applies the same step. */
+  /** `mine` holds this thread's gradients: the helper takes the SGD step with the sum; returns at once. */
   update(): void
+  /** Starts the helper evaluating samples [start, start + count) of a set given at attach; returns at once. */
+  evaluate(set: 'train' | 'val', start: number, count: number): void
+  /** Blocks until the evaluation is done: the sum of the samples' losses and how many were right. */
+  evaluated(): { lossSum: number; correct: number }
+}
+
+/** The sets a replica evaluates on (the trainer's, in the run's precision). */
+export interface ReplicaData {
+  train: Dataset
+  val: Dataset
 }
 
 export interface DataParallel {
@@ -55,10 +77,13 @@ export interface DataParallel {
    * A replica of this model with these weights in the helper, or null where
    * it does not pay or cannot be exact (the caller then trains alone).
    */
-  attach(spec: ReplicaSpec, weights: readonly FloatArray[]): ReplicaChannel | null
+  attach(spec: ReplicaSpec, weights: readonly FloatArray[], data: ReplicaData): ReplicaChannel | null
   /** Ends the helper. */
   close(): void
 }
+
+/** Samples per forward pass when evaluating a set (bounds the activations' memory). */
+export const EVAL_CHUNK = 256
 
 /** Number of parameters of a model, i.e. the length of its flat gradient. */
 export function flatLength(model: Sequential): number {
@@ -108,14 +133,25 @@ export class Replica {
     }
   }
 
-  /** The SGD step with the summed gradient (flat, params() order). */
-  update(summed: FloatArray): void {
-    let at = 0
-    for (const p of this.model.params()) {
-      p.grad.data.set(summed.subarray(at, at + p.grad.data.length))
-      at += p.grad.data.length
+  /** The SGD step with the sum of this replica's gradients and the trainer's (`theirs`, flat, params() order). */
+  update(theirs: FloatArray): void {
+    this.optimizer.step(theirs)
+  }
+
+  /** Sum of the losses and number right over samples [start, start + count) of a set, in evaluation chunks. */
+  evaluate(x: FloatArray, y: Int32Array, start: number, count: number): { lossSum: number; correct: number } {
+    const sample = this.spec.inputShape.reduce((a, b) => a * b, 1)
+    let lossSum = 0
+    let correct = 0
+    for (let from = start; from < start + count; from += EVAL_CHUNK) {
+      const n = Math.min(EVAL_CHUNK, start + count - from)
+      const input: Tensor = { shape: [n, ...this.spec.inputShape], data: x.subarray(from * sample, (from + n) * sample) }
+      const labels = y.subarray(from, from + n)
+      const out = this.model.forward(input, false)
+      lossSum += this.loss.compute(out, labels, false).loss * n
+      correct += this.loss.countCorrect(out, labels)
     }
-    this.optimizer.step()
+    return { lossSum, correct }
   }
 }
 

@@ -19,7 +19,7 @@ import { createLoss, type Loss } from '../loss/index'
 import { finiteDifferenceGradients } from './finite-difference'
 import { createFastPath, type FastPath } from './fast-path'
 import type { ModelSummary, NamedWeights, TrainingSink } from './events'
-import { scale, worthSplitting, type DataParallel, type ReplicaChannel } from './data-parallel'
+import { EVAL_CHUNK, scale, worthSplitting, type DataParallel, type ReplicaChannel } from './data-parallel'
 
 export interface TrainingData {
   train: Dataset
@@ -73,8 +73,6 @@ export interface TrainerOptions {
   parallel?: DataParallel
 }
 
-const EVAL_CHUNK = 256
-
 export function createTrainer(experiment: Experiment, data: TrainingData, sink: TrainingSink, options: TrainerOptions = {}): Trainer {
   const settings = experiment.training
   const precision: Precision = settings.precision
@@ -123,7 +121,7 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
         model: run.spec, inputShape: [...inputShape], precision, loss: settings.loss,
         learningRate: run.learningRate, momentum: settings.momentum, batchSize: run.batchSize,
       }
-      if (worthSplitting(spec)) run.replica = parallel.attach(spec, run.model.params().map((p) => p.value.data))
+      if (worthSplitting(spec)) run.replica = parallel.attach(spec, run.model.params().map((p) => p.value.data), { train, val })
     }
   }
 
@@ -144,10 +142,14 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
   function evaluate(run: ModelRun, set: Dataset): { loss: number; accuracy: number } {
     if (run.fast) return run.fast.evaluate(set === train ? 'train' : 'val')
     const n = set.y.length
+    // With a replica, the helper evaluates the second half (whole chunks, so
+    // every chunk is the one a single core would run) while this thread does the first.
+    const own = run.replica && n > EVAL_CHUNK ? Math.ceil(n / EVAL_CHUNK / 2) * EVAL_CHUNK : n
+    if (own < n) run.replica!.evaluate(set === train ? 'train' : 'val', own, n - own)
     let lossSum = 0
     let correct = 0
-    for (let start = 0; start < n; start += EVAL_CHUNK) {
-      const count = Math.min(EVAL_CHUNK, n - start)
+    for (let start = 0; start < own; start += EVAL_CHUNK) {
+      const count = Math.min(EVAL_CHUNK, own - start)
       const x: Tensor = {
         shape: [count, ...inputShape],
         data: set.x.data.subarray(start * sampleSize, (start + count) * sampleSize),
@@ -156,6 +158,11 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
       const out = run.model.forward(x, false)
       lossSum += loss.compute(out, y, false).loss * count
       correct += loss.countCorrect(out, y)
+    }
+    if (own < n) {
+      const theirs = run.replica!.evaluated()
+      lossSum += theirs.lossSum
+      correct += theirs.correct
     }
     return { loss: lossSum / n, accuracy: correct / n }
   }
@@ -223,8 +230,8 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
         const out = run.model.forward(x, true)
         const grad = loss.compute(out, y).grad!
         run.model.backward(grad)
+        run.optimizer.step()
       }
-      run.optimizer.step()
       samples = count
     }
     const seconds = (now() - t0) / 1000
@@ -250,7 +257,8 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
   /**
    * One batch on two cores: the helper's replica takes the second half while
    * this thread does the first; gradients are weighted by each half's share
-   * of the batch (the loss is a mean over all of it) and summed.
+   * of the batch (the loss is a mean over all of it). Each side then steps
+   * with the sum of both, at the same time (see ./data-parallel.ts).
    */
   function splitBatch(run: ModelRun, replica: ReplicaChannel, x: Tensor, y: Int32Array, count: number): void {
     const own = Math.ceil(count / 2)
@@ -262,15 +270,15 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
     const grad = loss.compute(run.model.forward(input, true), y.subarray(0, own)).grad!
     scale(grad.data, own / count)
     run.model.backward(grad)
-    const summed = replica.wait()
+    // Hand our gradients over while the helper finishes its half (it has its own to copy out).
     let at = 0
     for (const p of run.model.params()) {
-      const g = p.grad.data
-      for (let i = 0; i < g.length; i++) g[i] += summed[at + i]
-      summed.set(g, at)
-      at += g.length
+      replica.mine.set(p.grad.data, at)
+      at += p.grad.data.length
     }
+    const theirs = replica.wait()
     replica.update()
+    run.optimizer.step(theirs)
   }
 
   /** The unfinished model furthest behind, measured as a fraction of its own epochs. */

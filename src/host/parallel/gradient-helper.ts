@@ -9,10 +9,12 @@ import { availableParallelism } from 'node:os'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { MessageChannel, Worker } from 'node:worker_threads'
-import type { DataParallel, ReplicaChannel, ReplicaSpec } from '../../engine/train/data-parallel'
+import type { DataParallel, ReplicaChannel, ReplicaData, ReplicaSpec } from '../../engine/train/data-parallel'
+import type { Dataset } from '../../engine/datasets/dataset'
 import type { FloatArray } from '../../engine/tensor'
 import {
-  ATTACH, CLOSE, COMMAND, COMPUTE, CONTROL_LENGTH, COUNT, DONE, FAILED, REQUEST, RUN, TOTAL, UPDATE, type AttachMessage,
+  ATTACH, CLOSE, COMMAND, COMPUTE, CONTROL_LENGTH, COUNT, DONE, EVALUATE, FAILED, REQUEST, RUN, SET, START, TOTAL,
+  TRAIN_SET, UPDATE, VAL_SET, type AttachMessage, type SharedSet,
 } from './protocol'
 import { receiveMessageOnPort } from 'node:worker_threads'
 
@@ -79,13 +81,32 @@ export function createGradientHelper(options: GradientHelperOptions = {}): DataP
     }
   }
 
-  function issue(command: number, run = 0, count = 0, total = 0): void {
+  // Each set goes into shared memory once, however many models evaluate on it
+  // (the trainer hands every model the same arrays).
+  const sharedSets = new WeakMap<Dataset, SharedSet>()
+  function share(set: Dataset): SharedSet {
+    let shared = sharedSets.get(set)
+    if (!shared) {
+      const x = new SharedArrayBuffer(set.x.data.byteLength)
+      if (set.x.data instanceof Float64Array) new Float64Array(x).set(set.x.data)
+      else new Float32Array(x).set(set.x.data)
+      const y = new SharedArrayBuffer(set.y.byteLength)
+      new Int32Array(y).set(set.y)
+      shared = { x, y }
+      sharedSets.set(set, shared)
+    }
+    return shared
+  }
+
+  function issue(command: number, run = 0, count = 0, total = 0, set = 0, start = 0): void {
     if (closed) throw new Error('the gradient helper is closed')
     settle()
     control[COMMAND] = command
     control[RUN] = run
     control[COUNT] = count
     control[TOTAL] = total
+    control[SET] = set
+    control[START] = start
     issued++
     Atomics.store(control, REQUEST, issued)
     Atomics.notify(control, REQUEST)
@@ -93,7 +114,7 @@ export function createGradientHelper(options: GradientHelperOptions = {}): DataP
 
   return {
     cores,
-    attach(spec: ReplicaSpec, weights: readonly FloatArray[]): ReplicaChannel | null {
+    attach(spec: ReplicaSpec, weights: readonly FloatArray[], data: ReplicaData): ReplicaChannel | null {
       ensureWorker()
       const bytes = spec.precision === 'float64' ? 8 : 4
       const sample = spec.inputShape.reduce((a, b) => a * b, 1)
@@ -105,23 +126,34 @@ export function createGradientHelper(options: GradientHelperOptions = {}): DataP
         x: new SharedArrayBuffer(spec.batchSize * sample * bytes),
         y: new SharedArrayBuffer(spec.batchSize * 4),
         grads: new SharedArrayBuffer(flat * bytes),
+        mine: new SharedArrayBuffer(flat * bytes),
+        result: new SharedArrayBuffer(2 * 8),
+        train: share(data.train),
+        val: share(data.val),
       }
       const view = (buffer: SharedArrayBuffer) => (bytes === 8 ? new Float64Array(buffer) : new Float32Array(buffer))
       const x = view(message.x)
       const y = new Int32Array(message.y)
       const grads = view(message.grads)
+      const result = new Float64Array(message.result)
       channel.port1.postMessage(message)
       issue(ATTACH, message.run)
       settle()
       return {
         x,
         y,
+        mine: view(message.mine),
         compute: (count, total) => issue(COMPUTE, message.run, count, total),
         wait: () => {
           settle()
           return grads
         },
         update: () => issue(UPDATE, message.run),
+        evaluate: (set, start, count) => issue(EVALUATE, message.run, count, 0, set === 'train' ? TRAIN_SET : VAL_SET, start),
+        evaluated: () => {
+          settle()
+          return { lossSum: result[0], correct: result[1] }
+        },
       }
     },
     close() {

@@ -9,7 +9,8 @@ import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_
 import { Replica } from '../../engine/train/data-parallel'
 import type { FloatArray } from '../../engine/tensor'
 import {
-  ATTACH, CLOSE, COMMAND, COMPUTE, COUNT, DONE, FAILED, REQUEST, RUN, TOTAL, UPDATE, type AttachMessage,
+  ATTACH, CLOSE, COMMAND, COMPUTE, COUNT, DONE, EVALUATE, FAILED, REQUEST, RUN, SET, START, TOTAL, TRAIN_SET, UPDATE,
+  type AttachMessage, type SharedSet,
 } from './protocol'
 
 interface Attached {
@@ -17,6 +18,10 @@ interface Attached {
   x: FloatArray
   y: Int32Array
   grads: FloatArray
+  mine: FloatArray
+  result: Float64Array
+  train: { x: FloatArray; y: Int32Array }
+  val: { x: FloatArray; y: Int32Array }
 }
 
 const { control: controlBuffer, port } = workerData as { control: SharedArrayBuffer; port: MessagePort }
@@ -28,11 +33,17 @@ function view(buffer: SharedArrayBuffer, precision: string): FloatArray {
 }
 
 function attach(message: AttachMessage): void {
+  const precision = message.spec.precision
+  const set = (shared: SharedSet) => ({ x: view(shared.x, precision), y: new Int32Array(shared.y) })
   runs.set(message.run, {
     replica: new Replica(message.spec, message.weights),
-    x: view(message.x, message.spec.precision),
+    x: view(message.x, precision),
     y: new Int32Array(message.y),
-    grads: view(message.grads, message.spec.precision),
+    grads: view(message.grads, precision),
+    mine: view(message.mine, precision),
+    result: new Float64Array(message.result),
+    train: set(message.train),
+    val: set(message.val),
   })
 }
 
@@ -51,7 +62,13 @@ for (;;) {
       const run = runs.get(control[RUN])
       if (!run) throw new Error(`no replica for model ${control[RUN]}`)
       if (command === COMPUTE) run.replica.compute(run.x, run.y, control[COUNT], control[TOTAL], run.grads)
-      else if (command === UPDATE) run.replica.update(run.grads)
+      else if (command === UPDATE) run.replica.update(run.mine)
+      else if (command === EVALUATE) {
+        const set = control[SET] === TRAIN_SET ? run.train : run.val
+        const { lossSum, correct } = run.replica.evaluate(set.x, set.y, control[START], control[COUNT])
+        run.result[0] = lossSum
+        run.result[1] = correct
+      }
     }
   } catch (error) {
     port.postMessage(error instanceof Error ? error.message : String(error))

@@ -8,11 +8,12 @@
  * One Int32Array `control` on a SharedArrayBuffer:
  *   REQUEST  the trainer bumps it to issue a command (fields below first)
  *   DONE     the helper sets it to REQUEST's value when the command is done
- *   COMMAND, RUN, COUNT, TOTAL   the command and its arguments
+ *   COMMAND, RUN, COUNT, TOTAL, SET, START   the command and its arguments
  *   FAILED   1 when the helper threw; its message follows on the port
- * A command's bulk data (samples, gradients) lives in per-model shared
- * buffers handed over once, with ATTACH, through a MessagePort that the
- * helper reads synchronously (receiveMessageOnPort).
+ * A command's bulk data (samples, gradients, evaluation results) lives in
+ * per-model shared buffers handed over once, with ATTACH, through a
+ * MessagePort that the helper reads synchronously (receiveMessageOnPort);
+ * so do the training and validation sets, which EVALUATE reads ranges of.
  */
 import type { ReplicaSpec } from '../../engine/train/data-parallel'
 import type { FloatArray } from '../../engine/tensor'
@@ -24,12 +25,25 @@ export const RUN = 3
 export const COUNT = 4
 export const TOTAL = 5
 export const FAILED = 6
-export const CONTROL_LENGTH = 8
+export const SET = 7
+export const START = 8
+export const CONTROL_LENGTH = 10
 
 export const ATTACH = 1
 export const COMPUTE = 2
 export const UPDATE = 3
 export const CLOSE = 4
+export const EVALUATE = 5
+
+/** EVALUATE's SET argument. */
+export const TRAIN_SET = 0
+export const VAL_SET = 1
+
+/** A data set in shared memory: samples of the spec's precision and Int32 labels. */
+export interface SharedSet {
+  x: SharedArrayBuffer
+  y: SharedArrayBuffer
+}
 
 /** The ATTACH message: one model's replica and its shared buffers. */
 export interface AttachMessage {
@@ -40,6 +54,12 @@ export interface AttachMessage {
   x: SharedArrayBuffer
   /** Labels [batchSize] as Int32. */
   y: SharedArrayBuffer
-  /** Flat gradients of the spec's precision. */
+  /** The helper's flat gradients, of the spec's precision. */
   grads: SharedArrayBuffer
+  /** The trainer's flat gradients, which the helper adds to its own in UPDATE. */
+  mine: SharedArrayBuffer
+  /** EVALUATE's answer: Float64 [sum of losses, number right]. */
+  result: SharedArrayBuffer
+  train: SharedSet
+  val: SharedSet
 }
