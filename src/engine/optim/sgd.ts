@@ -25,15 +25,36 @@ export class SGD {
     )
   }
 
+  /** Applies one update from the gradients the last backward pass left in the params. */
+  step(): void {
+    const lr = this.learningRate
+    const mu = this.momentum
+    for (let i = 0; i < this.params.length; i++) {
+      const w = this.params[i].value.data
+      const g = this.params[i].grad.data
+      const v = this.velocity[i]
+      if (!v) {
+        for (let j = 0; j < w.length; j++) w[j] -= lr * g[j]
+      } else {
+        for (let j = 0; j < w.length; j++) {
+          v[j] = mu * v[j] + g[j]
+          w[j] -= lr * v[j]
+        }
+      }
+    }
+  }
+
   /**
-   * Applies one update from the gradients the last backward pass left in the
-   * params. With `extra` (flat, in params order: another replica's gradients
-   * in data-parallel training, see ../train/data-parallel.ts) the step uses
-   * their sum, added here in the same pass instead of in a separate one. Both
-   * replicas add the same two float32 arrays (a + b = b + a exactly), so they
-   * take bit-identical steps.
+   * The update of data-parallel training (../train/data-parallel.ts), on the
+   * values [from, to) of the parameters laid end to end (params order): the
+   * step with the sum of the params' gradients and `extra` (another
+   * replica's, flat), added in the same pass. The sum goes through the
+   * gradient array, so it is rounded as a one-core gradient is (and the
+   * array ends up holding the whole batch's gradient there). a + b = b + a
+   * exactly, so two replicas taking this step from the same state agree bit
+   * for bit. Velocity outside [from, to) is left alone.
    */
-  step(extra?: FloatArray): void {
+  stepRange(extra: FloatArray, from: number, to: number): void {
     const lr = this.learningRate
     const mu = this.momentum
     let at = 0
@@ -41,25 +62,16 @@ export class SGD {
       const w = this.params[i].value.data
       const g = this.params[i].grad.data
       const v = this.velocity[i]
-      if (extra) {
-        // The sum goes through g, so it is rounded to the arrays' precision as a
-        // one-core gradient is (and g ends up holding the whole batch's gradient).
-        if (!v) {
-          for (let j = 0; j < w.length; j++) {
-            g[j] += extra[at + j]
-            w[j] -= lr * g[j]
-          }
-        } else {
-          for (let j = 0; j < w.length; j++) {
-            g[j] += extra[at + j]
-            v[j] = mu * v[j] + g[j]
-            w[j] -= lr * v[j]
-          }
+      const begin = Math.max(0, from - at)
+      const end = Math.min(w.length, to - at)
+      if (!v) {
+        for (let j = begin; j < end; j++) {
+          g[j] += extra[at + j]
+          w[j] -= lr * g[j]
         }
-      } else if (!v) {
-        for (let j = 0; j < w.length; j++) w[j] -= lr * g[j]
       } else {
-        for (let j = 0; j < w.length; j++) {
+        for (let j = begin; j < end; j++) {
+          g[j] += extra[at + j]
           v[j] = mu * v[j] + g[j]
           w[j] -= lr * v[j]
         }

@@ -11,15 +11,17 @@
  *      whole batch, L = (n₀/n)·L₀ + (n₁/n)·L₁, so each side scales the loss
  *      gradient of its part by its share before backward;
  *   3. the trainer copies its gradients into `mine` (while the helper is
- *      still busy: the helper is the one that hands over, so it finishes a
- *      little later), `wait()` returns the helper's, and `update()` lets the
- *      helper step at once;
- *   4. both replicas then take the same SGD step at the same time, each
- *      adding the other's gradients to its own in the step's single pass
- *      (SGD.step(extra)). a + b = b + a exactly in floating point, so from
- *      the same weights and velocity they stay bit-identical without copying
- *      weights, and the result equals a one-core run up to the order of the
- *      float32 sums (tested: test/host/parallel.test.ts).
+ *      still busy: it hands over too, so it finishes a little later),
+ *      `wait()` returns the helper's, and `update()` lets the helper step;
+ *   4. the SGD step is split too, at `splitPoint` of the parameters laid end
+ *      to end: this thread steps on the first part, the helper on the rest,
+ *      at the same time, each adding the other's gradients to its own in the
+ *      step's single pass (SGD.stepRange). Each then publishes its new
+ *      weights in the shared `stepped` and takes the other part from there
+ *      (the trainer at once, the helper before its next command), so the
+ *      replicas stay bit-identical, and the result equals a one-core run up
+ *      to the order of the float32 sums (tested: test/host/parallel.test.ts).
+ *      Each replica's momentum lives with the part it steps on.
  *
  * Evaluation (a forward pass over the training and validation sets after
  * every epoch: as long as a third of an epoch's training on the lab's MNIST
@@ -32,6 +34,7 @@ import { buildModel, type Sequential } from '../model'
 import { SGD } from '../optim/sgd'
 import { createLoss, type Loss } from '../loss/index'
 import type { FloatArray, Precision, Tensor } from '../tensor'
+import type { Param } from '../layers/layer'
 import type { Dataset } from '../datasets/dataset'
 
 /** What the helper needs to build a replica of one model. */
@@ -52,12 +55,16 @@ export interface ReplicaChannel {
   readonly y: Int32Array
   /** Room for this thread's gradients (share-weighted, flat in params() order), for the helper to add to its own. */
   readonly mine: FloatArray
+  /** The weights after a step, flat: this thread writes [0, splitPoint), the helper the rest. */
+  readonly stepped: FloatArray
   /** Starts the helper on its `count` samples of a batch of `total`; returns at once. */
   compute(count: number, total: number): void
   /** Blocks until the helper is done; returns its gradients (share-weighted), flat in params() order. */
   wait(): FloatArray
-  /** `mine` holds this thread's gradients: the helper takes the SGD step with the sum; returns at once. */
+  /** `mine` holds this thread's gradients: the helper steps on its part of the weights; returns at once. */
   update(): void
+  /** Blocks until the helper's step is done; returns `stepped`, its part now up to date. */
+  updated(): FloatArray
   /** Starts the helper evaluating samples [start, start + count) of a set given at attach; returns at once. */
   evaluate(set: 'train' | 'val', start: number, count: number): void
   /** Blocks until the evaluation is done: the sum of the samples' losses and how many were right. */
@@ -85,6 +92,33 @@ export interface DataParallel {
 /** Samples per forward pass when evaluating a set (bounds the activations' memory). */
 export const EVAL_CHUNK = 256
 
+/** Where the helper's part of the flat parameters starts in the split SGD step (the trainer steps on the values before). */
+export function splitPoint(length: number): number {
+  return Math.ceil(length / 2)
+}
+
+/** Copies the values [from, to) of the params laid end to end into `flat` (same positions). */
+export function copyOut(params: readonly Param[], flat: FloatArray, from: number, to: number): void {
+  let at = 0
+  for (const p of params) {
+    const data = p.value.data
+    const begin = Math.max(0, from - at), end = Math.min(data.length, to - at)
+    if (begin < end) flat.set(data.subarray(begin, end), at + begin)
+    at += data.length
+  }
+}
+
+/** Copies the values [from, to) of `flat` into the params laid end to end. */
+export function copyIn(params: readonly Param[], flat: FloatArray, from: number, to: number): void {
+  let at = 0
+  for (const p of params) {
+    const data = p.value.data
+    const begin = Math.max(0, from - at), end = Math.min(data.length, to - at)
+    if (begin < end) data.set(flat.subarray(at + begin, at + end), begin)
+    at += data.length
+  }
+}
+
 /** Number of parameters of a model, i.e. the length of its flat gradient. */
 export function flatLength(model: Sequential): number {
   let n = 0
@@ -110,6 +144,10 @@ export class Replica {
   readonly model: Sequential
   private readonly optimizer: SGD
   private readonly loss: Loss
+  private readonly length: number
+  private readonly split: number
+  /** The trainer's part of the weights changed in the last step and is still to be read from here. */
+  private stale: FloatArray | null = null
 
   constructor(readonly spec: ReplicaSpec, weights: readonly FloatArray[]) {
     this.model = buildModel(spec.model, spec.inputShape, spec.precision, { initialise: false })
@@ -117,10 +155,20 @@ export class Replica {
     params.forEach((p, i) => p.value.data.set(weights[i]))
     this.optimizer = new SGD(params, { learningRate: spec.learningRate, momentum: spec.momentum })
     this.loss = createLoss(spec.loss)
+    this.length = flatLength(this.model)
+    this.split = splitPoint(this.length)
+  }
+
+  /** Takes the trainer's part of the last step's weights, if not done yet (before anything that reads weights). */
+  private sync(): void {
+    if (!this.stale) return
+    copyIn(this.model.params(), this.stale, 0, this.split)
+    this.stale = null
   }
 
   /** Gradients of `count` samples of a batch of `total`, weighted by count/total, into `out` (flat). */
   compute(x: FloatArray, y: Int32Array, count: number, total: number, out: FloatArray): void {
+    this.sync()
     const sample = this.spec.inputShape.reduce((a, b) => a * b, 1)
     const input: Tensor = { shape: [count, ...this.spec.inputShape], data: x.subarray(0, count * sample) }
     const grad = this.loss.compute(this.model.forward(input, true), y.subarray(0, count)).grad!
@@ -133,13 +181,20 @@ export class Replica {
     }
   }
 
-  /** The SGD step with the sum of this replica's gradients and the trainer's (`theirs`, flat, params() order). */
-  update(theirs: FloatArray): void {
-    this.optimizer.step(theirs)
+  /**
+   * The SGD step on the helper's part of the weights, with the sum of this
+   * replica's gradients and the trainer's (`theirs`, flat, params() order);
+   * publishes that part in `stepped`, and will take the trainer's from there.
+   */
+  update(theirs: FloatArray, stepped: FloatArray): void {
+    this.optimizer.stepRange(theirs, this.split, this.length)
+    copyOut(this.model.params(), stepped, this.split, this.length)
+    this.stale = stepped
   }
 
   /** Sum of the losses and number right over samples [start, start + count) of a set, in evaluation chunks. */
   evaluate(x: FloatArray, y: Int32Array, start: number, count: number): { lossSum: number; correct: number } {
+    this.sync()
     const sample = this.spec.inputShape.reduce((a, b) => a * b, 1)
     let lossSum = 0
     let correct = 0

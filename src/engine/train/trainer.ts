@@ -19,7 +19,9 @@ import { createLoss, type Loss } from '../loss/index'
 import { finiteDifferenceGradients } from './finite-difference'
 import { createFastPath, type FastPath } from './fast-path'
 import type { ModelSummary, NamedWeights, TrainingSink } from './events'
-import { EVAL_CHUNK, scale, worthSplitting, type DataParallel, type ReplicaChannel } from './data-parallel'
+import {
+  EVAL_CHUNK, copyIn, copyOut, flatLength, scale, splitPoint, worthSplitting, type DataParallel, type ReplicaChannel,
+} from './data-parallel'
 
 export interface TrainingData {
   train: Dataset
@@ -258,7 +260,8 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
    * One batch on two cores: the helper's replica takes the second half while
    * this thread does the first; gradients are weighted by each half's share
    * of the batch (the loss is a mean over all of it). Each side then steps
-   * with the sum of both, at the same time (see ./data-parallel.ts).
+   * on its part of the weights with the sum of both, at the same time, and
+   * they swap the new values (see ./data-parallel.ts).
    */
   function splitBatch(run: ModelRun, replica: ReplicaChannel, x: Tensor, y: Int32Array, count: number): void {
     const own = Math.ceil(count / 2)
@@ -270,15 +273,23 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
     const grad = loss.compute(run.model.forward(input, true), y.subarray(0, own)).grad!
     scale(grad.data, own / count)
     run.model.backward(grad)
-    // Hand our gradients over while the helper finishes its half (it has its own to copy out).
+    // Hand over the gradients the helper's part of the step needs while it
+    // finishes its half of the batch (it has its own to copy out).
+    const params = run.model.params()
+    const length = flatLength(run.model)
+    const split = splitPoint(length)
     let at = 0
-    for (const p of run.model.params()) {
-      replica.mine.set(p.grad.data, at)
-      at += p.grad.data.length
+    for (const p of params) {
+      const g = p.grad.data
+      const begin = Math.max(0, split - at)
+      if (begin < g.length) replica.mine.set(begin === 0 ? g : g.subarray(begin), at + begin)
+      at += g.length
     }
     const theirs = replica.wait()
     replica.update()
-    run.optimizer.step(theirs)
+    run.optimizer.stepRange(theirs, 0, split)
+    copyOut(params, replica.stepped, 0, split)
+    copyIn(params, replica.updated(), split, length)
   }
 
   /** The unfinished model furthest behind, measured as a fraction of its own epochs. */

@@ -127,6 +127,7 @@ export function createGradientHelper(options: GradientHelperOptions = {}): DataP
         y: new SharedArrayBuffer(spec.batchSize * 4),
         grads: new SharedArrayBuffer(flat * bytes),
         mine: new SharedArrayBuffer(flat * bytes),
+        stepped: new SharedArrayBuffer(flat * bytes),
         result: new SharedArrayBuffer(2 * 8),
         train: share(data.train),
         val: share(data.val),
@@ -136,6 +137,7 @@ export function createGradientHelper(options: GradientHelperOptions = {}): DataP
       const y = new Int32Array(message.y)
       const grads = view(message.grads)
       const result = new Float64Array(message.result)
+      const stepped = view(message.stepped)
       channel.port1.postMessage(message)
       issue(ATTACH, message.run)
       settle()
@@ -143,12 +145,17 @@ export function createGradientHelper(options: GradientHelperOptions = {}): DataP
         x,
         y,
         mine: view(message.mine),
+        stepped,
         compute: (count, total) => issue(COMPUTE, message.run, count, total),
         wait: () => {
           settle()
           return grads
         },
         update: () => issue(UPDATE, message.run),
+        updated: () => {
+          settle()
+          return stepped
+        },
         evaluate: (set, start, count) => issue(EVALUATE, message.run, count, 0, set === 'train' ? TRAIN_SET : VAL_SET, start),
         evaluated: () => {
           settle()

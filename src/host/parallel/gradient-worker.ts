@@ -19,6 +19,7 @@ interface Attached {
   y: Int32Array
   grads: FloatArray
   mine: FloatArray
+  stepped: FloatArray
   result: Float64Array
   train: { x: FloatArray; y: Int32Array }
   val: { x: FloatArray; y: Int32Array }
@@ -41,6 +42,7 @@ function attach(message: AttachMessage): void {
     y: new Int32Array(message.y),
     grads: view(message.grads, precision),
     mine: view(message.mine, precision),
+    stepped: view(message.stepped, precision),
     result: new Float64Array(message.result),
     train: set(message.train),
     val: set(message.val),
@@ -62,7 +64,7 @@ for (;;) {
       const run = runs.get(control[RUN])
       if (!run) throw new Error(`no replica for model ${control[RUN]}`)
       if (command === COMPUTE) run.replica.compute(run.x, run.y, control[COUNT], control[TOTAL], run.grads)
-      else if (command === UPDATE) run.replica.update(run.mine)
+      else if (command === UPDATE) run.replica.update(run.mine, run.stepped)
       else if (command === EVALUATE) {
         const set = control[SET] === TRAIN_SET ? run.train : run.val
         const { lossSum, correct } = run.replica.evaluate(set.x, set.y, control[START], control[COUNT])

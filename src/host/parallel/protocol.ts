@@ -58,6 +58,8 @@ export interface AttachMessage {
   grads: SharedArrayBuffer
   /** The trainer's flat gradients, which the helper adds to its own in UPDATE. */
   mine: SharedArrayBuffer
+  /** The weights after each step: the trainer writes its part, the helper the rest (data-parallel.ts, step 4). */
+  stepped: SharedArrayBuffer
   /** EVALUATE's answer: Float64 [sum of losses, number right]. */
   result: SharedArrayBuffer
   train: SharedSet
