@@ -43,10 +43,15 @@ function call<T>(method: string, args: unknown[]): Promise<T> {
   })
 }
 
-/** Collects server-sent events until `until` says stop. */
-function collectEvents(until: (event: LabEvent) => boolean): Promise<LabEvent[]> {
-  return new Promise((resolve, reject) => {
-    const events: LabEvent[] = []
+/**
+ * Collects server-sent events until `until` says stop. `connected` resolves on
+ * the server's hello, so a test starts its run only once the stream is listening.
+ */
+function collectEvents(until: (event: LabEvent) => boolean): { connected: Promise<void>; events: Promise<LabEvent[]> } {
+  let onHello!: () => void
+  const connected = new Promise<void>((resolve) => (onHello = resolve))
+  const events = new Promise<LabEvent[]>((resolve, reject) => {
+    const received: LabEvent[] = []
     const req = httpRequest(
       {
         host: '127.0.0.1',
@@ -70,18 +75,20 @@ function collectEvents(until: (event: LabEvent) => boolean): Promise<LabEvent[]>
               .join('\n')
             if (!data) continue
             const event = JSON.parse(data) as LabEvent
-            events.push(event)
+            if (event.type === 'hello') onHello()
+            received.push(event)
             if (until(event)) {
               req.destroy()
-              resolve(events)
+              resolve(received)
             }
           }
         })
       },
     )
-    req.on('error', (error) => (events.length ? undefined : reject(error)))
+    req.on('error', (error) => (received.length ? undefined : reject(error)))
     req.end()
   })
+  return { connected, events }
 }
 
 beforeAll(async () => {
@@ -101,11 +108,10 @@ describe('browser door: a real run from start to finish', () => {
   it('trains patterns-3 in the engine process, streams every epoch, and leaves a complete run folder', async () => {
     const experiment = await call<Record<string, unknown>>('getPreset', ['patterns-3'])
     ;(experiment.training as { epochs: number }).epochs = 12
-    const streamed = collectEvents((event) => event.type === 'run-ended')
-    // Give the event stream a moment to be registered before the run starts.
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    const stream = collectEvents((event) => event.type === 'run-ended')
+    await stream.connected
     const { runId } = await call<{ runId: string }>('startRun', [experiment, { preset: 'patterns-3' }])
-    const events = await streamed
+    const events = await stream.events
 
     const ended = events.find((e) => e.type === 'run-ended')
     expect(ended).toMatchObject({ type: 'run-ended', runId, status: 'completed' })
