@@ -15,12 +15,12 @@
  * the terminal door), 130 interrupted (Ctrl-C: the run is marked stopped and
  * every finished epoch stays on disk).
  */
-import { readFile } from 'node:fs/promises'
 import { extname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Worker } from 'node:worker_threads'
-import { parseExperiment, type Experiment, type MetricRow } from '../shared/experiment'
+import type { Experiment, MetricRow } from '../shared/experiment'
+import { ExperimentFileError, readExperimentFile } from '../host/experiment-files'
 import { buildDatasets, datasetInfo, type Dataset } from '../engine/datasets'
 import { inferShapes } from '../engine/model'
 import { createTrainer } from '../engine/train/trainer'
@@ -92,22 +92,16 @@ function parseRunArgs(args: string[]): RunArgs {
   return { file: positionals[0], out: values.out, saveData: values['save-data'] === true, quiet: values.quiet === true }
 }
 
+/** Read with the host's own reader: one behaviour in every door (size cap, BOM, depth, migration, messages). */
 async function loadExperiment(file: string): Promise<Experiment> {
-  let text: string
   try {
-    text = await readFile(file, 'utf8')
+    return await readExperimentFile(resolve(file))
   } catch (error) {
-    throw fail(`cannot read ${file}: ${fileErrorReason(error)}`)
+    if (!(error instanceof ExperimentFileError)) throw fail(`cannot read ${file}: ${fileErrorReason(error)}`)
+    if (error.issues.length > 0) throw new Failure(error.issues.map((issue) => `${file}: ${issue}`), 1)
+    // "cannot open NAME: reason": say it with the path as given.
+    throw fail(`cannot read ${file}: ${error.message.replace(/^cannot open [^:]*: /, '')}`)
   }
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (error) {
-    throw fail(`${file} is not valid JSON: ${errorMessage(error)}`)
-  }
-  const parsed = parseExperiment(json)
-  if (!parsed.ok) throw new Failure(parsed.error.split('\n').map((issue) => `${file}: ${issue}`), 1)
-  return parsed.value
 }
 
 /** Every model's layers must chain from the input shape and end in what the loss needs. */

@@ -8,6 +8,11 @@
  * `field: reason` lines. Older format versions are migrated step by step
  * through MIGRATIONS before validation.
  *
+ * Version 2 stores tensors as base64 bytes with their dtype (see
+ * json-tensors.ts); the schema (`ExperimentFile`) decodes them, so what comes
+ * out is the in-memory `Experiment` with plain number arrays. Saving goes the
+ * other way through `experimentFileText`, the one encoder every door uses.
+ *
  * The native dialogs (Electron) and upload/download (browser) are the doors'
  * job; this module only reads and writes the path it is given.
  */
@@ -16,12 +21,15 @@ import { readFile, stat } from 'node:fs/promises'
 import { basename, isAbsolute } from 'node:path'
 import type { z } from 'zod'
 import {
+  EXPERIMENT_FORMAT,
   EXPERIMENT_VERSION,
   Experiment,
+  ExperimentFile,
   type NamedTensors,
   type ParseResult,
   type Results,
 } from '../shared/experiment'
+import { experimentFileText, utf8Length } from '../shared/experiment-file'
 import type { NamedWeights } from '../engine/train/events'
 import { writeFileAtomic } from './atomic-file'
 import { errorMessage, fileErrorReason } from './error-words'
@@ -31,9 +39,27 @@ export const MAX_EXPERIMENT_BYTES = 64 * 1024 * 1024
 /** The schema itself is at most about 8 levels deep; anything far deeper is hostile. */
 export const MAX_JSON_DEPTH = 64
 
-/** A file that cannot be opened or saved; the message names the file and the field. */
+/**
+ * A file that cannot be opened or saved; the message names the file and the field.
+ * `issues` holds what is wrong with the file's content, one line each (without
+ * the file's name), so the terminal door can print them as lines.
+ */
 export class ExperimentFileError extends Error {
   override name = 'ExperimentFileError'
+  constructor(
+    message: string,
+    readonly issues: readonly string[] = [],
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * The problem lines of a ParseResult as a user reads them: the `(file): ` of
+ * file-level problems left out (the caller names the file), one line each.
+ */
+export function problemLines(error: string): string[] {
+  return error.split('\n').map((line) => line.replace(/^\(file\): /, ''))
 }
 
 // ── migrations ──────────────────────────────────────────────────────────────
@@ -42,11 +68,13 @@ export class ExperimentFileError extends Error {
 export type Migration = (old: Record<string, unknown>) => Record<string, unknown>
 
 /**
- * Keyed by the version a migration starts from. Version 1 is current, so the
- * table is empty; when version 2 comes, `1 → 2` goes here, and a v1 file keeps
- * opening.
+ * Keyed by the version a migration starts from.
+ *
+ * 1 → 2: version 1 wrote tensors as decimal numbers (`{shape, data: [...]}`);
+ * version 2 writes base64 bytes but still reads decimal tensors, so the step is
+ * the version number alone. The first save rewrites the file compactly.
  */
-export const MIGRATIONS: ReadonlyMap<number, Migration> = new Map()
+export const MIGRATIONS: ReadonlyMap<number, Migration> = new Map<number, Migration>([[1, (old) => ({ ...old, version: 2 })]])
 
 /**
  * Brings a parsed file up to the current version. Values that are not objects
@@ -101,6 +129,7 @@ export function parseExperimentText(text: unknown, options: ParseTextOptions = {
     if (text.length > maxBytes) return { ok: false, error: `(file): ${tooLarge(text.length, maxBytes)}` }
     // Editors on Windows like to start UTF-8 files with a byte order mark; it carries no meaning.
     const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+    if (body.trim() === '') return { ok: false, error: '(file): this file is empty' }
     const depth = nestingDepth(body, options.maxDepth ?? MAX_JSON_DEPTH)
     if (depth === Infinity) {
       return { ok: false, error: `(file): the JSON is nested more than ${options.maxDepth ?? MAX_JSON_DEPTH} levels deep` }
@@ -115,9 +144,11 @@ export function parseExperimentText(text: unknown, options: ParseTextOptions = {
     }
     const forbidden = findForbiddenKey(value)
     if (forbidden) return { ok: false, error: `${forbidden}: the key "__proto__" is not allowed` }
+    const stranger = notAnExperiment(value)
+    if (stranger) return { ok: false, error: stranger }
     const migrated = migrate(value, options.migrations)
     if (!migrated.ok) return migrated
-    const result = Experiment.safeParse(migrated.value)
+    const result = ExperimentFile.safeParse(migrated.value)
     return result.success ? { ok: true, value: result.data } : { ok: false, error: formatIssues(result.error) }
   } catch (error) {
     // Nothing above should throw; if something does, it is still an answer, not a crash.
@@ -150,7 +181,10 @@ export async function readExperimentFile(path: string, options: ParseTextOptions
   if (bytes.length > maxBytes) throw new ExperimentFileError(`cannot open ${name}: ${tooLarge(bytes.length, maxBytes)}`)
   const text = decodeUtf8(bytes, name)
   const parsed = parseExperimentText(text, options)
-  if (!parsed.ok) throw new ExperimentFileError(`${name}: ${parsed.error.split('\n').join('; ')}`)
+  if (!parsed.ok) {
+    const lines = problemLines(parsed.error)
+    throw new ExperimentFileError(`${name}: ${lines.join('; ')}`, lines)
+  }
   return parsed.value
 }
 
@@ -171,12 +205,17 @@ export async function writeExperimentFile(path: string, experiment: unknown): Pr
   }
 }
 
-/** The exact text `writeExperimentFile` saves: validated, defaults filled in, 2-space JSON. */
+/**
+ * The exact text `writeExperimentFile` saves: validated, defaults filled in,
+ * tensors encoded (experimentFileText), 2-space JSON. A file too large to
+ * open again is not written.
+ */
 export function serializeExperiment(experiment: unknown): ParseResult<string> {
   const checked = Experiment.safeParse(experiment)
   if (!checked.success) return { ok: false, error: formatIssues(checked.error) }
-  const text = `${JSON.stringify(checked.data, null, 2)}\n`
-  if (text.length > MAX_EXPERIMENT_BYTES) return { ok: false, error: `(file): ${tooLarge(text.length, MAX_EXPERIMENT_BYTES)}` }
+  const text = experimentFileText(checked.data)
+  const size = utf8Length(text)
+  if (size > MAX_EXPERIMENT_BYTES) return { ok: false, error: `(file): ${tooLarge(size, MAX_EXPERIMENT_BYTES)}` }
   return { ok: true, value: text }
 }
 
@@ -229,6 +268,22 @@ export function resultsFromRun(run: {
 
 
 // ── defences ────────────────────────────────────────────────────────────────
+
+/**
+ * One sentence when the JSON is not an experiment file at all (another JSON
+ * file, or another CNN Lab file), instead of a list of every field it lacks.
+ */
+function notAnExperiment(value: unknown): string | undefined {
+  const expected = `"format": "${EXPERIMENT_FORMAT}"`
+  if (!isPlainObject(value)) {
+    const kind = Array.isArray(value) ? 'a JSON list' : value === null ? 'null' : `a JSON ${typeof value}`
+    return `(file): this is not a CNN Lab experiment file (it holds ${kind}, not an object with ${expected})`
+  }
+  if (!('format' in value)) return `(file): this is not a CNN Lab experiment file (it has no ${expected})`
+  if (value.format === EXPERIMENT_FORMAT) return undefined
+  const said = typeof value.format === 'string' ? JSON.stringify(value.format.slice(0, 60)) : `a ${typeof value.format}`
+  return `(file): this is not a CNN Lab experiment file (its "format" is ${said}, not "${EXPERIMENT_FORMAT}")`
+}
 
 /** The deepest nesting of arrays and objects, or Infinity once it passes `limit` (strings are skipped). */
 export function nestingDepth(text: string, limit: number): number {

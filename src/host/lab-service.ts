@@ -35,7 +35,7 @@ import type { NamedWeights, TrainingEvent } from '../engine/train/events'
 import { EngineSupervisor, SupervisorError } from './engine-supervisor'
 import { RunStore, RunStoreError } from './run-store'
 import { RecentFiles, RECENT_FILES_NAME } from './recent-files'
-import { ExperimentFileError, parseExperimentText, readExperimentFile, writeExperimentFile } from './experiment-files'
+import { ExperimentFileError, parseExperimentText, problemLines, readExperimentFile, writeExperimentFile } from './experiment-files'
 import { createTrainingCoalescer, type Coalescer } from './coalescer'
 import { writeFileAtomic } from './atomic-file'
 import { toJsonTensors } from '../shared/json-tensors'
@@ -214,7 +214,8 @@ export class LabService implements LabMethodsApi {
 
   async parseExperimentText(text: string): Promise<Experiment> {
     const parsed = parseExperimentText(text)
-    if (!parsed.ok) throw new LabError(`this is not a usable experiment file: ${parsed.error.split('\n').join('; ')}`)
+    // The same words as opening through the host (readExperimentFile); the browser door adds the file's name.
+    if (!parsed.ok) throw new LabError(problemLines(parsed.error).join('; '))
     return parsed.value
   }
 

@@ -1,14 +1,21 @@
 /**
- * The experiment file (`*.cnnlab.json`), format version 1.
+ * The experiment (`*.cnnlab.json`), format version 2.
  *
  * One zod schema is both the TypeScript type and the runtime validator, so a
- * file that passes `parseExperiment` is exactly an `Experiment`. Every message
+ * value that passes `parseExperiment` is exactly an `Experiment`. Every message
  * for a bad file names the field (`models.0.layers.2.kernelSize: …`).
+ *
+ * `Experiment` is the in-memory form the whole app uses: tensors are plain
+ * number arrays (`JsonTensor`). A file on disk differs only there: version 2
+ * stores each tensor as base64 bytes (`ExperimentFile`, decoded by its schema;
+ * written by `experimentFileText` in experiment-file.ts). Version 1 files wrote
+ * tensors as decimal numbers, which is exactly the in-memory form.
  */
 import { z } from 'zod'
+import { decodeTensor, shapeSize, TENSOR_DTYPES } from './json-tensors'
 
 export const EXPERIMENT_FORMAT = 'cnn-lab.experiment'
-export const EXPERIMENT_VERSION = 1
+export const EXPERIMENT_VERSION = 2
 
 const int = (min = 0, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max)
 const positiveInt = (max = 1_000_000) => int(1, max)
@@ -172,13 +179,15 @@ export const MetricRow = z.strictObject({
 })
 export type MetricRow = z.output<typeof MetricRow>
 
-/** A tensor in JSON: row-major values with their PyTorch shape. */
-export const JsonTensor = z.strictObject({
-  shape: z.array(int(0, 1_000_000)).max(8),
-  data: z.array(finite),
-})
+const tensorShape = z.array(int(0, 1_000_000)).max(8)
+const TENSOR_NAME = /^\d+\.(weight|bias)$/
+
+/** A tensor in memory: row-major values with their PyTorch shape. */
+export const JsonTensor = z
+  .strictObject({ shape: tensorShape, data: z.array(finite) })
+  .refine((t) => t.data.length === shapeSize(t.shape), { message: 'the number of values does not match the shape', path: ['data'] })
 export type JsonTensor = z.output<typeof JsonTensor>
-export const NamedTensors = z.record(z.string().regex(/^\d+\.(weight|bias)$/), JsonTensor)
+export const NamedTensors = z.record(z.string().regex(TENSOR_NAME), JsonTensor)
 export type NamedTensors = z.output<typeof NamedTensors>
 
 export const Snapshot = z.strictObject({
@@ -188,35 +197,74 @@ export const Snapshot = z.strictObject({
 })
 export type Snapshot = z.output<typeof Snapshot>
 
-export const Results = z.strictObject({
-  metrics: z.array(MetricRow),
-  snapshots: z.array(Snapshot).default([]),
-  finalWeights: z.record(z.string(), NamedTensors).default({}),
-})
+/** The results block, built around a tensor schema (in memory, or as a file stores it). */
+function resultsSchema<T extends z.ZodType<JsonTensor, unknown>>(tensor: T) {
+  const named = z.record(z.string().regex(TENSOR_NAME), tensor)
+  return z.strictObject({
+    metrics: z.array(MetricRow),
+    snapshots: z.array(z.strictObject({ model: z.string(), epoch: int(0, 100_000), weights: named })).default([]),
+    finalWeights: z.record(z.string(), named).default({}),
+  })
+}
+
+export const Results = resultsSchema(JsonTensor)
 export type Results = z.output<typeof Results>
+
+/**
+ * A tensor as a version-2 file stores it: `{dtype, shape, data: base64}`, decoded
+ * here to the in-memory form. Plain numbers (`{shape, data: [...]}`, as version 1
+ * wrote them) are still read, so a hand-written file may use them.
+ */
+export const FileTensor = z
+  .strictObject({
+    dtype: z.enum(TENSOR_DTYPES).optional(),
+    shape: tensorShape,
+    data: z.union([z.string(), z.array(finite)], { error: 'must be base64 text (with a dtype) or a list of numbers' }),
+  })
+  .transform((t, ctx): JsonTensor => {
+    if (typeof t.data !== 'string') {
+      if (t.dtype !== undefined) ctx.addIssue({ code: 'custom', path: ['dtype'], message: 'only base64 data takes a dtype', input: t.dtype })
+      else if (t.data.length !== shapeSize(t.shape)) ctx.addIssue({ code: 'custom', path: ['data'], message: 'the number of values does not match the shape', input: t.data })
+      return { shape: t.shape, data: t.data }
+    }
+    if (t.dtype === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['dtype'], message: 'base64 data needs a dtype ("float32" or "float64")', input: t })
+      return z.NEVER
+    }
+    const decoded = decodeTensor({ dtype: t.dtype, shape: t.shape, data: t.data })
+    if (!decoded.ok) {
+      ctx.addIssue({ code: 'custom', path: ['data'], message: decoded.error, input: '(base64)' })
+      return z.NEVER
+    }
+    return decoded.value
+  })
+export const FileResults = resultsSchema(FileTensor)
 
 // ── the file ────────────────────────────────────────────────────────────────
 
-export const Experiment = z
-  .strictObject({
-    format: z.literal(EXPERIMENT_FORMAT),
-    version: z.literal(EXPERIMENT_VERSION),
-    name: z.string().min(1).max(200),
-    description: z.string().max(20_000).default(''),
-    dataset: DatasetSpec,
-    models: z.array(ModelSpec).min(1).max(8),
-    training: TrainingSpec,
-    results: Results.optional(),
+const experimentFields = {
+  format: z.literal(EXPERIMENT_FORMAT),
+  version: z.literal(EXPERIMENT_VERSION),
+  name: z.string().min(1).max(200),
+  description: z.string().max(20_000).default(''),
+  dataset: DatasetSpec,
+  models: z.array(ModelSpec).min(1).max(8),
+  training: TrainingSpec,
+}
+
+function uniqueModelIds(experiment: { models: { id: string }[] }, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>()
+  experiment.models.forEach((model, index) => {
+    if (seen.has(model.id)) {
+      ctx.addIssue({ code: 'custom', path: ['models', index, 'id'], message: `duplicate model id "${model.id}"` })
+    }
+    seen.add(model.id)
   })
-  .superRefine((experiment, ctx) => {
-    const seen = new Set<string>()
-    experiment.models.forEach((model, index) => {
-      if (seen.has(model.id)) {
-        ctx.addIssue({ code: 'custom', path: ['models', index, 'id'], message: `duplicate model id "${model.id}"` })
-      }
-      seen.add(model.id)
-    })
-  })
+}
+
+export const Experiment = z.strictObject({ ...experimentFields, results: Results.optional() }).superRefine(uniqueModelIds)
+/** A version-2 file as stored (base64 tensors); its output is the in-memory `Experiment`. */
+export const ExperimentFile = z.strictObject({ ...experimentFields, results: FileResults.optional() }).superRefine(uniqueModelIds)
 export type Experiment = z.output<typeof Experiment>
 /** What a user may write: defaults may be left out. */
 export type ExperimentInput = z.input<typeof Experiment>
@@ -231,8 +279,14 @@ export function describeIssues(error: z.ZodError): string {
     .join('\n')
 }
 
-/** Validates an already-parsed JSON value as an experiment (migrating older versions first). */
+/**
+ * Validates an in-memory experiment (a lab API argument, a run folder's recipe).
+ * A version-1 value is taken as it is: version 1 is exactly the in-memory form,
+ * so the run folders written before version 2 keep opening.
+ */
 export function parseExperiment(value: unknown): ParseResult<Experiment> {
-  const result = Experiment.safeParse(value)
+  const current =
+    typeof value === 'object' && value !== null && (value as { version?: unknown }).version === 1 ? { ...value, version: EXPERIMENT_VERSION } : value
+  const result = Experiment.safeParse(current)
   return result.success ? { ok: true, value: result.data } : { ok: false, error: describeIssues(result.error) }
 }
