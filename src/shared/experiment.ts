@@ -166,7 +166,9 @@ export type DatasetSpec = z.output<typeof DatasetSpec>
 // ── results ─────────────────────────────────────────────────────────────────
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number')
-const nullableFinite = z.union([finite, z.null()])
+/** A metric: -0 read as 0, since JSON writes -0 as 0 and a saved file must read back the same. */
+const metricNumber = finite.transform((v) => (v === 0 ? 0 : v))
+const nullableFinite = z.union([metricNumber, z.null()])
 
 export const MetricRow = z.strictObject({
   model: z.string(),
@@ -175,7 +177,7 @@ export const MetricRow = z.strictObject({
   trainAccuracy: nullableFinite,
   valLoss: nullableFinite,
   valAccuracy: nullableFinite,
-  seconds: finite,
+  seconds: metricNumber,
 })
 export type MetricRow = z.output<typeof MetricRow>
 

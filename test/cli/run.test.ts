@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getPreset } from '../../src/engine/experiment/presets'
+import { serializeExperiment } from '../../src/host/experiment-files'
 import { readRunFolder, readSafetensorsFile } from '../../src/host/run-folder'
 import type { Experiment } from '../../src/shared/experiment'
 
@@ -129,7 +130,35 @@ describe('lab run', () => {
 
   it('says when the file is not JSON', () => {
     const file = writeExperiment('broken.cnnlab.json', '{"format": "cnn-lab.experiment",')
-    expectOneLineFailure(lab(['run', file, '--out', join(tmp, 'x')]), new RegExp(`^cnn-lab: ${file} is not valid JSON: .+`))
+    expectOneLineFailure(lab(['run', file, '--out', join(tmp, 'x')]), new RegExp(`^cnn-lab: ${file}: not valid JSON: .+`))
+  })
+
+  it('reads a file as the app does: an empty file and a JSON file that is not an experiment each get one sentence', () => {
+    const empty = writeExperiment('empty.cnnlab.json', '')
+    expectOneLineFailure(lab(['run', empty, '--out', join(tmp, 'x')]), `cnn-lab: ${empty}: this file is empty`)
+    const other = writeExperiment('package.json', { name: 'x', version: '1.0.0' })
+    expectOneLineFailure(
+      lab(['run', other, '--out', join(tmp, 'x')]),
+      `cnn-lab: ${other}: this is not a CNN Lab experiment file (it has no "format": "cnn-lab.experiment")`,
+    )
+    expect(existsSync(join(tmp, 'x'))).toBe(false)
+  })
+
+  it('runs what the app saves: a UTF-8 BOM, and a version-2 file with base64 results', () => {
+    const experiment = smallPatterns()
+    experiment.training.epochs = 1
+    experiment.training.snapshotEpochs = [0]
+    const saved = serializeExperiment({
+      ...experiment,
+      results: { metrics: [], snapshots: [], finalWeights: { cnn: { '0.bias': { shape: [3], data: [0.5, -0.25, 1] } } } },
+    })
+    expect(saved.ok).toBe(true)
+    const file = join(tmp, 'saved-bom.cnnlab.json')
+    writeFileSync(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(saved.ok ? saved.value : '')]))
+    expect(readFileSync(file, 'utf8')).toMatch(/"dtype": "float32"/)
+    const result = lab(['run', file, '--out', join(tmp, 'bom-run'), '--quiet'])
+    expect(result.code, result.stderr).toBe(0)
+    expect(existsSync(join(tmp, 'bom-run', 'run.json'))).toBe(true)
   })
 
   it('names a wrong-typed field', () => {

@@ -1,17 +1,21 @@
 /**
  * Experiment files: 10,000 generated and mutated files through the parser
- * (fast-check), hostile files, migrations, and save/load round trips.
+ * (fast-check), hostile files, migrations, the version-2 tensor encoding, the
+ * save choices, and save/load round trips.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getPreset, PRESET_IDS } from '../../src/engine/experiment/presets'
 import { EXPERIMENT_VERSION, type Experiment } from '../../src/shared/experiment'
+import { experimentFileText, keepOnly, SAVE_KEEPS, utf8Length } from '../../src/shared/experiment-file'
+import { decodeTensor, encodeTensor, fromBase64, toBase64 } from '../../src/shared/json-tensors'
 import {
   ExperimentFileError,
   MAX_EXPERIMENT_BYTES,
+  MIGRATIONS,
   migrate,
   nestingDepth,
   parseExperimentText,
@@ -166,21 +170,39 @@ function mutateText(text: string, m: TextMutation): string {
   }
 }
 
-type Case = { kind: 'valid'; experiment: Experiment } | { kind: 'mutated'; value: Json } | { kind: 'text'; text: string }
+/**
+ * A valid experiment as a file says it: as the lab saves it (version 2, base64
+ * tensors), as version 1 did (decimal tensors), or version 2 with decimal
+ * tensors (what a hand-written file may use).
+ */
+type Spelling = 'v2' | 'v1' | 'v2-decimal'
+const spelling = fc.constantFrom<Spelling>('v2', 'v2', 'v1', 'v2-decimal')
+function fileJson(experiment: Experiment, how: Spelling): Json {
+  if (how === 'v2') return JSON.parse(experimentFileText(experiment)) as Json
+  const plain = JSON.parse(JSON.stringify(experiment)) as { [key: string]: Json }
+  return how === 'v1' ? { ...plain, version: 1 } : plain
+}
+
+type Case = { kind: 'valid'; text: string } | { kind: 'mutated'; value: Json } | { kind: 'text'; text: string }
 
 const cases: fc.Arbitrary<Case> = fc.oneof(
-  { weight: 3, arbitrary: validExperiment.map((experiment) => ({ kind: 'valid' as const, experiment })) },
+  { weight: 3, arbitrary: fc.tuple(validExperiment, spelling).map(([e, how]) => ({ kind: 'valid' as const, text: JSON.stringify(fileJson(e, how)) })) },
   {
     weight: 5,
     arbitrary: fc
-      .tuple(validExperiment, fc.array(mutation, { minLength: 1, maxLength: 3 }))
-      .map(([experiment, ms]) => ({ kind: 'mutated' as const, value: ms.reduce((v, m) => mutate(v, m), JSON.parse(JSON.stringify(experiment)) as Json) })),
+      .tuple(validExperiment, spelling, fc.array(mutation, { minLength: 1, maxLength: 3 }))
+      .map(([experiment, how, ms]) => ({ kind: 'mutated' as const, value: ms.reduce((v, m) => mutate(v, m), fileJson(experiment, how)) })),
   },
   {
     weight: 2,
-    arbitrary: fc.tuple(validExperiment, textMutation).map(([experiment, m]) => ({ kind: 'text' as const, text: mutateText(JSON.stringify(experiment, null, 1), m) })),
+    arbitrary: fc
+      .tuple(validExperiment, spelling, textMutation)
+      .map(([experiment, how, m]) => ({ kind: 'text' as const, text: mutateText(JSON.stringify(fileJson(experiment, how), null, 1), m) })),
   },
 )
+
+/** The one sentence for a JSON value that is not an experiment file at all. */
+const NOT_AN_EXPERIMENT = /^\(file\): this is not a CNN Lab experiment file \(/
 
 // ── the properties ──────────────────────────────────────────────────────────
 
@@ -190,7 +212,7 @@ describe('parseExperimentText, fast-check', () => {
     fc.assert(
       fc.property(cases, (c) => {
         tally.runs++
-        const text = c.kind === 'valid' ? JSON.stringify(c.experiment) : c.kind === 'mutated' ? JSON.stringify(c.value) : c.text
+        const text = c.kind === 'mutated' ? JSON.stringify(c.value) : c.text
         let result
         try {
           result = parseExperimentText(text)
@@ -210,16 +232,18 @@ describe('parseExperimentText, fast-check', () => {
           const field = ISSUE_LINE.exec(lines[0])![1]
           if (field === '(file)') {
             tally.fileLevel++
-            // Only the file as a whole may be blamed when it is not a JSON object at all.
-            const isObject = (() => {
+            // Only the file as a whole may be blamed when it is not JSON, too deep, or not an experiment file at all.
+            const parsed = (() => {
               try {
-                const v = JSON.parse(text.replace(/^\ufeff/, ''))
-                return v !== null && typeof v === 'object' && !Array.isArray(v)
+                return { value: JSON.parse(text.replace(/^\ufeff/, '')) as unknown }
               } catch {
-                return false
+                return undefined
               }
             })()
-            if (isObject) expect(nestingDepth(text, 64)).toBe(Infinity)
+            const v = parsed?.value as Record<string, unknown> | undefined
+            const isExperimentObject = v !== null && typeof v === 'object' && !Array.isArray(v) && v.format === 'cnn-lab.experiment'
+            if (isExperimentObject) expect(nestingDepth(text, 64)).toBe(Infinity)
+            else if (parsed) expect(lines, lines[0]).toEqual([expect.stringMatching(NOT_AN_EXPERIMENT)])
           } else {
             // The path starts at a field of the format, or at the unknown key that should not be there.
             const first = /^("(?:[^"\\]|\\.)*"|[^.]+)/.exec(field)![1]
@@ -228,8 +252,9 @@ describe('parseExperimentText, fast-check', () => {
           return
         }
         tally.accepted++
-        // Save → load: the saved text parses back to exactly the same experiment.
+        // Save → load: the saved text (version 2, base64) parses back to exactly the same experiment.
         const saved = serializeExperiment(result.value)
+        expect(saved.ok && saved.value).not.toMatch(/"data": \[/)
         expect(saved.ok).toBe(true)
         const again = parseExperimentText(saved.ok ? saved.value : '')
         expect(again.ok).toBe(true)
@@ -242,7 +267,7 @@ describe('parseExperimentText, fast-check', () => {
     console.log(
       `[files] fast-check: ${tally.runs} files (${tally.validGenerated} generated valid, the rest mutated); ` +
         `${tally.thrown} uncaught exceptions; ${tally.rejected} rejected, every one naming a field ` +
-        `(${tally.fileLevel} blame the file as a whole: not JSON, not an object, too deep); ` +
+        `(${tally.fileLevel} blame the file as a whole: empty, not JSON, too deep, not an experiment file); ` +
         `${tally.accepted} accepted, ${tally.roundTrips}/${tally.accepted} round-trip identical`,
     )
     expect(tally.thrown).toBe(0)
@@ -300,7 +325,7 @@ describe('hostile files', () => {
     expect(parseExperimentText(JSON.stringify(inString)).ok).toBe(true)
     const path = join(dir, 'deep.cnnlab.json')
     writeFileSync(path, deep)
-    await expect(readExperimentFile(path)).rejects.toThrow(/deep\.cnnlab\.json: \(file\): the JSON is nested more than 64 levels deep/)
+    await expect(readExperimentFile(path)).rejects.toThrow(/deep\.cnnlab\.json: the JSON is nested more than 64 levels deep/)
   })
 
   it('byte order marks: a UTF-8 BOM is harmless and skipped, UTF-16 and invalid UTF-8 are refused with a message', async () => {
@@ -353,7 +378,7 @@ describe('hostile files', () => {
   it('an unknown field, a wrong type and a missing field each name their field', () => {
     const v = valid()
     const typo = parseExperimentText(JSON.stringify({ ...v, training: { ...(v.training as object), learningrate: 1 } }))
-    expect(typo).toEqual({ ok: false, error: 'training.learningrate: unknown field (not part of format version 1)' })
+    expect(typo).toEqual({ ok: false, error: 'training.learningrate: unknown field (not part of format version 2)' })
     const wrongType = parseExperimentText(JSON.stringify({ ...v, dataset: { ...(v.dataset as object), size: 'eight' } }))
     expect(wrongType).toMatchObject({ ok: false, error: expect.stringMatching(/^dataset\.size: /) })
     const { models: _models, ...noModels } = v
@@ -384,7 +409,7 @@ describe('migrate', () => {
     const { lr, ...trainingRest } = training
     return { ...rest, version: 1, name: title, models: networks, training: { ...trainingRest, learningRate: lr } }
   }
-  const fakeTable = new Map<number, Migration>([[0, FAKE_V0_TO_V1]])
+  const fakeTable = new Map<number, Migration>([...MIGRATIONS, [0, FAKE_V0_TO_V1]])
 
   function v0(): Record<string, unknown> {
     const { name, models, training, ...rest } = JSON.parse(JSON.stringify(getPreset('patterns-3')!))
@@ -392,7 +417,7 @@ describe('migrate', () => {
     return { ...rest, version: 0, title: name, networks: models, training: { ...trainingRest, lr: learningRate } }
   }
 
-  it('upgrades a fake v0 file through the table, and the result is a valid v1 experiment', () => {
+  it('upgrades a fake v0 file through the table (0 → 1 → 2), and the result is a valid experiment', () => {
     const migrated = migrate(v0(), fakeTable)
     expect(migrated.ok).toBe(true)
     const parsed = parseExperimentText(JSON.stringify(v0()), { migrations: fakeTable })
@@ -407,7 +432,7 @@ describe('migrate', () => {
     const future = { ...(JSON.parse(JSON.stringify(getPreset('patterns-3')!)) as object), version: EXPERIMENT_VERSION + 1 }
     expect(parseExperimentText(JSON.stringify(future))).toEqual({
       ok: false,
-      error: 'version: this file was made by a newer CNN Lab (format version 2); this lab reads versions up to 1',
+      error: 'version: this file was made by a newer CNN Lab (format version 3); this lab reads versions up to 2',
     })
     const broken = new Map<number, Migration>([[0, () => ({ version: 0 })]])
     expect(migrate(v0(), broken)).toEqual({ ok: false, error: 'version: the upgrade from version 0 did not produce version 1' })
@@ -434,5 +459,172 @@ describe('results from a run', () => {
     expect(back.ok && back.value.results?.finalWeights.cnn['0.bias'].data).toEqual([0.1, 0.2])
     expect(back.ok && back.value.results?.snapshots[0].weights['0.weight']).toEqual({ shape: [2, 1, 1, 1], data: [0.5, -0.25] })
     void readFileSync
+  })
+})
+
+// ── version 2: tensors as bytes ─────────────────────────────────────────────
+
+describe('tensor encoding (format version 2)', () => {
+  const float32s = fc.array(fc.float({ noNaN: true, noDefaultInfinity: true }), { maxLength: 40 })
+  const float64s = fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { maxLength: 40 })
+
+  it('float32 values come back bit for bit, stored as float32 (4 bytes each)', () => {
+    fc.assert(
+      fc.property(float32s, (data) => {
+        const encoded = encodeTensor({ shape: [data.length], data }, 'float32')
+        expect(encoded.dtype).toBe('float32')
+        expect(fromBase64(encoded.data)!.length).toBe(4 * data.length)
+        expect(decodeTensor(encoded)).toEqual({ ok: true, value: { shape: [data.length], data } })
+      }),
+      { numRuns: 500, seed: 32 },
+    )
+  })
+
+  it('float64 values come back bit for bit; a float32 run keeps float64 for a value that is not a float32', () => {
+    fc.assert(
+      fc.property(float64s, fc.constantFrom('float32' as const, 'float64' as const), (data, precision) => {
+        const encoded = encodeTensor({ shape: [data.length], data }, precision)
+        if (precision === 'float64' || data.some((v) => Math.fround(v) !== v)) expect(encoded.dtype).toBe('float64')
+        expect(decodeTensor(encoded)).toEqual({ ok: true, value: { shape: [data.length], data } })
+      }),
+      { numRuns: 500, seed: 64 },
+    )
+    // The ends of the ranges, -0 and subnormals included.
+    const edge = [-0, 5e-324, -Number.MAX_VALUE, Number.MAX_VALUE, Number.MIN_VALUE, 2 ** -149, 3.4028234663852886e38]
+    const back = decodeTensor(encodeTensor({ shape: [7], data: edge }, 'float64'))
+    expect(back.ok && back.value.data.map((v) => Object.is(v, edge[back.value.data.indexOf(v)]))).toEqual(edge.map(() => true))
+    expect(back.ok && Object.is(back.value.data[0], -0)).toBe(true)
+  })
+
+  it('base64 matches Node’s for any bytes, and only canonical base64 is read', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 70 }), (bytes) => {
+        const text = toBase64(bytes)
+        expect(text).toBe(Buffer.from(bytes).toString('base64'))
+        expect(fromBase64(text)).toEqual(bytes)
+      }),
+      { numRuns: 1000, seed: 4648 },
+    )
+    for (const bad of ['A', 'AAA', 'AA=A', 'A===', 'AB==', 'AAB=', 'AA AA', 'AA-_', 'AAÀA', '====']) expect(fromBase64(bad), bad).toBeNull()
+    expect(fromBase64('')).toEqual(new Uint8Array(0))
+  })
+
+  it('a stored float32 weight takes 5.3 characters instead of about 20 as a decimal number', () => {
+    const data = Array.from(Float32Array.from({ length: 3000 }, (_, i) => Math.sin(i) * 0.3))
+    const decimal = JSON.stringify(data).length
+    const encoded = encodeTensor({ shape: [3000], data }, 'float32').data.length
+    console.log(`[files] 3,000 float32 weights: ${decimal} characters as decimal JSON, ${encoded} as base64 float32 (${(decimal / encoded).toFixed(1)}x smaller)`)
+    expect(encoded).toBe(16_000)
+    expect(decimal / encoded).toBeGreaterThan(3)
+  })
+})
+
+describe('version-2 files: refused tensors and migration from version 1', () => {
+  const trained = (): Experiment => ({
+    ...getPreset('patterns-3')!,
+    results: {
+      metrics: [{ model: 'cnn', epoch: 1, trainLoss: 0.5, trainAccuracy: 0.75, valLoss: 0.6, valAccuracy: 0.7, seconds: 0.1 }],
+      snapshots: [{ model: 'cnn', epoch: 0, weights: { '0.weight': { shape: [2, 2], data: [0.5, -0.25, 0.125, 1] } } }],
+      finalWeights: { cnn: { '0.bias': { shape: [3], data: [Math.fround(0.1), 0, -2] } } },
+    },
+  })
+  const saved = () => {
+    const text = serializeExperiment(trained())
+    if (!text.ok) throw new Error(text.error)
+    return JSON.parse(text.value) as { results: { finalWeights: { cnn: Record<string, { dtype: string; shape: number[]; data: unknown }> } } }
+  }
+  const one = (file: unknown) => parseExperimentText(JSON.stringify(file))
+
+  it('bad base64, a byte count that does not fit the shape, a missing or unknown dtype: one line naming the field', () => {
+    const field = 'results.finalWeights.cnn."0.bias"'
+    const badBase64 = saved()
+    badBase64.results.finalWeights.cnn['0.bias'].data = 'not base64!'
+    expect(one(badBase64)).toEqual({ ok: false, error: `${field}.data: is not valid base64` })
+    const short = saved()
+    short.results.finalWeights.cnn['0.bias'].shape = [4]
+    expect(one(short)).toEqual({ ok: false, error: `${field}.data: holds 12 bytes, but float32 of shape [4] needs 16 bytes` })
+    const noDtype = saved()
+    delete (noDtype.results.finalWeights.cnn['0.bias'] as { dtype?: string }).dtype
+    expect(one(noDtype)).toEqual({ ok: false, error: `${field}.dtype: base64 data needs a dtype ("float32" or "float64")` })
+    const int8 = saved()
+    int8.results.finalWeights.cnn['0.bias'].dtype = 'int8'
+    expect(one(int8)).toMatchObject({ ok: false, error: expect.stringMatching(/^results\.finalWeights\.cnn\."0\.bias"\.dtype: /) })
+    // Bytes that spell NaN are not a weight.
+    const nan = saved()
+    nan.results.finalWeights.cnn['0.bias'].data = Buffer.from(new Float32Array([1, NaN, 2]).buffer).toString('base64')
+    expect(one(nan)).toEqual({ ok: false, error: `${field}.data: value 1 is not a finite number` })
+    for (const result of [one(badBase64), one(short), one(noDtype), one(nan)]) expect(result.ok ? '' : result.error.split('\n')).toHaveLength(1)
+  })
+
+  it('a version-1 file (decimal tensors) opens, and saves again as version 2 with the same numbers', async () => {
+    const v1 = { ...(JSON.parse(JSON.stringify(trained())) as object), version: 1 }
+    const path = join(dir, 'old-v1.cnnlab.json')
+    writeFileSync(path, JSON.stringify(v1, null, 2))
+    const opened = await readExperimentFile(path)
+    expect(opened).toEqual(trained())
+    await writeExperimentFile(path, opened)
+    const text = readFileSync(path, 'utf8')
+    expect(JSON.parse(text)).toMatchObject({ version: 2, results: { finalWeights: { cnn: { '0.bias': { dtype: 'float32', shape: [3] } } } } })
+    expect(await readExperimentFile(path)).toEqual(trained())
+  })
+
+  it('the in-memory form refuses a tensor whose values do not fit its shape, so no unreadable file is written', () => {
+    const wrong = trained()
+    wrong.results!.finalWeights.cnn['0.bias'] = { shape: [4], data: [1, 2, 3] }
+    expect(serializeExperiment(wrong)).toEqual({ ok: false, error: 'results.finalWeights.cnn."0.bias".data: the number of values does not match the shape' })
+  })
+})
+
+describe('save choices and their sizes', () => {
+  it('the size shown for each choice (recipe / + final results / + every snapshot) is the size of the file written', async () => {
+    const weights = (n: number, s: number) => ({ '0.weight': { shape: [n], data: Array.from(Float32Array.from({ length: n }, (_, i) => Math.cos(i * s))) } })
+    const experiment: Experiment = {
+      ...getPreset('patterns-3')!,
+      name: 'Größe – ✓ 𝛼', // non-ASCII: the size is counted in UTF-8 bytes, not characters
+      results: {
+        metrics: [{ model: 'cnn', epoch: 1, trainLoss: 0.5, trainAccuracy: 0.75, valLoss: 0.6, valAccuracy: 0.7, seconds: 0.1 }],
+        snapshots: [0, 1, 2].map((epoch) => ({ model: 'cnn', epoch, weights: weights(500, epoch + 1) })),
+        finalWeights: { cnn: weights(500, 7) },
+      },
+    }
+    const sizes: Record<string, number> = {}
+    for (const keeps of SAVE_KEEPS) {
+      const kept = keepOnly(experiment, keeps)
+      // What the save dialog shows: the renderer's own encoding of what it will send.
+      const shown = utf8Length(experimentFileText(kept))
+      const path = join(dir, `keeps-${keeps}.cnnlab.json`)
+      await writeExperimentFile(path, kept)
+      expect(statSync(path).size, keeps).toBe(shown)
+      sizes[keeps] = shown
+      const back = await readExperimentFile(path)
+      expect(back.results?.snapshots.length ?? 0).toBe(keeps === 'snapshots' ? 3 : 0)
+      expect(back.results?.finalWeights.cnn !== undefined).toBe(keeps !== 'recipe')
+    }
+    console.log(`[files] save choices: recipe ${sizes.recipe} B, + final results ${sizes.final} B, + every snapshot ${sizes.snapshots} B`)
+    expect(sizes.recipe).toBeLessThan(sizes.final)
+    expect(sizes.final).toBeLessThan(sizes.snapshots)
+  })
+})
+
+describe('messages for files that are not experiments', () => {
+  it('an empty file says so; a JSON file that is not an experiment gets one sentence', async () => {
+    const empty = join(dir, 'empty.cnnlab.json')
+    writeFileSync(empty, '')
+    await expect(readExperimentFile(empty)).rejects.toThrow(/^empty\.cnnlab\.json: this file is empty$/)
+    expect(parseExperimentText('\ufeff  \n')).toEqual({ ok: false, error: '(file): this file is empty' })
+    const pkg = join(dir, 'package.json')
+    writeFileSync(pkg, JSON.stringify({ name: 'x', version: '1.0.0', dependencies: {} }))
+    await expect(readExperimentFile(pkg)).rejects.toThrow(/^package\.json: this is not a CNN Lab experiment file \(it has no "format": "cnn-lab\.experiment"\)$/)
+    expect(parseExperimentText('{"format": "cnn-lab.run", "version": 1}')).toEqual({
+      ok: false,
+      error: '(file): this is not a CNN Lab experiment file (its "format" is "cnn-lab.run", not "cnn-lab.experiment")',
+    })
+    expect(parseExperimentText('[1, 2]')).toEqual({
+      ok: false,
+      error: '(file): this is not a CNN Lab experiment file (it holds a JSON list, not an object with "format": "cnn-lab.experiment")',
+    })
+    const error = await readExperimentFile(pkg).catch((e: ExperimentFileError) => e)
+    expect(error).toBeInstanceOf(ExperimentFileError)
+    expect((error as ExperimentFileError).issues).toEqual(['this is not a CNN Lab experiment file (it has no "format": "cnn-lab.experiment")'])
   })
 })
