@@ -29,13 +29,13 @@ import {
   type ParseResult,
   type Results,
 } from '../shared/experiment'
-import { experimentFileText, utf8Length } from '../shared/experiment-file'
+import { experimentFileText, MAX_EXPERIMENT_BYTES, utf8Length } from '../shared/experiment-file'
 import type { NamedWeights } from '../engine/train/events'
 import { writeFileAtomic } from './atomic-file'
 import { errorMessage, fileErrorReason } from './error-words'
 
 /** Large enough for an MNIST experiment with its snapshots and weights, small enough to parse safely. */
-export const MAX_EXPERIMENT_BYTES = 64 * 1024 * 1024
+export { MAX_EXPERIMENT_BYTES }
 /** The schema itself is at most about 8 levels deep; anything far deeper is hostile. */
 export const MAX_JSON_DEPTH = 64
 

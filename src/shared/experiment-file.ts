@@ -9,6 +9,9 @@
 import { encodeTensor, type EncodedTensor, type TensorDtype } from './json-tensors'
 import type { Experiment, NamedTensors, Results } from './experiment'
 
+/** The largest file the lab opens (and so the largest it writes): an MNIST run with every snapshot fits. */
+export const MAX_EXPERIMENT_BYTES = 64 * 1024 * 1024
+
 /** What a save keeps: the recipe alone, plus the final results, or plus every snapshot too. */
 export const SAVE_KEEPS = ['recipe', 'final', 'snapshots'] as const
 export type SaveKeeps = (typeof SAVE_KEEPS)[number]

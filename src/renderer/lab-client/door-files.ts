@@ -5,6 +5,7 @@
  * validate what was read.
  */
 import type { Experiment } from '../../shared/experiment'
+import { experimentFileText } from '../../shared/experiment-file'
 import type { LabApi } from '../../shared/lab-api'
 
 export interface OpenedExperiment {
@@ -16,6 +17,11 @@ export interface OpenedExperiment {
 export interface DoorFiles {
   /** Null when the user cancelled. */
   openExperiment(): Promise<OpenedExperiment | null>
+  /**
+   * Writes exactly `experimentFileText(experiment)` (the host does it in
+   * Electron, the page in the browser door), so the size the save dialog
+   * showed is the size of the file. The caller chose what the experiment keeps.
+   */
   saveExperiment(experiment: Experiment, suggestedName: string): Promise<{ path: string } | null>
   saveFigure(fileName: string, format: 'png' | 'svg', bytes: Uint8Array): Promise<{ path: string } | null>
 }
@@ -86,13 +92,17 @@ export function browserFiles(lab: LabApi): DoorFiles {
     async openExperiment() {
       const file = await pickFile(`.json,${EXPERIMENT_SUFFIX}`)
       if (!file) return null
-      // The host validates (and migrates) with the one schema, naming any bad field.
-      const experiment = await lab.parseExperimentText(await file.text())
-      return { name: file.name, experiment }
+      // The host validates (and migrates) with the one schema, naming any bad field;
+      // the file's name goes in front, as the host's own reader says it in Electron.
+      try {
+        return { name: file.name, experiment: await lab.parseExperimentText(await file.text()) }
+      } catch (error) {
+        throw new Error(`${file.name}: ${(error as Error).message}`)
+      }
     },
     async saveExperiment(experiment, suggestedName) {
       const fileName = `${safeFileStem(suggestedName)}${EXPERIMENT_SUFFIX}`
-      download(new Blob([JSON.stringify(experiment, null, 2)], { type: 'application/json' }), fileName)
+      download(new Blob([experimentFileText(experiment)], { type: 'application/json' }), fileName)
       return { path: fileName }
     },
     async saveFigure(fileName, format, bytes) {
