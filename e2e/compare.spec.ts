@@ -46,6 +46,7 @@ test('a saved experiment reopens in a fresh page with the same curves, without r
 
   const download = page.waitForEvent('download')
   await page.getByRole('button', { name: 'Save…' }).click()
+  await page.getByTestId('save-confirm').click()
   const file = testInfo.outputPath((await download).suggestedFilename())
   await (await download).saveAs(file)
   expect(path.basename(file)).toBe('patterns-3.cnnlab.json')
