@@ -119,3 +119,30 @@ test('an empty file and a JSON file that is not an experiment each get one plain
     'Could not open the file: package.json: this is not a CNN Lab experiment file (it has no "format": "cnn-lab.experiment")',
   )
 })
+
+test('before training, the save dialog offers the recipe alone; Esc cancels without a download', async ({ page, labServer }) => {
+  await page.setViewportSize({ width: 1920, height: 1080 })
+  await openLesson(page, labServer.url, 'patterns-3')
+  let downloads = 0
+  page.on('download', () => downloads++)
+  await page.getByRole('button', { name: 'Save…' }).click()
+  const dialog = page.getByTestId('save-dialog')
+  await expect(dialog).toBeVisible()
+  await expect(page.getByTestId('save-choice-recipe').locator('input')).toBeChecked()
+  await expect(page.getByTestId('save-choice-recipe').locator('input')).toBeFocused()
+  for (const keeps of ['final', 'snapshots']) {
+    await expect(page.getByTestId(`save-choice-${keeps}`).locator('input')).toBeDisabled()
+    await expect(page.getByTestId(`save-size-${keeps}`)).toContainText('train first')
+  }
+  expect(Number(await page.getByTestId('save-size-recipe').getAttribute('data-bytes'))).toBeGreaterThan(1000)
+  await shot(page, 'save-dialog-recipe-1920')
+  await page.keyboard.press('Escape')
+  await expect(dialog).toBeHidden()
+  // Ctrl+S opens it again (the browser door's own shortcut), and Save downloads the recipe.
+  await page.keyboard.press('Control+s')
+  await expect(dialog).toBeVisible()
+  const download = page.waitForEvent('download')
+  await page.getByTestId('save-confirm').click()
+  expect((await download).suggestedFilename()).toBe('patterns-3.cnnlab.json')
+  expect(downloads).toBe(1)
+})
