@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { main, type Io } from '../../src/cli/main'
 import { presetSummaries } from '../../src/engine/experiment/presets'
+import { parseExperimentText } from '../../src/host/experiment-files'
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = ''
@@ -31,7 +32,9 @@ describe('terminal door', () => {
     expect(r.code).toBe(0)
     const parsed = JSON.parse(r.out) as { format: string; version: number }
     expect(parsed.format).toBe('cnn-lab.experiment')
-    expect(parsed.version).toBe(1)
+    expect(parsed.version).toBe(2)
+    // What the terminal door prints is a file every door opens.
+    expect(parseExperimentText(r.out).ok).toBe(true)
   })
 
   it.each([
