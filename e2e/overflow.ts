@@ -53,8 +53,11 @@ export async function findOverflow(page: Page, root = 'body'): Promise<Offender[
       if (rect.width === 0 && rect.height === 0) continue
       const style = getComputedStyle(el)
       const clips = (v: string) => v === 'hidden' || v === 'clip'
-      // 1. A box that hides part of its own content (ellipsis included: the text is cut).
-      if ((clips(style.overflowX) && el.scrollWidth > el.clientWidth + SLACK) || (clips(style.overflowY) && el.scrollHeight > el.clientHeight + SLACK)) {
+      // 1. A box that hides part of its own content (ellipsis included: the text is cut). A
+      // line-clamped teaser is meant to be cut (the preset cards: the details beside them show it all).
+      const clamped = style.getPropertyValue('-webkit-line-clamp') !== 'none' && style.getPropertyValue('-webkit-line-clamp') !== ''
+      const cut = (clips(style.overflowX) && el.scrollWidth > el.clientWidth + SLACK) || (clips(style.overflowY) && el.scrollHeight > el.clientHeight + SLACK)
+      if (cut && !clamped) {
         if (!unseen(el) && textOf(el)) {
           found.push({ kind: 'clips-content', selector: describe(el), text: textOf(el), detail: `scroll ${el.scrollWidth}x${el.scrollHeight} in client ${el.clientWidth}x${el.clientHeight}` })
         }

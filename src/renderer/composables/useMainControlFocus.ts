@@ -2,7 +2,7 @@ import { nextTick, onBeforeUnmount, watch, type Ref } from 'vue'
 import { MAIN_CONTROLS, useNavigationStore, type ViewId } from '../stores/navigation'
 
 /** How long a view may take to show its main control (the Explorer builds its models first). */
-const WAIT_MS = 4000
+const WAIT_MS = 6000
 
 function usable(el: Element): el is HTMLElement {
   if (!(el instanceof HTMLElement) || el.closest('[hidden], .visually-hidden')) return false
@@ -10,8 +10,10 @@ function usable(el: Element): el is HTMLElement {
   return el.getClientRects().length > 0
 }
 
-function findMainControl(main: HTMLElement, view: ViewId): HTMLElement | null {
-  for (const selector of ['[data-main-control]', ...MAIN_CONTROLS[view]]) {
+/** `primaryOnly`: the view's own main control; the fallbacks are for when it never shows (a disabled Play). */
+function findMainControl(main: HTMLElement, view: ViewId, primaryOnly: boolean): HTMLElement | null {
+  const [primary, ...fallbacks] = MAIN_CONTROLS[view]
+  for (const selector of ['[data-main-control]', primary, ...(primaryOnly ? [] : fallbacks)]) {
     const hit = [...main.querySelectorAll(selector)].find(usable)
     if (hit) return hit
   }
@@ -46,9 +48,9 @@ export function useMainControlFocus(main: Ref<HTMLElement | null>): void {
       // Focus left where the user was (the nav button clicked, or nothing): only then is it ours to move.
       const before = document.activeElement
       const ours = () => document.activeElement === before || document.activeElement === document.body || document.activeElement === null
-      const attempt = (): boolean => {
+      const attempt = (primaryOnly = true): boolean => {
         if (!ours()) return true
-        const control = findMainControl(root, view)
+        const control = findMainControl(root, view, primaryOnly)
         if (!control) return false
         // preventScroll: the main control is meant to be on screen already (e2e/layout.spec.ts checks it).
         control.focus({ preventScroll: true })
@@ -57,7 +59,10 @@ export function useMainControlFocus(main: Ref<HTMLElement | null>): void {
       if (attempt()) return
       observer = new MutationObserver(() => attempt() && cancel())
       observer.observe(root, { childList: true, subtree: true, attributes: true, attributeFilter: ['disabled', 'class', 'hidden'] })
-      timer = setTimeout(cancel, WAIT_MS)
+      timer = setTimeout(() => {
+        cancel()
+        attempt(false)
+      }, WAIT_MS)
     },
     { immediate: true, flush: 'post' },
   )
