@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * Finds text that does not fit: elements that clip their own content (overflow hidden/clip with
  * more content than box), text that spills out of the block that holds it, and controls cut by the
