@@ -5,8 +5,11 @@ import {
   convParameters,
   costTable,
   denseParameters,
+  fieldError,
+  formulaTerm,
   growthSeries,
   outputSize,
+  outputSizeExpression,
   receptiveFields,
 } from '../../src/renderer/lib/calculator'
 
@@ -69,5 +72,32 @@ describe('parameter calculator', () => {
     expect(points.at(-1)!.dense).toBe(77_070_848)
     expect(new Set(points.map((p) => p.conv))).toEqual(new Set([896]))
     for (let i = 1; i < points.length; i++) expect(points[i].dense).toBeGreaterThan(points[i - 1].dense)
+  })
+})
+
+describe('calculator fields and formula text', () => {
+  it('states the limits in every error, and says what to type in an empty field', () => {
+    expect(fieldError(3)).toBeNull()
+    expect(fieldError(0, 0)).toBeNull()
+    expect(fieldError(100_000)).toBeNull()
+    expect(fieldError(Number.NaN)).toBe('type a whole number, 1 to 100,000')
+    expect(fieldError(0)).toBe('0 is out of range: 1 to 100,000')
+    expect(fieldError(-2, 0)).toBe('-2 is out of range: 0 to 100,000')
+    // Too big is "out of range" with the range, not "must be ≥ 1".
+    expect(fieldError(250_000)).toBe('250,000 is out of range: 1 to 100,000')
+    expect(fieldError(2.5)).toBe('a whole number, 1 to 100,000 (not 2.5)')
+  })
+
+  it('writes negative numbers in parentheses and blanks as "?", never NaN or "2·-2"', () => {
+    expect(formulaTerm(-2)).toBe('(−2)')
+    expect(formulaTerm(Number.NaN)).toBe('?')
+    expect(outputSizeExpression(28, 3, 1, 1)).toBe('⌊(28 − 3 + 2·1) / 1⌋ + 1')
+    expect(outputSizeExpression(28, -3, -2, 1)).toBe('⌊(28 − (−3) + 2·(−2)) / 1⌋ + 1')
+    const blank = outputSizeExpression(Number.NaN, 3, Number.NaN, Number.NaN)
+    expect(blank).toBe('⌊(? − 3 + 2·?) / ?⌋ + 1')
+    expect(blank).not.toMatch(/NaN|·-/)
+    // And the result itself is null rather than NaN for such input.
+    expect(outputSize(Number.NaN, 3, 0, 1)).toBeNull()
+    expect(outputSize(8, 3, -1, 1)).toBeNull()
   })
 })

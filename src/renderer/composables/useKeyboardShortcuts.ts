@@ -21,3 +21,8 @@ export function useKeydown(handler: (event: KeyboardEvent) => void): void {
   onMounted(() => window.addEventListener('keydown', handler))
   onBeforeUnmount(() => window.removeEventListener('keydown', handler))
 }
+
+/** P (no Ctrl/Alt/Meta, not while typing) toggles presentation mode; Space, ".", Esc, Ctrl+O/S stay Compare's and the files'. */
+export function isPresentationShortcut(event: KeyboardEvent): boolean {
+  return event.key.toLowerCase() === 'p' && !event.ctrlKey && !event.metaKey && !event.altKey && !event.repeat && !isTypingTarget(event.target)
+}

@@ -100,3 +100,30 @@ export function growthSeries(channels: number, units: number, filters: number, k
     conv: convParameters(channels, filters, kernel),
   }))
 }
+
+/** The calculator's fields take whole numbers in [min, max]; MAX keeps every product a safe integer. */
+export const FIELD_MAX = 100_000
+
+/**
+ * What is wrong with a field's value, in words that state the limits, or null when it is fine.
+ * An empty field (NaN from the number input) says what to type rather than "invalid".
+ */
+export function fieldError(value: number, min = 1, max = FIELD_MAX): string | null {
+  const range = `${min} to ${max.toLocaleString('en-US')}`
+  if (Number.isNaN(value)) return `type a whole number, ${range}`
+  if (!Number.isInteger(value)) return `a whole number, ${range} (not ${value})`
+  if (value < min || value > max) return `${value.toLocaleString('en-US')} is out of range: ${range}`
+  return null
+}
+
+/** A number as it is written inside a formula: a blank field is "?", a negative one gets parentheses. */
+export function formulaTerm(value: number): string {
+  if (!Number.isFinite(value)) return '?'
+  return value < 0 ? `(−${Math.abs(value)})` : String(value)
+}
+
+/** The output-size formula with the user's numbers put in: "⌊(28 − 3 + 2·1) / 1⌋ + 1". */
+export function outputSizeExpression(input: number, kernel: number, padding: number, stride: number): string {
+  const [h, k, p, s] = [input, kernel, padding, stride].map(formulaTerm)
+  return `⌊(${h} − ${k} + 2·${p}) / ${s}⌋ + 1`
+}

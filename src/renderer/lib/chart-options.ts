@@ -114,8 +114,9 @@ export function parameterRatio(bars: readonly ParamBar[]): string {
 
 export function parametersOption(p: Palette, bars: readonly ParamBar[]): EChartsCoreOption {
   return {
-    grid: { left: 64, right: 16, top: 40, bottom: 28 },
-    title: { text: parameterRatio(bars), left: 'center', top: 6, textStyle: { fontSize: 13, fontWeight: 600, color: p.text } },
+    grid: { left: 64, right: 16, top: 56, bottom: 28 },
+    // Two lines, so the sentence fits the narrow card of a 1024-wide window or presentation mode.
+    title: { text: parameterRatio(bars).replace('× the parameters', '×\nthe parameters'), left: 'center', top: 4, textStyle: { fontSize: 13, fontWeight: 600, color: p.text, lineHeight: 17 } },
     tooltip: { trigger: 'item', valueFormatter: (v: number) => formatCount(v) },
     xAxis: { type: 'category', data: bars.map((b) => b.label), axisLabel: { color: p.text, fontWeight: 600 } },
     yAxis: { type: 'value', axisLabel: { color: p.muted, formatter: (v: number) => compact(v) } },
