@@ -3,7 +3,7 @@
  * the data and the palette, like the dashboards' chart-options).
  */
 import type { EChartsCoreOption } from 'echarts/core'
-import type { LayerEquivariance } from '../../engine/probes/equivariance'
+import type { EqRow } from './explorer'
 import type { Palette } from './palette'
 
 export interface ModelLine {
@@ -47,17 +47,11 @@ export function probabilityBarsOption(p: Palette, models: readonly ModelLine[], 
   }
 }
 
-export interface ErrorRow {
-  model: string
-  modelLabel: string
-  layer: string
-  kind: LayerEquivariance['kind']
-  error: number
-  interior: number | null
+export interface ErrorRow extends EqRow {
   color: string
 }
 
-/** Per layer: whole-map error and error inside the interior (conv), or the code's change (MLP). */
+/** Per layer: whole-map error and error inside the interior (conv), or the code's change (MLP); no bar where not comparable. */
 export function equivarianceOption(p: Palette, rows: readonly ErrorRow[]): EChartsCoreOption {
   const names = rows.map((r) => `${r.modelLabel} ${r.layer.replace(' + ReLU', '+R')}`)
   return {
