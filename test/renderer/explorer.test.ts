@@ -43,7 +43,7 @@ describe('the equivariance table', () => {
     const mlp = rows[2]
     expect(mlp.interior).toBeNull()
     expect(mlp.error!).toBeGreaterThan(0)
-    expect(notes.find((n) => n.key === mlp.note)!.text).toMatch(/no positions to shift back.*how much the code changed/)
+    expect(notes.find((n) => n.key === mlp.note)!.text).toMatch(/no positions to shift back.*how far the code moved/)
   })
 
   it('at an odd shift the pool row stays, marked not comparable, with the reason in one note', () => {
@@ -52,8 +52,8 @@ describe('the equivariance table', () => {
     expect(pool).toMatchObject({ kind: 'misaligned', error: null, interior: null })
     const note = notes.find((n) => n.key === pool.note)!
     expect(note.text).toBe(
-      'TinyCNN pool 1: dx +1 is not a multiple of 2, the stride of pool 1: one pixel of its map spans 2 input pixels, ' +
-        'so the shifted map would fall between pixels and there is nothing to compare with. Shifts by multiples of 2 compare.',
+      'TinyCNN pool 1: dx +1 is not a multiple of 2, the stride of pool 1: a pixel of the map spans 2 input pixels, ' +
+        'so the shifted map falls between pixels and cannot be compared. Multiples of 2 compare.',
     )
     // The conv before the pool still compares at any shift.
     expect(rows.find((r) => r.layer === 'conv 1 + ReLU')!.kind).toBe('equivariance')

@@ -192,8 +192,8 @@ export function equivarianceRows(models: readonly ProbedModel[], step: ShiftStep
           key,
           layers: [],
           text:
-            `${shift} is not a multiple of ${stride}, the stride of ${cause}: one pixel of ${cause === name ? 'its' : 'the'} map spans ${stride} input pixels, ` +
-            `so the shifted map would fall between pixels and there is nothing to compare with. Shifts by multiples of ${stride} compare.`,
+            `${shift} is not a multiple of ${stride}, the stride of ${cause}: a pixel of the map spans ${stride} input pixels, ` +
+            `so the shifted map falls between pixels and cannot be compared. Multiples of ${stride} compare.`,
         }
         entry.layers.push(`${m.label} ${name}`)
         notes.set(key, entry)
@@ -203,7 +203,7 @@ export function equivarianceRows(models: readonly ProbedModel[], step: ShiftStep
         notes.set(key, {
           key,
           layers: [],
-          text: `${m.label}: hidden units have no positions to shift back, so “whole” is how much the code changed, ‖f(shift x) − f(x)‖ / ‖f(x)‖, and nothing is “inside” (—).`,
+          text: `${m.label}: its hidden units have no positions to shift back, so “whole” is how far the code moved, ‖f(shift x) − f(x)‖ / ‖f(x)‖, and nothing is “inside” (—).`,
         })
         rows.push({ ...base, kind: 'change', error: l.error, interior: null, note: key })
       }
