@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { getPreset } from '../../src/engine/experiment/presets'
 import { buildModel } from '../../src/engine/model'
 import { ShiftSession, equivarianceRows, inputFits, modelWithWeights, shiftLimit, type ProbedModel } from '../../src/renderer/lib/explorer'
+import { traceFigure } from '../../src/renderer/lib/probe-figures'
 import type { Experiment, NamedTensors } from '../../src/shared/experiment'
 
 function probed(exp: Experiment, inputShape: number[]): ProbedModel[] {
@@ -71,5 +72,24 @@ describe('the equivariance table', () => {
     expect(notes.some((t) => t.startsWith('CNN pool 2: dx +2 is not a multiple of 4, the stride of pool 2'))).toBe(true)
     const one = equivarianceRows(mnist, s.step(1, 0)).notes.map((n) => n.text)
     expect(one.some((t) => t.startsWith('CNN pool 1, CNN conv 2 + ReLU: dx +1 is not a multiple of 2, the stride of pool 1'))).toBe(true)
+  })
+})
+
+describe('the trace figure', () => {
+  it('wraps whole stages onto further rows within maxWidth, keeping every panel and dropping the arrow that would start a row', () => {
+    const exp = getPreset('patterns-3')!
+    const [cnn] = probed(exp, [1, 8, 8])
+    const trace = new ShiftSession([cnn], picture(8)).base.cnn
+    const wide = traceFigure(trace, ['v', 'h', 'd'], 'light')
+    const narrow = traceFigure(trace, ['v', 'h', 'd'], 'light', { maxWidth: 600 })
+    expect(wide.width).toBeGreaterThan(600)
+    expect(narrow.width).toBeLessThanOrEqual(600)
+    expect(narrow.height).toBeGreaterThan(wide.height)
+    expect(narrow.panels).toHaveLength(wide.panels.length)
+    for (const p of narrow.panels) expect(p.x + p.cols * p.cell).toBeLessThanOrEqual(600)
+    const arrows = (f: typeof wide) => f.texts.filter((t) => t.text === '→').length
+    expect(arrows(narrow)).toBeLessThan(arrows(wide))
+    expect(narrow.texts.filter((t) => t.text !== '→').map((t) => t.text)).toEqual(wide.texts.filter((t) => t.text !== '→').map((t) => t.text))
+    expect(traceFigure(trace, ['v', 'h', 'd'], 'light', { maxWidth: 5000 })).toEqual(wide)
   })
 })
