@@ -62,7 +62,7 @@ test('dragging the input 2 pixels right: conv error ≈ 0 inside the band, the M
   await expect(page.getByTestId('eq-notes')).toContainText('dx +3 is not a multiple of 2, the stride of pool 1')
   const mlpRow = page.locator('[data-testid="eq-row"][data-model="mlp"]').last()
   await expect(mlpRow.locator('td').nth(1)).toHaveText('—')
-  await expect(page.getByTestId('eq-notes')).toContainText('hidden units have no positions to shift back')
+  await expect(page.getByTestId('eq-notes')).toContainText('TinyMLP: its units have no positions to shift back')
 
   const times = await measureRedraws(page, 40)
   const stats = summarise(times)

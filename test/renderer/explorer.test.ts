@@ -44,7 +44,7 @@ describe('the equivariance table', () => {
     const mlp = rows[2]
     expect(mlp.interior).toBeNull()
     expect(mlp.error!).toBeGreaterThan(0)
-    expect(notes.find((n) => n.key === mlp.note)!.text).toMatch(/no positions to shift back.*how far the code moved/)
+    expect(notes.find((n) => n.key === mlp.note)!.text).toMatch(/no positions to shift back.*how far their values moved/)
   })
 
   it('at an odd shift the pool row stays, marked not comparable, with the reason in one note', () => {

@@ -114,7 +114,7 @@ export class ShiftSession {
  * - `misaligned`: a map after a stride (a 2x2 pool) whose pixels span several
  *   input pixels; a shift that is not a multiple of that stride lands between
  *   its pixels, so there is no shifted map to compare with;
- * - `change`: an MLP's hidden units have no positions to shift back, so
+ * - `change`: an MLP's units (hidden, or lesson 000's one output) have no positions to shift back, so
  *   "whole" is how much the code changed, ‖f(shift x) − f(x)‖ / ‖f(x)‖, and
  *   nothing is "inside".
  */
@@ -203,7 +203,7 @@ export function equivarianceRows(models: readonly ProbedModel[], step: ShiftStep
         notes.set(key, {
           key,
           layers: [],
-          text: `${m.label}: its hidden units have no positions to shift back, so “whole” is how far the code moved, ‖f(shift x) − f(x)‖ / ‖f(x)‖, and nothing is “inside” (—).`,
+          text: `${m.label}: its units have no positions to shift back, so “whole” is how far their values moved, ‖f(shift x) − f(x)‖ / ‖f(x)‖, and nothing is “inside” (—).`,
         })
         rows.push({ ...base, kind: 'change', error: l.error, interior: null, note: key })
       }

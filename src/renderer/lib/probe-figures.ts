@@ -96,7 +96,10 @@ export function featureMapsFigure(
     const scale = stageScale(base.stages[i], theme)
     const eq = profile?.find((l) => l.index === stage.index)
     const band = eq && eq.kind === 'equivariance' ? eq.interior : undefined
-    texts.push({ x: 0, y: y + HEADER / 2, text: `${names[i]} · [${stage.shape.join(', ')}]${c > shown ? ` (first ${shown})` : ''}`, size: 12, bold: true })
+    const header = `${names[i]} · [${stage.shape.join(', ')}]${c > shown ? ` (first ${shown})` : ''}`
+    texts.push({ x: 0, y: y + HEADER / 2, text: header, size: 12, bold: true })
+    // Wide enough for its header too (lesson 000 has one 6x6 map under a longer title).
+    width = Math.max(width, Math.ceil(header.length * 7))
     const items = Array.from({ length: shown }, (_, f) => ({ rows: h, cols: w, label: `f${f + 1}` }))
     const layout = flowLayout(items, { cell, gap: 8, maxWidth, top: y + HEADER })
     layout.positions.forEach((p, f) => {
@@ -154,7 +157,9 @@ export function hiddenFigure(trace: Trace, base: Trace, theme: ThemeName, maxWid
     const before = pad(base.stages[i].values)
     const change = now.map((v, k) => v - before[k])
     const limit = maxAbs(base.stages[i].values)
-    texts.push({ x: 0, y: y + HEADER / 2, text: `${names[i]} · ${n} units: activation`, size: 12, bold: true })
+    const header = `${names[i]} · ${n} units: activation`
+    texts.push({ x: 0, y: y + HEADER / 2, text: header, size: 12, bold: true })
+    width = Math.max(width, Math.ceil(header.length * 7))
     panels.push({ x: 0, y: y + HEADER, cell, rows, cols, values: now, scale: sequentialScale(0, limit) })
     y += HEADER + rows * cell + 10
     texts.push({ x: 0, y: y + HEADER / 2, text: 'change vs unshifted (blue −, red +)', size: 12, muted: true })
