@@ -54,6 +54,15 @@ test('dragging the input 2 pixels right: conv error ≈ 0 inside the band, the M
   // The shift is bounded: ±3 on 8x8.
   for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight')
   await expect(pad).toHaveAttribute('data-dx', '3')
+  // An odd shift: the pool row stays, not comparable, and says why; the MLP has nothing "inside".
+  const pool = page.locator('[data-testid="eq-row"][data-model="cnn"][data-kind="misaligned"]')
+  await expect(pool).toHaveCount(1)
+  await expect(pool).toContainText('pool 1')
+  await expect(pool).toContainText('not comparable')
+  await expect(page.getByTestId('eq-notes')).toContainText('dx +3 is not a multiple of 2, the stride of pool 1')
+  const mlpRow = page.locator('[data-testid="eq-row"][data-model="mlp"]').last()
+  await expect(mlpRow.locator('td').nth(1)).toHaveText('—')
+  await expect(page.getByTestId('eq-notes')).toContainText('TinyMLP: its units have no positions to shift back')
 
   const times = await measureRedraws(page, 40)
   const stats = summarise(times)

@@ -27,6 +27,9 @@ test('mnist-shifted, made small in the editor: the robustness map finishes with 
   console.log(`robustness map means on mnist-shifted (small): CNN ${(means.cnn * 100).toFixed(1)} %, MLP ${(means.mlp * 100).toFixed(1)} %`)
   expect(means.cnn).toBeGreaterThan(means.mlp)
   await expect(card).toHaveAttribute('data-panels', '2')
+  // The map covers the drag's range, one number: ±4 on 28x28.
+  await expect(page.getByTestId('shift-pad')).toHaveAttribute('aria-label', /±4 pixels/)
+  await expect(card).toHaveAttribute('data-range', '4')
 
   const stats = summarise(await measureRedraws(page, 30))
   console.log(`redraw per drag step, MNIST CNN (28x28): median ${stats.median} ms, p95 ${stats.p95} ms over ${stats.n} steps`)

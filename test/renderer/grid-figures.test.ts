@@ -141,7 +141,7 @@ describe('the explorer session', () => {
 
   it('shift limits, clamping and percentiles', () => {
     expect(shiftLimit(8)).toBe(3)
-    expect(shiftLimit(28)).toBe(6)
+    expect(shiftLimit(28)).toBe(4)
     expect(clampShift(4.6, 3)).toBe(3)
     expect(clampShift(-1.4, 3)).toBe(-1)
     expect(percentileOf([5, 1, 3, 2, 4], 50)).toBe(3)

@@ -3,7 +3,7 @@
  * the data and the palette, like the dashboards' chart-options).
  */
 import type { EChartsCoreOption } from 'echarts/core'
-import type { LayerEquivariance } from '../../engine/probes/equivariance'
+import type { EqRow } from './explorer'
 import type { Palette } from './palette'
 
 export interface ModelLine {
@@ -16,6 +16,7 @@ export interface ModelLine {
 export function probabilityOption(p: Palette, models: readonly ModelLine[], rows: Record<string, number[][]>, cls: number, limit: number, dx: number): EChartsCoreOption {
   const xs = Array.from({ length: 2 * limit + 1 }, (_, i) => i - limit)
   return {
+    animation: false,
     grid: { left: 46, right: 14, top: 30, bottom: 38 },
     legend: { top: 2, right: 8 },
     tooltip: { trigger: 'axis', valueFormatter: (v: number) => `${(v * 100).toFixed(1)} %` },
@@ -38,6 +39,7 @@ export function probabilityOption(p: Palette, models: readonly ModelLine[], rows
 /** Current class probabilities, grouped by class. */
 export function probabilityBarsOption(p: Palette, models: readonly ModelLine[], probs: Record<string, number[]>, classes: readonly string[]): EChartsCoreOption {
   return {
+    animation: false,
     grid: { left: 46, right: 14, top: 30, bottom: 28 },
     legend: { top: 2, right: 8 },
     tooltip: { trigger: 'axis', valueFormatter: (v: number) => `${(v * 100).toFixed(1)} %` },
@@ -47,20 +49,16 @@ export function probabilityBarsOption(p: Palette, models: readonly ModelLine[], 
   }
 }
 
-export interface ErrorRow {
-  model: string
-  modelLabel: string
-  layer: string
-  kind: LayerEquivariance['kind']
-  error: number
-  interior: number | null
+export interface ErrorRow extends EqRow {
   color: string
 }
 
-/** Per layer: whole-map error and error inside the interior (conv), or the code's change (MLP). */
+/** Per layer: whole-map error and error inside the interior (conv), or the code's change (MLP); no bar where not comparable. */
 export function equivarianceOption(p: Palette, rows: readonly ErrorRow[]): EChartsCoreOption {
   const names = rows.map((r) => `${r.modelLabel} ${r.layer.replace(' + ReLU', '+R')}`)
   return {
+    // These charts change on every drag step: no tween, so an axis never shows two states at once.
+    animation: false,
     grid: { left: 46, right: 14, top: 30, bottom: 64 },
     legend: { top: 2, right: 8, data: ['whole map / change', 'inside the outline'] },
     tooltip: { trigger: 'axis', valueFormatter: (v: number) => (v === null ? '—' : v.toFixed(4)) },

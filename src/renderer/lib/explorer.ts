@@ -10,6 +10,7 @@ import { buildModel, type Sequential } from '../../engine/model'
 import { compareTraces, type LayerEquivariance } from '../../engine/probes/equivariance'
 import { inferenceTrace, type Trace } from '../../engine/probes/trace'
 import type { Tensor } from '../../engine/tensor'
+import { stageNames } from './probe-figures'
 
 export interface ProbedModel {
   id: string
@@ -31,9 +32,20 @@ export function modelWithWeights(spec: ModelSpec, inputShape: readonly number[],
   return model
 }
 
-/** How far the input may be dragged: ±3 pixels on 8x8 pictures, ±6 on 28x28. */
+/**
+ * How far the input may be dragged, and the robustness map's range: one
+ * number for both, so the map covers exactly the shifts the drag can reach.
+ * ±3 on 8x8 pictures; ±4 on 28x28 digits, as far as the mnist-shifted lesson
+ * moves its validation digits (and 81 shifts keep the map about as quick to
+ * compute on the whole val set as a lesson allows).
+ */
 export function shiftLimit(size: number): number {
-  return Math.max(1, Math.min(8, size <= 12 ? Math.round(size * 0.375) : Math.round(size * 0.22)))
+  return Math.max(1, Math.min(8, size <= 12 ? Math.round(size * 0.375) : Math.round(size / 7)))
+}
+
+/** Whether a picture fits a model's input shape ([C, H, W]); a picture of another experiment does not. */
+export function inputFits(input: Tensor, inputShape: readonly number[] | null): boolean {
+  return !!inputShape && input.shape.length === inputShape.length && input.shape.every((d, i) => d === inputShape[i])
 }
 
 export function clampShift(v: number, limit: number): number {
@@ -91,6 +103,115 @@ export class ShiftSession {
       for (const m of this.models) out[m.id].push(inferenceTrace(m.model, { shape: this.input.shape, data: this.scratch }).probabilities)
     }
     return out
+  }
+}
+
+/**
+ * One row of the explorer's table. The columns mean one thing each:
+ * "whole" is ‖f(shift x) − shift f(x)‖ / ‖f(x)‖ over the whole map, "inside"
+ * the same inside the outline where it must be 0. Two kinds of rows cannot
+ * fill them and say why instead of vanishing:
+ * - `misaligned`: a map after a stride (a 2x2 pool) whose pixels span several
+ *   input pixels; a shift that is not a multiple of that stride lands between
+ *   its pixels, so there is no shifted map to compare with;
+ * - `change`: an MLP's units (hidden, or lesson 000's one output) have no positions to shift back, so
+ *   "whole" is how much the code changed, ‖f(shift x) − f(x)‖ / ‖f(x)‖, and
+ *   nothing is "inside".
+ */
+export interface EqRow {
+  model: string
+  modelLabel: string
+  /** The stage's name, as the figures name it ("conv 1 + ReLU", "pool 1"). */
+  layer: string
+  kind: 'equivariance' | 'misaligned' | 'change'
+  /** Whole-map error (equivariance), how much the code changed (change); null when not comparable. */
+  error: number | null
+  /** Error inside the outline (equivariance only; null when the border band covers the map). */
+  interior: number | null
+  /** The key of the note that explains the row (misaligned and change rows). */
+  note: string | null
+}
+
+export interface EqNote {
+  key: string
+  text: string
+}
+
+/** The shift as a reader writes it: "dx +1", "dx +1 and dy −3". */
+function shiftText(dx: number, dy: number, stride: number): string {
+  const signed = (v: number) => (v > 0 ? `+${v}` : v < 0 ? `−${-v}` : '0')
+  const parts = [dx % stride !== 0 ? `dx ${signed(dx)}` : '', dy % stride !== 0 ? `dy ${signed(dy)}` : ''].filter(Boolean)
+  return parts.join(' and ')
+}
+
+/** How far one pixel of a layer's output is from the next, in the layer's input pixels. */
+function strideOf(spec: ProbedModel['spec']['layers'][number]): number {
+  if (spec.type === 'conv2d') return spec.stride
+  if (spec.type === 'maxpool2d') return spec.stride ?? spec.kernelSize
+  return 1
+}
+
+/**
+ * The table's rows for one step: each CNN stage with a map (a conv after its
+ * ReLU, each pool), each hidden layer of an MLP (after its ReLU); the notes
+ * that explain rows without a number, once each.
+ */
+export function equivarianceRows(models: readonly ProbedModel[], step: ShiftStep): { rows: EqRow[]; notes: EqNote[] } {
+  const rows: EqRow[] = []
+  const notes = new Map<string, EqNote & { layers: string[] }>()
+  for (const m of models) {
+    const trace = step.traces[m.id]
+    const profile = step.profiles[m.id]
+    if (!trace || !profile) continue
+    const names = stageNames(trace.stages)
+    let stride = 1
+    let cause = ''
+    for (const l of profile) {
+      const spec = m.spec.layers[l.index]
+      const name = names[l.index + 1]
+      const own = spec ? strideOf(spec) : 1
+      if (own > 1) {
+        stride *= own
+        cause = name
+      }
+      if (l.type === 'flatten' || l.type === 'sigmoid' || l.type === 'dropout') continue
+      // An MLP's last linear layer is its logits: the classes, not a hidden code.
+      if (!m.conv && l.index === m.spec.layers.length - 1) continue
+      // A conv or linear layer followed by its ReLU is shown once, after the ReLU.
+      if ((l.type === 'conv2d' || l.type === 'linear') && trace.stages[l.index + 2]?.type === 'relu') continue
+      const spatial = l.shape.length === 3
+      // A CNN's dense head is not what the table is about: its maps are.
+      if (m.conv && !spatial) continue
+      const base = { model: m.id, modelLabel: m.label, layer: name }
+      if (l.kind === 'equivariance') {
+        rows.push({ ...base, kind: 'equivariance', error: l.error, interior: l.interiorError, note: null })
+      } else if (spatial) {
+        const shift = shiftText(step.dx, step.dy, stride)
+        const key = `${m.id}:${stride}:${cause}`
+        const entry = notes.get(key) ?? {
+          key,
+          layers: [],
+          text:
+            `${shift} is not a multiple of ${stride}, the stride of ${cause}: a pixel of the map spans ${stride} input pixels, ` +
+            `so the shifted map falls between pixels and cannot be compared. Multiples of ${stride} compare.`,
+        }
+        entry.layers.push(`${m.label} ${name}`)
+        notes.set(key, entry)
+        rows.push({ ...base, kind: 'misaligned', error: null, interior: null, note: key })
+      } else {
+        const key = `${m.id}:code`
+        notes.set(key, {
+          key,
+          layers: [],
+          text: `${m.label}: its units have no positions to shift back, so “whole” is how far their values moved, ‖f(shift x) − f(x)‖ / ‖f(x)‖, and nothing is “inside” (—).`,
+        })
+        rows.push({ ...base, kind: 'change', error: l.error, interior: null, note: key })
+      }
+    }
+  }
+  return {
+    rows,
+    notes: [...notes.values()].map((n) => ({ key: n.key, text: n.layers.length ? `${n.layers.join(', ')}: ${n.text}` : n.text })),
   }
 }
 

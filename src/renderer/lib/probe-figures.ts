@@ -96,7 +96,10 @@ export function featureMapsFigure(
     const scale = stageScale(base.stages[i], theme)
     const eq = profile?.find((l) => l.index === stage.index)
     const band = eq && eq.kind === 'equivariance' ? eq.interior : undefined
-    texts.push({ x: 0, y: y + HEADER / 2, text: `${names[i]} · [${stage.shape.join(', ')}]${c > shown ? ` (first ${shown})` : ''}`, size: 12, bold: true })
+    const header = `${names[i]} · [${stage.shape.join(', ')}]${c > shown ? ` (first ${shown})` : ''}`
+    texts.push({ x: 0, y: y + HEADER / 2, text: header, size: 12, bold: true })
+    // Wide enough for its header too (lesson 000 has one 6x6 map under a longer title).
+    width = Math.max(width, Math.ceil(header.length * 7))
     const items = Array.from({ length: shown }, (_, f) => ({ rows: h, cols: w, label: `f${f + 1}` }))
     const layout = flowLayout(items, { cell, gap: 8, maxWidth, top: y + HEADER })
     layout.positions.forEach((p, f) => {
@@ -154,7 +157,9 @@ export function hiddenFigure(trace: Trace, base: Trace, theme: ThemeName, maxWid
     const before = pad(base.stages[i].values)
     const change = now.map((v, k) => v - before[k])
     const limit = maxAbs(base.stages[i].values)
-    texts.push({ x: 0, y: y + HEADER / 2, text: `${names[i]} · ${n} units: activation`, size: 12, bold: true })
+    const header = `${names[i]} · ${n} units: activation`
+    texts.push({ x: 0, y: y + HEADER / 2, text: header, size: 12, bold: true })
+    width = Math.max(width, Math.ceil(header.length * 7))
     panels.push({ x: 0, y: y + HEADER, cell, rows, cols, values: now, scale: sequentialScale(0, limit) })
     y += HEADER + rows * cell + 10
     texts.push({ x: 0, y: y + HEADER / 2, text: 'change vs unshifted (blue −, red +)', size: 12, muted: true })
@@ -165,8 +170,17 @@ export function hiddenFigure(trace: Trace, base: Trace, theme: ThemeName, maxWid
   return { width, height: Math.max(0, y - 12), panels, texts }
 }
 
-/** One model's trace, stage by stage from left to right, each with its shape and (where small) its values. */
-export function traceFigure(trace: Trace, classes: readonly string[], theme: ThemeName, options: { maxMaps?: number; columnRows?: number } = {}): GridFigure {
+/**
+ * One model's trace, stage by stage from left to right, each with its shape
+ * and (where small) its values. Given `maxWidth`, the stages wrap onto further
+ * rows instead of running off a narrow screen.
+ */
+export function traceFigure(
+  trace: Trace,
+  classes: readonly string[],
+  theme: ThemeName,
+  options: { maxMaps?: number; columnRows?: number; maxWidth?: number } = {},
+): GridFigure {
   const maxMaps = options.maxMaps ?? 8
   const columnRows = options.columnRows ?? 16
   const names = stageNames(trace.stages)
@@ -174,7 +188,10 @@ export function traceFigure(trace: Trace, classes: readonly string[], theme: The
   const texts: FigureText[] = []
   let x = 0
   let height = 0
+  const columns: { x: number; width: number; height: number; panels: number; texts: number; arrow: number | null }[] = []
   trace.stages.forEach((stage, i) => {
+    const arrow = i > 0 ? texts.push({ x: x - 18, y: HEADER * 2 + 12, text: '→', size: 14, muted: true }) - 1 : null
+    const first = { panels: panels.length, texts: texts.length - (arrow === null ? 0 : 1) }
     const scale = i === 0 ? inkScale(theme, maxAbs(stage.values)) : stage.type === 'softmax' ? sequentialScale(0, 1) : stageScale(stage, theme)
     const top = HEADER * 2
     let colWidth = 0
@@ -217,10 +234,47 @@ export function traceFigure(trace: Trace, classes: readonly string[], theme: The
     texts.push({ x, y: HEADER / 2, text: names[i], size: 12, bold: true })
     texts.push({ x, y: HEADER + HEADER / 2 - 2, text: `[${stage.shape.join(', ')}]`, size: 11, muted: true })
     height = Math.max(height, y)
+    columns.push({ x, width: colWidth, height: y, panels: first.panels, texts: first.texts, arrow })
     x += colWidth + 26
-    if (i < trace.stages.length - 1) texts.push({ x: x - 18, y: top + 12, text: '→', size: 14, muted: true })
   })
-  return { width: x - 26, height, panels, texts }
+  if (!options.maxWidth || x - 26 <= options.maxWidth) return { width: x - 26, height, panels, texts }
+  return wrapColumns(columns, panels, texts, options.maxWidth)
+}
+
+/** Moves whole stage columns onto further rows so that none ends beyond maxWidth; an arrow that would start a row is dropped. */
+function wrapColumns(
+  columns: { x: number; width: number; height: number; panels: number; texts: number; arrow: number | null }[],
+  panels: GridPanel[],
+  texts: FigureText[],
+  maxWidth: number,
+): GridFigure {
+  const ROW_GAP = 22
+  const dropped = new Set<number>()
+  let rowX = 0
+  let rowY = 0
+  let rowHeight = 0
+  let width = 0
+  columns.forEach((c, k) => {
+    if (rowX > 0 && rowX + c.width > maxWidth) {
+      rowY += rowHeight + ROW_GAP
+      rowX = 0
+      rowHeight = 0
+      if (c.arrow !== null) dropped.add(c.arrow)
+    }
+    const next = columns[k + 1]
+    const dx = rowX - c.x
+    for (let p = c.panels; p < (next ? next.panels : panels.length); p++) {
+      panels[p] = { ...panels[p], x: panels[p].x + dx, y: panels[p].y + rowY }
+    }
+    const end = next ? (next.arrow ?? next.texts) : texts.length
+    const moved = c.arrow !== null ? [c.arrow] : []
+    for (let t = c.texts; t < end; t++) moved.push(t)
+    for (const t of moved) texts[t] = { ...texts[t], x: texts[t].x + dx, y: texts[t].y + rowY }
+    width = Math.max(width, rowX + c.width)
+    rowHeight = Math.max(rowHeight, c.height)
+    rowX += c.width + 26
+  })
+  return { width, height: rowY + rowHeight, panels, texts: texts.filter((_, t) => !dropped.has(t)) }
 }
 
 /** Val accuracy at every (dx, dy), one heatmap per model, accuracy written in each cell. */

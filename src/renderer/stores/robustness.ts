@@ -3,9 +3,6 @@ import { ref, shallowRef } from 'vue'
 import type { LabEvent, ProbeSource, RobustnessMaps } from '../../shared/lab-api'
 import { getLabClient } from '../lab-client'
 
-/** The issue's range: every shift (dx, dy) in [−3, 3]². */
-export const ROBUSTNESS_RANGE = 3
-
 /**
  * The shift-robustness map, computed by the host in an engine worker of its
  * own; progress arrives as `probe-progress` events, the maps as the reply.
@@ -19,7 +16,8 @@ export const useRobustnessStore = defineStore('robustness', () => {
   const error = ref<string | null>(null)
   const seconds = ref<number | null>(null)
 
-  async function compute(sourceKey: string, source: ProbeSource, range = ROBUSTNESS_RANGE): Promise<void> {
+  /** Every shift (dx, dy) in [−range, range]²; the explorer passes its drag range (shiftLimit). */
+  async function compute(sourceKey: string, source: ProbeSource, range: number): Promise<void> {
     if (running.value) return
     const probeId = `rob-${Date.now().toString(36)}`
     running.value = probeId
