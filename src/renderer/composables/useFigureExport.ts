@@ -28,6 +28,19 @@ function dataUrlBytes(url: string): Uint8Array {
   return bytes
 }
 
+/**
+ * The option with every fontFamily's double quotes made single. ECharts' SVG
+ * renderer copies font families into style="…" unescaped, so one chart that
+ * names a font in double quotes would otherwise export invalid XML.
+ */
+export function svgSafeFonts<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(svgSafeFonts) as T
+  if (!value || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value
+  const out: Record<string, unknown> = {}
+  for (const [key, v] of Object.entries(value)) out[key] = key === 'fontFamily' && typeof v === 'string' ? v.replace(/"/g, "'") : svgSafeFonts(v)
+  return out as T
+}
+
 export function renderFigure(request: FigureRequest, format: FigureFormat): Uint8Array {
   const { width, height, palette } = request
   const option = exportOption(request.option, request.title, palette)
@@ -36,7 +49,7 @@ export function renderFigure(request: FigureRequest, format: FigureFormat): Uint
     // Server-side style rendering needs no DOM node and returns the SVG text directly.
     const chart = init(null as unknown as HTMLElement, theme, { renderer: 'svg', ssr: true, width, height })
     try {
-      chart.setOption(option)
+      chart.setOption(svgSafeFonts(option))
       return new TextEncoder().encode(chart.renderToSVGString())
     } finally {
       chart.dispose()
