@@ -90,6 +90,7 @@ test('MNIST (made small): epoch headers never overlap, hovering a cell shows its
   const tip = page.getByTestId('heatmap-tooltip')
   await expect(tip).toBeVisible()
   await expect(tip).toHaveText(/^filter 1, epoch 0 · row \d, col \d: −?\d*\.?\d+(e-\d+)?$/)
+  await shot(page, 'kernels-mnist-hover')
   await page.mouse.move(box.x + 2, box.y + 2) // the corner: no cell there
   await expect(tip).toHaveCount(0)
 

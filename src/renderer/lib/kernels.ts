@@ -56,7 +56,7 @@ export function kernelGrid(snaps: readonly EpochWeights[], layerIndex: number, t
   const rowNames = Array.from({ length: rows }, (_, row) => (inCh > 1 ? `${Math.floor(row / inCh) + 1}·${(row % inCh) + 1}` : `f${row + 1}`))
   // Columns at least as far apart as their widest header, so "epoch 0" and "epoch 1" never overlap
   // above narrow kernels (MNIST: 32 filters of 3×3 in 9 px cells); rows as far in as their widest name.
-  const headerRoom = Math.max(...headers.map((t) => textWidth(t, HEADER_SIZE))) + 8
+  const headerRoom = Math.max(...headers.map((t) => textWidth(t, HEADER_SIZE))) + 12
   const gap = Math.max(cell >= TEXT_MIN_CELL ? 12 : 6, Math.ceil(headerRoom - kw * cell))
   const left = Math.max(34, Math.ceil(Math.max(...rowNames.map((t) => textWidth(t, HEADER_SIZE))) + 12), Math.ceil(headerRoom / 2 - (kw * cell) / 2) + 2)
   const rowGap = cell >= TEXT_MIN_CELL ? 12 : 6
