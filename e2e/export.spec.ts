@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs'
 import { expect, test } from './fixtures'
 import { chart, openLesson } from './lab'
 import { decodePng, luminanceVariance } from './png'
+import { goTo, trainLesson } from './views'
+import { exportEverySvg, expectValidSvgs } from './figures'
 
 test('a chart exports as a PNG of twice its size, with something drawn on it, and as an SVG', async ({ page, labServer }, testInfo) => {
   await openLesson(page, labServer.url, 'patterns-3')
@@ -29,4 +31,51 @@ test('a chart exports as a PNG of twice its size, with something drawn on it, an
   expect(svg.startsWith('<svg')).toBe(true)
   expect(svg).toContain('Parameters')
   expect(svg).toContain('1,227')
+  await expectValidSvgs(page, [{ title: 'Parameters', svg }])
+})
+
+test('every figure of every view exports an SVG that parses as XML and draws', async ({ page, labServer }, testInfo) => {
+  test.setTimeout(240_000)
+  const errors: string[] = []
+  page.on('pageerror', (err) => errors.push(err.message))
+  await trainLesson(page, labServer.url, 'patterns-3')
+  const out = (name: string) => testInfo.outputPath(name)
+  const seen: Record<string, string[]> = {}
+
+  async function view(name: string, expected: number): Promise<void> {
+    const svgs = await exportEverySvg(page, out)
+    seen[name] = svgs.map((s) => s.title)
+    expect(svgs.length, `${name}: ${seen[name].join(', ')}`).toBeGreaterThanOrEqual(expected)
+    await expectValidSvgs(page, svgs)
+  }
+
+  // Compare: curves, overlay, parameters, confusion matrices.
+  await expect(page.locator('figure[data-chart="Validation accuracy, both models"]')).toBeVisible()
+  await view('compare', 5)
+
+  await goTo(page, 'kernels')
+  await expect(page.getByTestId('kernel-card').locator('canvas')).toBeVisible()
+  await view('kernels', 2)
+
+  await goTo(page, 'explorer')
+  await expect(page.getByTestId('shift-pad')).toBeVisible({ timeout: 20_000 })
+  await view('explorer', 3)
+
+  await goTo(page, 'trace')
+  await expect(page.locator('.app-main').getByRole('button', { name: /^Export .+ as SVG$/ }).first()).toBeVisible({ timeout: 20_000 })
+  await view('trace', 1)
+
+  await goTo(page, 'runs')
+  await page.locator('tr[data-run-id]').first().getByRole('checkbox').check()
+  await expect(page.locator('figure[data-chart="Validation accuracy, runs overlaid"]')).not.toHaveAttribute('data-points', '0')
+  await view('runs', 1)
+
+  await goTo(page, 'sweeps')
+  await page.getByTestId('sweep-values').fill('2')
+  await page.getByTestId('sweep-start').click()
+  await expect(page.getByTestId('sweep-point').first()).toHaveAttribute('data-status', 'completed', { timeout: 60_000 })
+  await view('sweeps', 1)
+
+  console.log(`SVG exports checked: ${Object.entries(seen).map(([v, t]) => `${v} ${t.length}`).join(', ')}`)
+  expect(errors).toEqual([])
 })

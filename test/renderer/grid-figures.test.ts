@@ -54,7 +54,7 @@ describe('grid figures', () => {
   const fig: GridFigure = {
     width: 60,
     height: 40,
-    panels: [{ x: 0, y: 14, cell: 20, rows: 1, cols: 2, values: [-1, 0.5], scale: divergingScale('light', 1), text: true, label: 'a<b', interior: { x0: 1, x1: 2, y0: 0, y1: 1 } }],
+    panels: [{ x: 0, y: 14, cell: 28, rows: 1, cols: 2, values: [-1, 0.5], scale: divergingScale('light', 1), text: true, label: 'a<b', interior: { x0: 1, x1: 2, y0: 0, y1: 1 } }],
     texts: [{ x: 0, y: 5, text: 'T & U', bold: true }],
     legend: { scale: divergingScale('light', 1), label: 'weight' },
   }

@@ -13,6 +13,7 @@ import {
   VisualMapComponent,
 } from 'echarts/components'
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers'
+import { FONT_FAMILY } from '../lib/fonts'
 import { paletteFor, type ThemeName } from '../lib/palette'
 
 use([
@@ -45,7 +46,7 @@ for (const theme of ['light', 'dark'] as const) {
   registerTheme(echartsThemeName(theme), {
     color: p.models,
     backgroundColor: 'transparent',
-    textStyle: { color: p.text, fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif' },
+    textStyle: { color: p.text, fontFamily: FONT_FAMILY },
     title: { textStyle: { color: p.text }, subtextStyle: { color: p.muted } },
     legend: { textStyle: { color: p.text }, inactiveColor: p.axis },
     valueAxis: axis,

@@ -3,22 +3,16 @@
  * legend and a solid background, as a PNG at twice its on-screen pixel size
  * or as an SVG, and handed to the door to save.
  */
-import { init, type EChartsCoreOption } from 'echarts/core'
+import { init } from 'echarts/core'
+import { chartSvg, type FigureRequest } from '../charts/chart-svg'
 import { echartsThemeName } from '../charts/setup'
 import { getLabClient } from '../lab-client'
 import { safeFileStem } from '../lab-client/door-files'
 import { exportOption } from '../lib/chart-options'
-import type { Palette } from '../lib/palette'
 
 export type FigureFormat = 'png' | 'svg'
 
-export interface FigureRequest {
-  title: string
-  option: EChartsCoreOption
-  width: number
-  height: number
-  palette: Palette
-}
+export type { FigureRequest } from '../charts/chart-svg'
 
 function dataUrlBytes(url: string): Uint8Array {
   const base64 = url.slice(url.indexOf(',') + 1)
@@ -32,16 +26,7 @@ export function renderFigure(request: FigureRequest, format: FigureFormat): Uint
   const { width, height, palette } = request
   const option = exportOption(request.option, request.title, palette)
   const theme = echartsThemeName(palette.theme)
-  if (format === 'svg') {
-    // Server-side style rendering needs no DOM node and returns the SVG text directly.
-    const chart = init(null as unknown as HTMLElement, theme, { renderer: 'svg', ssr: true, width, height })
-    try {
-      chart.setOption(option)
-      return new TextEncoder().encode(chart.renderToSVGString())
-    } finally {
-      chart.dispose()
-    }
-  }
+  if (format === 'svg') return new TextEncoder().encode(chartSvg(request))
   const host = document.createElement('div')
   host.style.cssText = `position:fixed;left:-10000px;top:0;width:${width}px;height:${height}px;`
   document.body.appendChild(host)

@@ -198,7 +198,9 @@ export function exportOption(option: EChartsCoreOption, title: string, p: Palett
   const shift = 26
   const grid = (o.grid ?? {}) as Record<string, unknown>
   const titles = ([] as unknown[]).concat(o.title ?? []).map((t) => ({ ...(t as object), top: ((t as { top?: number }).top ?? 6) + shift }))
-  const legend = o.legend ? { ...(o.legend as object), top: (((o.legend as { top?: number }).top ?? 4) as number) + shift } : undefined
+  // A legend may be one object or a list of them (the runs overlay has one per run).
+  const moveDown = (l: unknown) => ({ ...(l as object), top: ((l as { top?: number }).top ?? 4) + shift })
+  const legend = o.legend ? (Array.isArray(o.legend) ? o.legend.map(moveDown) : moveDown(o.legend)) : undefined
   return {
     ...o,
     animation: false,
@@ -210,24 +212,72 @@ export function exportOption(option: EChartsCoreOption, title: string, p: Palett
 }
 
 export interface OverlayRun {
+  /** The run's name on the chart, unique among the overlaid runs (overlayRunLabels). */
   label: string
   models: { id: string; label: string; color: string }[]
   rows: readonly MetricRow[]
 }
 
-/** Two runs' val accuracy on one chart: colour = model, line style = run (solid, then dotted). */
+const RUN_NAME_MAX = 30
+
+function shorten(name: string): string {
+  const s = name.trim() || 'untitled'
+  return s.length <= RUN_NAME_MAX ? s : `${s.slice(0, RUN_NAME_MAX - 1).trimEnd()}…`
+}
+
+function clock(iso: string | undefined, seconds: boolean): string {
+  const d = new Date(iso ?? '')
+  if (Number.isNaN(d.getTime())) return ''
+  const two = (n: number) => String(n).padStart(2, '0')
+  return `${two(d.getHours())}:${two(d.getMinutes())}${seconds ? `:${two(d.getSeconds())}` : ''}`
+}
+
+/**
+ * What the overlay calls each run: its experiment's name (shortened), with
+ * the start time (local hh:mm, then hh:mm:ss) added only where two runs
+ * would otherwise share a name, and a number as the last resort.
+ */
+export function overlayRunLabels(runs: readonly { name: string; startedAt?: string }[]): string[] {
+  const names = runs.map((r) => shorten(r.name))
+  const clash = (labels: string[], i: number) => labels.some((l, j) => j !== i && l === labels[i])
+  let labels = names.map((n, i) => (clash(names, i) ? `${n} ${clock(runs[i].startedAt, false)}`.trim() : n))
+  labels = labels.map((l, i) => (clash(labels, i) ? `${names[i]} ${clock(runs[i].startedAt, true)}`.trim() : l))
+  return labels.map((l, i) => (clash(labels, i) ? `${l} #${i + 1}` : l))
+}
+
+/** Height of one legend line of the runs overlay: one line per run. */
+const RUN_LEGEND_LINE = 20
+
+/**
+ * Several runs' val accuracy on one chart: colour = model, line style = run
+ * (solid, dotted, dashed). x is the epoch number on a value axis, so runs of
+ * different lengths line up epoch by epoch. One legend line per run, above
+ * the plot (the grid starts below the last line, so no legend covers an
+ * axis or its labels).
+ */
 export function runOverlayOption(p: Palette, runs: readonly OverlayRun[]): EChartsCoreOption {
   const styles = ['solid', 'dotted', 'dashed'] as const
+  const lastEpoch = Math.max(0, ...runs.flatMap((run) => run.rows.map((row) => row.epoch)))
+  const name = (m: { label: string }, run: OverlayRun) => `${m.label} · ${run.label}`
   return {
-    grid: { ...baseGrid, top: 44 },
-    legend: { top: 4, left: 8, right: 8, itemWidth: 26, type: 'plain' },
+    grid: { ...baseGrid, top: 4 + RUN_LEGEND_LINE * Math.max(1, runs.length) + 14 },
+    legend: runs.map((run, r) => ({
+      type: 'scroll',
+      top: 4 + RUN_LEGEND_LINE * r,
+      left: 8,
+      right: 8,
+      itemWidth: 26,
+      data: run.models.map((m) => name(m, run)),
+      textStyle: { color: p.text },
+    })),
     tooltip: { trigger: 'axis', valueFormatter: (v: number) => formatPercent(v) },
-    xAxis: epochAxis(undefined),
+    xAxis: epochAxis(lastEpoch),
     yAxis: percentAxis(p),
     series: runs.flatMap((run, r) =>
       run.models.map((m) => ({
-        name: `${m.label} · ${run.label}`,
+        name: name(m, run),
         type: 'line',
+        // [epoch, accuracy]: x is the epoch itself, never the row's index.
         data: series(run.rows, m.id, 'valAccuracy'),
         showSymbol: false,
         animation: false,

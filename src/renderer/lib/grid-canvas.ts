@@ -3,8 +3,9 @@
  * a PNG at twice the size with title and legend. The description and the SVG
  * emitter live in grid-figure.ts, which needs no DOM.
  */
+import { FONT_FAMILY } from './fonts'
 import { cellText, colorIndex, colorOf, textColorOn } from './colormap'
-import { PAD, TITLE_H, framed, legendTicks, type GridFigure, type GridPanel } from './grid-figure'
+import { LEGEND_BAR, PAD, TITLE_H, fitCellText, framed, legendTicks, type GridFigure, type GridPanel } from './grid-figure'
 import type { Palette } from './palette'
 
 /** One small canvas and image per panel size: resizing a canvas per panel would reallocate it every time. */
@@ -44,11 +45,15 @@ function drawCells(ctx: CanvasRenderingContext2D, p: GridPanel): void {
 }
 
 function font(size: number, bold = false): string {
-  return `${bold ? '600 ' : ''}${size}px system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif`
+  return `${bold ? '600 ' : ''}${size}px ${FONT_FAMILY}`
 }
 
-/** Draws the figure at (0, 0) in CSS pixels (the caller sets the transform for the pixel ratio). */
-export function drawGridFigure(ctx: CanvasRenderingContext2D, fig: GridFigure, palette: Palette): void {
+/**
+ * Draws the figure at (0, 0) in CSS pixels (the caller sets the transform for
+ * the pixel ratio). On screen the figure's free texts are HTML laid over the
+ * canvas (BaseHeatmapGrid), so `texts: false` leaves them out here.
+ */
+export function drawGridFigure(ctx: CanvasRenderingContext2D, fig: GridFigure, palette: Palette, options: { texts?: boolean } = {}): void {
   for (const p of fig.panels) {
     drawCells(ctx, p)
     const w = p.cols * p.cell
@@ -65,9 +70,9 @@ export function drawGridFigure(ctx: CanvasRenderingContext2D, fig: GridFigure, p
       ctx.strokeRect(p.x + x0 * p.cell, p.y + y0 * p.cell, (x1 - x0) * p.cell, (y1 - y0) * p.cell)
       ctx.restore()
     }
-    if (p.text) {
-      const size = Math.max(8, Math.min(12, Math.floor(p.cell * 0.36)))
-      ctx.font = font(size)
+    const fit = p.text ? fitCellText(p) : null
+    if (fit) {
+      ctx.font = font(fit.size)
       ctx.textAlign = 'center'
       ctx.textBaseline = 'middle'
       const off = p.offset ?? 0
@@ -75,7 +80,7 @@ export function drawGridFigure(ctx: CanvasRenderingContext2D, fig: GridFigure, p
         for (let c = 0; c < p.cols; c++) {
           const v = p.values[off + r * p.cols + c]
           ctx.fillStyle = textColorOn(p.scale, v)
-          ctx.fillText(cellText(v, p.digits), p.x + (c + 0.5) * p.cell, p.y + (r + 0.5) * p.cell + 0.5)
+          ctx.fillText(cellText(v, fit.digits), p.x + (c + 0.5) * p.cell, p.y + (r + 0.5) * p.cell + 0.5)
         }
       }
     }
@@ -87,6 +92,7 @@ export function drawGridFigure(ctx: CanvasRenderingContext2D, fig: GridFigure, p
       ctx.fillText(p.label, p.x, p.y - 2)
     }
   }
+  if (options.texts === false) return
   for (const t of fig.texts) {
     ctx.font = font(t.size ?? 12, t.bold)
     ctx.fillStyle = t.muted ? palette.muted : palette.text
@@ -97,7 +103,7 @@ export function drawGridFigure(ctx: CanvasRenderingContext2D, fig: GridFigure, p
 }
 
 function drawLegend(ctx: CanvasRenderingContext2D, legend: NonNullable<GridFigure['legend']>, x: number, y: number, palette: Palette): void {
-  const w = 200
+  const w = LEGEND_BAR
   const h = 10
   for (let i = 0; i < w; i++) {
     const v = legend.scale.min + ((legend.scale.max - legend.scale.min) * i) / (w - 1)

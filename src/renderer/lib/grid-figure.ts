@@ -9,6 +9,7 @@
  */
 import type { Palette } from './palette'
 import { cellText, colorOf, textColorOn, type ColorScale } from './colormap'
+import { FONT_FAMILY } from './fonts'
 
 export interface GridPanel {
   x: number
@@ -23,6 +24,8 @@ export interface GridPanel {
   scale: ColorScale
   /** Drawn above the panel. */
   label?: string
+  /** What the hover tooltip calls the panel when it has no label ("f2, epoch 5"). */
+  name?: string
   /** Write each value in its cell. */
   text?: boolean
   digits?: number
@@ -53,6 +56,100 @@ export interface GridFigure {
 export const LABEL_HEIGHT = 14
 /** Cells at least this big get their values written. */
 export const TEXT_MIN_CELL = 22
+
+/**
+ * Width of a text in CSS pixels, estimated from per-character advances of a
+ * system sans-serif (Arial/Segoe/Roboto are within a few per cent of these).
+ * An estimate, not a measurement, so that the canvas, the SVG (which has no
+ * text metrics) and the layout all make the same decision.
+ */
+export function textWidth(text: string, size: number, bold = false): number {
+  let em = 0
+  for (const ch of text) {
+    if (ch >= '0' && ch <= '9') em += 0.556
+    else if (ch === '.' || ch === ',' || ch === '·' || ch === ' ' || ch === 'i' || ch === 'l') em += 0.278
+    else if (ch === '−' || ch === '+' || ch === '×') em += 0.584
+    else if (ch === '-') em += 0.333
+    else if (ch >= 'A' && ch <= 'Z') em += 0.667
+    else em += 0.56
+  }
+  return em * size * (bold ? 1.06 : 1)
+}
+
+/** Room left for a value inside its cell, each side. */
+const CELL_PAD = 2
+
+/**
+ * The font size and digits at which the widest value of a panel fits inside
+ * its cells: the preferred digits at 12 px down to 8 px, then one digit fewer,
+ * down to one decimal. Null when nothing fits (the value is then only in the
+ * hover tooltip), so a "−1.23" never spills into its neighbour.
+ */
+export function fitCellText(p: GridPanel): { size: number; digits: number } | null {
+  const off = p.offset ?? 0
+  const n = p.rows * p.cols
+  let widest = 0
+  for (let i = 0; i < n; i++) {
+    const a = Math.abs(p.values[off + i])
+    if (Number.isFinite(a) && a > widest) widest = a
+  }
+  const preferred = p.digits ?? 2
+  const room = p.cell - 2 * CELL_PAD
+  const top = Math.max(8, Math.min(12, Math.floor(p.cell * 0.36)))
+  for (let digits = preferred; digits >= Math.min(1, preferred); digits--) {
+    // The widest string: the largest magnitude with a minus sign in front.
+    const text = cellText(-widest, digits).replace(/^(?!−)/, '−')
+    for (let size = top; size >= 8; size--) {
+      if (textWidth(text, size) <= room && size <= p.cell * 0.6) return { size, digits }
+    }
+  }
+  return null
+}
+
+export interface CellHit {
+  panel: number
+  row: number
+  col: number
+  value: number
+}
+
+/** The cell under a point of the figure (CSS pixels from its top-left), or null. */
+export function hitTest(fig: GridFigure, x: number, y: number): CellHit | null {
+  // Last panel first: it is drawn on top where panels touch.
+  for (let i = fig.panels.length - 1; i >= 0; i--) {
+    const p = fig.panels[i]
+    const col = Math.floor((x - p.x) / p.cell)
+    const row = Math.floor((y - p.y) / p.cell)
+    if (col < 0 || row < 0 || col >= p.cols || row >= p.rows) continue
+    return { panel: i, row, col, value: p.values[(p.offset ?? 0) + row * p.cols + col] }
+  }
+  return null
+}
+
+/** A value as the tooltip writes it: three significant figures, a real minus sign. */
+export function formatValue(v: number): string {
+  if (!Number.isFinite(v)) return String(v)
+  const a = Math.abs(v)
+  let s: string
+  if (a === 0) s = '0'
+  else if (a >= 1000) s = a.toFixed(0)
+  else if (a < 0.001) s = a.toExponential(2)
+  else {
+    s = a.toPrecision(3)
+    // "0.500" → "0.5", "2.00" → "2"; "100" keeps its zeros.
+    if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '')
+  }
+  return (v < 0 ? '−' : '') + s
+}
+
+/** "f2, epoch 5 · row 1, col 3: −0.412" */
+export function hoverText(fig: GridFigure, hit: CellHit): string {
+  const p = fig.panels[hit.panel]
+  const name = p.name ?? p.label
+  const where = p.rows === 1 && p.cols === 1 ? '' : p.cols === 1 ? `row ${hit.row + 1}` : p.rows === 1 ? `col ${hit.col + 1}` : `row ${hit.row + 1}, col ${hit.col + 1}`
+  const head = [name, where].filter(Boolean).join(' · ')
+  return `${head ? `${head}: ` : ''}${formatValue(hit.value)}`
+}
 
 export function emptyFigure(): GridFigure {
   return { width: 0, height: 0, panels: [], texts: [] }
@@ -101,10 +198,14 @@ export function flowLayout(
 export const TITLE_H = 30
 const LEGEND_H = 40
 export const PAD = 12
+/** Length of the exported legend's colour bar. */
+export const LEGEND_BAR = 200
 
 /** The figure moved inside a frame with its title and legend, as both exports draw it. */
 export function framed(fig: GridFigure, title: string): { fig: GridFigure; width: number; height: number } {
-  const width = Math.max(fig.width + 2 * PAD, 280)
+  // Wide enough for the title and for the legend's label written after its 200 px bar.
+  const legendWidth = fig.legend ? LEGEND_BAR + 12 + textWidth(fig.legend.label, 11) : 0
+  const width = Math.ceil(Math.max(fig.width + 2 * PAD, 280, textWidth(title, 15, true) + 2 * PAD, legendWidth + 2 * PAD))
   const height = TITLE_H + fig.height + (fig.legend ? LEGEND_H : 0) + PAD
   const shifted: GridFigure = {
     width: fig.width,
@@ -125,8 +226,16 @@ export function legendTicks(scale: ColorScale): { value: number; label: string }
   return [scale.min, mid, scale.max].map((value) => ({ value, label: cellText(value, Math.abs(scale.max) >= 10 ? 0 : 2) }))
 }
 
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+/** Text and attribute values for XML: the five predefined entities, and no control characters XML 1.0 forbids. */
+export function esc(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
 }
 
 const r2 = (v: number) => Math.round(v * 100) / 100
@@ -135,7 +244,7 @@ const r2 = (v: number) => Math.round(v * 100) / 100
 export function gridFigureSvg(fig: GridFigure, title: string, palette: Palette): string {
   const { fig: inner, width, height } = framed(fig, title)
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${r2(width)}" height="${r2(height)}" viewBox="0 0 ${r2(width)} ${r2(height)}" font-family="system-ui, Arial, sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${r2(width)}" height="${r2(height)}" viewBox="0 0 ${r2(width)} ${r2(height)}" font-family="${esc(FONT_FAMILY)}">`,
     `<rect width="100%" height="100%" fill="${palette.background}"/>`,
   ]
   for (const p of inner.panels) {
@@ -157,13 +266,13 @@ export function gridFigureSvg(fig: GridFigure, title: string, palette: Palette):
         `<rect x="${r2(p.x + x0 * p.cell)}" y="${r2(p.y + y0 * p.cell)}" width="${r2((x1 - x0) * p.cell)}" height="${r2((y1 - y0) * p.cell)}" fill="none" stroke="${palette.text}" stroke-dasharray="3 2"/>`,
       )
     }
-    if (p.text) {
-      const size = Math.max(8, Math.min(12, Math.floor(p.cell * 0.36)))
+    const fit = p.text ? fitCellText(p) : null
+    if (fit) {
       for (let r = 0; r < p.rows; r++) {
         for (let c = 0; c < p.cols; c++) {
           const v = p.values[off + r * p.cols + c]
           out.push(
-            `<text x="${r2(p.x + (c + 0.5) * p.cell)}" y="${r2(p.y + (r + 0.5) * p.cell)}" font-size="${size}" text-anchor="middle" dominant-baseline="central" fill="${textColorOn(p.scale, v)}">${esc(cellText(v, p.digits))}</text>`,
+            `<text x="${r2(p.x + (c + 0.5) * p.cell)}" y="${r2(p.y + (r + 0.5) * p.cell)}" font-size="${fit.size}" text-anchor="middle" dominant-baseline="central" fill="${textColorOn(p.scale, v)}">${esc(cellText(v, fit.digits))}</text>`,
           )
         }
       }
@@ -185,12 +294,12 @@ export function gridFigureSvg(fig: GridFigure, title: string, palette: Palette):
       return `<stop offset="${i * 10}%" stop-color="${colorOf(fig.legend!.scale, v)}"/>`
     }).join('')
     out.push(`<defs><linearGradient id="${id}">${stops}</linearGradient></defs>`)
-    out.push(`<rect x="${x}" y="${y}" width="200" height="10" fill="url(#${id})"/>`)
+    out.push(`<rect x="${x}" y="${y}" width="${LEGEND_BAR}" height="10" fill="url(#${id})"/>`)
     legendTicks(fig.legend.scale).forEach((t, i) => {
       const anchor = i === 0 ? 'start' : i === 1 ? 'middle' : 'end'
-      out.push(`<text x="${x + i * 100}" y="${y + 22}" font-size="11" text-anchor="${anchor}" fill="${palette.muted}">${esc(t.label)}</text>`)
+      out.push(`<text x="${x + (i * LEGEND_BAR) / 2}" y="${y + 22}" font-size="11" text-anchor="${anchor}" fill="${palette.muted}">${esc(t.label)}</text>`)
     })
-    out.push(`<text x="${x + 212}" y="${y + 5}" font-size="11" dominant-baseline="central" fill="${palette.muted}">${esc(fig.legend.label)}</text>`)
+    out.push(`<text x="${x + LEGEND_BAR + 12}" y="${y + 5}" font-size="11" dominant-baseline="central" fill="${palette.muted}">${esc(fig.legend.label)}</text>`)
   }
   out.push('</svg>')
   return out.join('\n')

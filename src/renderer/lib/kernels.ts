@@ -5,8 +5,11 @@
  */
 import type { LayerSpec, NamedTensors } from '../../shared/experiment'
 import { divergingScale, maxAbs } from './colormap'
-import { LABEL_HEIGHT, TEXT_MIN_CELL, flowLayout, type GridFigure, type GridPanel } from './grid-figure'
+import { LABEL_HEIGHT, TEXT_MIN_CELL, flowLayout, textWidth, type GridFigure, type GridPanel } from './grid-figure'
 import type { ThemeName } from './palette'
+
+/** Font size of the epoch headers and filter names. */
+const HEADER_SIZE = 11
 
 /** Index of the model's first conv layer, or -1. */
 export function firstConvIndex(layers: readonly LayerSpec[]): number {
@@ -49,15 +52,21 @@ export function kernelGrid(snaps: readonly EpochWeights[], layerIndex: number, t
   const rows = out * inCh
   // Weights of 1 or more print as "−2.80": such cells need a little more room than ".25".
   const cell = rows <= 8 && kh <= 5 ? (limit >= 1 ? 34 : 28) : rows <= 16 ? 14 : 9
-  const gap = cell >= TEXT_MIN_CELL ? 12 : 6
-  const left = 34
+  const headers = usable.map((snap) => `epoch ${snap.epoch}`)
+  const rowNames = Array.from({ length: rows }, (_, row) => (inCh > 1 ? `${Math.floor(row / inCh) + 1}·${(row % inCh) + 1}` : `f${row + 1}`))
+  // Columns at least as far apart as their widest header, so "epoch 0" and "epoch 1" never overlap
+  // above narrow kernels (MNIST: 32 filters of 3×3 in 9 px cells); rows as far in as their widest name.
+  const headerRoom = Math.max(...headers.map((t) => textWidth(t, HEADER_SIZE))) + 12
+  const gap = Math.max(cell >= TEXT_MIN_CELL ? 12 : 6, Math.ceil(headerRoom - kw * cell))
+  const left = Math.max(34, Math.ceil(Math.max(...rowNames.map((t) => textWidth(t, HEADER_SIZE))) + 12), Math.ceil(headerRoom / 2 - (kw * cell) / 2) + 2)
+  const rowGap = cell >= TEXT_MIN_CELL ? 12 : 6
   const top = LABEL_HEIGHT + 6
   const panels: GridPanel[] = []
   const texts: GridFigure['texts'] = []
   const values: number[][][] = []
   usable.forEach((snap, col) => {
     const x = left + col * (kw * cell + gap)
-    texts.push({ x: x + (kw * cell) / 2, y: LABEL_HEIGHT / 2, text: `epoch ${snap.epoch}`, size: 11, align: 'center', muted: snap.epoch !== selected })
+    texts.push({ x: x + (kw * cell) / 2, y: LABEL_HEIGHT / 2, text: headers[col], size: HEADER_SIZE, align: 'center', muted: snap.epoch !== selected })
     const data = snap.weights[key].data
     for (let f = 0; f < out; f++) {
       for (let c = 0; c < inCh; c++) {
@@ -65,7 +74,8 @@ export function kernelGrid(snaps: readonly EpochWeights[], layerIndex: number, t
         const offset = (f * inCh + c) * kh * kw
         panels.push({
           x,
-          y: top + row * (kh * cell + gap),
+          y: top + row * (kh * cell + rowGap),
+          name: `${inCh > 1 ? `filter ${f + 1}, channel ${c + 1}` : `filter ${f + 1}`}, epoch ${snap.epoch}`,
           cell,
           rows: kh,
           cols: kw,
@@ -82,14 +92,13 @@ export function kernelGrid(snaps: readonly EpochWeights[], layerIndex: number, t
       }
     }
   })
-  for (let f = 0; f < out; f++) {
-    for (let c = 0; c < inCh; c++) {
-      const row = f * inCh + c
-      texts.push({ x: left - 6, y: top + row * (kh * cell + gap) + (kh * cell) / 2, text: inCh > 1 ? `${f + 1}·${c + 1}` : `f${f + 1}`, size: 11, align: 'right', muted: true })
-    }
-  }
-  const width = left + usable.length * (kw * cell + gap) - gap + 4 // room for the selected column's stroke
-  const height = top + rows * (kh * cell + gap) - gap
+  rowNames.forEach((text, row) => {
+    texts.push({ x: left - 6, y: top + row * (kh * cell + rowGap) + (kh * cell) / 2, text, size: HEADER_SIZE, align: 'right', muted: true })
+  })
+  // The last header may be wider than its column: keep it inside the figure.
+  const lastRight = left + (usable.length - 1) * (kw * cell + gap) + (kw * cell) / 2 + headerRoom / 2
+  const width = Math.ceil(Math.max(left + usable.length * (kw * cell + gap) - gap + 4, lastRight)) // + room for the selected column's stroke
+  const height = top + rows * (kh * cell + rowGap) - rowGap
   return {
     figure: { width, height, panels, texts, legend: { scale, label: 'weight (blue < 0 < red)' } },
     filters: out,
@@ -130,6 +139,7 @@ export function weightWall(
     offset: u * features,
     scale,
     label: items[u].label,
+    name: `unit h${u + 1}`,
     text: cell >= TEXT_MIN_CELL,
   }))
   return { figure: { width, height, panels, texts: [], legend: { scale, label: 'weight (blue < 0 < red)' } }, units }
