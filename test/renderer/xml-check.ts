@@ -1,6 +1,6 @@
 /**
  * A strict XML well-formedness check for the SVG export tests: sax in strict
- * mode (already installed, with electron-builder) stops at the first error,
+ * mode (a devDependency) stops at the first error,
  * as a browser's DOMParser would with its parsererror.
  */
 import { createRequire } from 'node:module'
