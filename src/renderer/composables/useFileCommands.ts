@@ -51,6 +51,7 @@ export function useFileCommands() {
     const name = experiment.presetId ?? experiment.fileName?.replace(/\.cnnlab\.json$|\.json$/i, '') ?? target.name
     try {
       const saved = await getLabClient().saveExperiment(target, name)
+      if (saved) experiment.markSaved()
       if (saved) app.notify(`Saved ${baseName(saved.path)}${target.results ? ' with its results' : ''}`)
     } catch (err) {
       app.notify(`Could not save: ${(err as Error).message}`, 'error')
