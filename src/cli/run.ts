@@ -3,9 +3,10 @@
  * experiment file headless and writes a run folder.
  *
  * Everything that can be wrong with the input is checked before the folder is
- * made: the file, its JSON, the schema, and that every model's layers chain
- * from the dataset's input shape to one output per class. Each problem is one
- * line on stderr naming the field, never a stack trace.
+ * made: the file, its JSON, the schema, and checkExperiment (the check the
+ * editor and the host use: layers chain from the dataset's input shape to one
+ * output per class, settings fit). Each problem is one line on stderr naming
+ * the field, never a stack trace.
  *
  * Training runs on a worker thread (run-worker.ts) so this thread stays free
  * for Ctrl-C and for the run folder's writes; the worker's events feed the
@@ -21,11 +22,10 @@ import { parseArgs } from 'node:util'
 import { Worker } from 'node:worker_threads'
 import type { Experiment, MetricRow } from '../shared/experiment'
 import { ExperimentFileError, readExperimentFile } from '../host/experiment-files'
-import { buildDatasets, datasetInfo, type Dataset } from '../engine/datasets'
-import { inferShapes } from '../engine/model'
+import { buildDatasets, type Dataset } from '../engine/datasets'
+import { checkExperiment, formatIssue } from '../engine/experiment/check'
 import { createTrainer } from '../engine/train/trainer'
 import type { ModelSummary, NamedWeights } from '../engine/train/events'
-import { formatShape } from '../engine/tensor'
 import { RunFolderWriter } from '../host/run-folder'
 import { RunProgress, type ProgressStream } from './run-progress'
 import { summaryTable, weightGrids } from './run-summary'
@@ -104,24 +104,6 @@ async function loadExperiment(file: string): Promise<Experiment> {
   }
 }
 
-/** Every model's layers must chain from the input shape and end in what the loss needs. */
-function checkShapes(file: string, experiment: Experiment): void {
-  const { inputShape, classes } = datasetInfo(experiment.dataset)
-  const binary = experiment.training.loss === 'binary-cross-entropy'
-  const wanted = binary ? [1] : [classes.length]
-  const problems: string[] = []
-  experiment.models.forEach((model, i) => {
-    const inferred = inferShapes(model.layers, inputShape)
-    if (!inferred.ok) {
-      problems.push(`${file}: models.${i}.${inferred.error}`)
-    } else if (formatShape(inferred.outputShape) !== formatShape(wanted)) {
-      const need = binary ? 'binary-cross-entropy needs [1]' : `${classes.length} classes need ${formatShape(wanted)}`
-      problems.push(`${file}: models.${i}.layers: the model ends with shape ${formatShape(inferred.outputShape)}, but ${need}`)
-    }
-  })
-  if (problems.length > 0) throw new Failure(problems, 1)
-}
-
 async function loadData(experiment: Experiment): Promise<{ train: Dataset; val: Dataset }> {
   try {
     // MNIST parsing takes a moment and needs the mnist package: only when asked for.
@@ -180,7 +162,8 @@ export async function runCommand(args: string[], io: RunIo = processIo): Promise
   try {
     const options = parseRunArgs(args)
     const experiment = await loadExperiment(options.file)
-    checkShapes(options.file, experiment)
+    const check = checkExperiment(experiment)
+    if (!check.ok) throw new Failure(check.issues.map((issue) => `${options.file}: ${formatIssue(issue)}`), 1)
     const data = await loadData(experiment)
 
     try {

@@ -18,9 +18,7 @@
 import { parseExperiment, type Experiment } from '../shared/experiment'
 import { parseWorkerToHost, type HostToWorker, type ProbeRequest, type ProbeResult, type WorkerToHost } from '../shared/engine-protocol'
 import type { TrainingEvent } from '../engine/train/events'
-import { datasetInfo } from '../engine/datasets'
-import { inferShapes } from '../engine/model'
-import { formatShape } from '../engine/tensor'
+import { checkExperiment, formatIssue } from '../engine/experiment/check'
 import type { RunSweep } from '../shared/run-file'
 import type { FinalStatus, RunFolderWriter } from './run-folder'
 import type { RunStore } from './run-store'
@@ -147,7 +145,8 @@ export class EngineSupervisor {
     // Everything that can be wrong with the input is refused before a folder or process exists.
     const parsed = parseExperiment(experiment)
     if (!parsed.ok) throw new SupervisorError(`the experiment is invalid: ${parsed.error.split('\n').join('; ')}`)
-    checkShapes(parsed.value)
+    const check = checkExperiment(parsed.value)
+    if (!check.ok) throw new SupervisorError(check.issues.map(formatIssue).join('; '))
     const pace = options.pace ?? null
     if (pace !== null && !(pace > 0 && pace <= 10_000)) throw new SupervisorError('pace must be a positive number of epochs per second, or null')
 
@@ -429,18 +428,3 @@ export class EngineSupervisor {
     }
   }
 }
-
-/** Every model's layers must chain from the dataset's input shape to what the loss needs. */
-function checkShapes(experiment: Experiment): void {
-  const { inputShape, classes } = datasetInfo(experiment.dataset)
-  const binary = experiment.training.loss === 'binary-cross-entropy'
-  const wanted = formatShape(binary ? [1] : [classes.length])
-  experiment.models.forEach((model, i) => {
-    const inferred = inferShapes(model.layers, inputShape)
-    if (!inferred.ok) throw new SupervisorError(`models.${i}.${inferred.error}`)
-    if (formatShape(inferred.outputShape) !== wanted) {
-      throw new SupervisorError(`models.${i}.layers: the model ends with shape ${formatShape(inferred.outputShape)}, but needs ${wanted}`)
-    }
-  })
-}
-

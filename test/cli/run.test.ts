@@ -173,7 +173,7 @@ describe('lab run', () => {
     experiment.models[1].layers[1] = { type: 'linear', inFeatures: 65, outFeatures: 18, bias: true }
     const file = writeExperiment('chain.cnnlab.json', experiment)
     const out = join(tmp, 'chain-run')
-    expectOneLineFailure(lab(['run', file, '--out', out]), new RegExp(`^cnn-lab: ${file}: models\\.1\\.layers\\.1 \\(linear\\): .*64`))
+    expectOneLineFailure(lab(['run', file, '--out', out]), `cnn-lab: ${file}: models.1.layers.1: linear expects 65 input features but receives 64; set inFeatures to 64`)
     expect(existsSync(out)).toBe(false)
   })
 
@@ -181,7 +181,7 @@ describe('lab run', () => {
     const experiment = smallPatterns()
     experiment.models[0].layers[4] = { type: 'linear', inFeatures: 27, outFeatures: 5, bias: true }
     const file = writeExperiment('classes.cnnlab.json', experiment)
-    expectOneLineFailure(lab(['run', file, '--out', join(tmp, 'x')]), `cnn-lab: ${file}: models.0.layers: the model ends with shape [5], but 3 classes need [3]`)
+    expectOneLineFailure(lab(['run', file, '--out', join(tmp, 'x')]), `cnn-lab: ${file}: models.0.layers.4: the last layer (linear) gives 5 outputs but the dataset has 3 classes; set outFeatures to 3`)
   })
 
   it('refuses an --out folder that is not empty, and one whose parent is missing', () => {

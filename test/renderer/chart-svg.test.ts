@@ -54,7 +54,7 @@ const charts: [string, EChartsCoreOption][] = [
   ['Parameters as the picture grows', growthOption(light, [{ side: 8, dense: 1000, conv: 100 }, { side: 28, dense: 100000, conv: 100 }], { dense: 'MLP', conv: 'CNN' })],
   ['p(class) against shift', probabilityOption(light, [{ id: 'cnn', label: 'CNN', color: light.models[0] }], { cnn: [[0.1, 0.9], [0.5, 0.5], [0.9, 0.1]] }, 1, 1, 0)],
   ['Class probabilities', probabilityBarsOption(light, [{ id: 'cnn', label: 'CNN', color: light.models[0] }], { cnn: [0.2, 0.8] }, ['left', 'right'])],
-  ['Equivariance', equivarianceOption(light, [{ model: 'cnn', modelLabel: 'CNN', layer: 'conv1 + ReLU', kind: 'equivariance', error: 0.2, interior: 0, color: light.models[0] }])],
+  ['Equivariance', equivarianceOption(light, [{ model: 'cnn', modelLabel: 'CNN', layer: 'conv1 + ReLU', kind: 'equivariance', error: 0.2, interior: 0, note: null, color: light.models[0] }])],
   [
     'Val accuracy vs parameters',
     sweepOption(light, [

@@ -103,6 +103,7 @@ export function useFileCommands() {
     const kept = keepOnly(answer.experiment, answer.keeps)
     try {
       const saved = await getLabClient().saveExperiment(kept, request.name)
+      if (saved) experiment.markSaved()
       const what = answer.keeps === 'recipe' ? '' : answer.keeps === 'final' ? ' with its final results' : ' with its results and every snapshot'
       if (saved) app.notify(`Saved ${baseName(saved.path)}${what}`)
     } catch (err) {

@@ -2,6 +2,7 @@ import { useExperimentStore } from '../stores/experiment'
 import { useNavigationStore } from '../stores/navigation'
 import { usePresetsStore } from '../stores/presets'
 import { useTrainingStore } from '../stores/training'
+import { useConfirm } from './useConfirm'
 
 /** Picking a lesson: load its recipe for the editor and show its (untrained) dashboards. */
 export function usePresetChoice() {
@@ -9,13 +10,28 @@ export function usePresetChoice() {
   const presets = usePresetsStore()
   const training = useTrainingStore()
   const nav = useNavigationStore()
+  const { ask } = useConfirm()
 
-  async function choose(id: string, options: { go?: boolean } = {}): Promise<void> {
-    if (training.live) return
+  /** Loading a preset replaces the recipe: edits that were never saved are asked about first. */
+  async function mayReplaceRecipe(id: string): Promise<boolean> {
+    if (!experiment.unsaved || !experiment.recipe) return true
+    return ask({
+      title: 'Discard your edits?',
+      message: `"${experiment.recipe.name}" has edits that are not saved to a file. Opening ${id} replaces them with the preset.`,
+      confirmLabel: `Discard edits and open ${id}`,
+      cancelLabel: 'Keep my edits',
+    })
+  }
+
+  /** Resolves false when nothing changed (a run is live, or the user kept their edits). */
+  async function choose(id: string, options: { go?: boolean } = {}): Promise<boolean> {
+    if (training.live) return false
+    if (!(await mayReplaceRecipe(id))) return false
     void presets.select(id)
     await experiment.loadPreset(id)
     training.showRecipe(experiment.recipe)
     if (options.go) nav.go('compare')
+    return true
   }
 
   /** The Compare view opened with nothing chosen: the picked (or first) lesson. */

@@ -2,10 +2,16 @@
  * The experiment editor's rules: keep each model's layers chained (a conv's
  * input channels and a linear layer's input features follow from the layer
  * before, so the user edits filters and widths and never does that arithmetic
- * by hand), and validate a draft into messages keyed by field path, so each
- * invalid value is flagged where it was typed.
+ * by hand), validate a draft into messages keyed by field path, so each
+ * invalid value is flagged where it was typed, and edit layer lists (insert,
+ * remove, move) without touching the draft in place.
+ *
+ * A draft is "ready" only when the schema accepts it and the engine's
+ * checkExperiment does too: the very check the host and `lab run` apply before
+ * a run starts, so the editor never accepts what they would refuse.
  */
 import { datasetInfo } from '../../engine/datasets'
+import { chainIssue, checkExperiment } from '../../engine/experiment/check'
 import { inferShapes, type ShapeInference } from '../../engine/model'
 import { Experiment, type DatasetSpec, type LayerSpec } from '../../shared/experiment'
 
@@ -37,10 +43,16 @@ export interface DraftValidation {
   inputShape: number[] | null
 }
 
-/** Zod says "Invalid input: expected number, received NaN"; an editor should say what to type. */
+/** Zod says "Invalid input: expected number, received NaN"; an editor should say what to type, and the limit. */
 export function friendlyMessage(message: string): string {
   if (/received NaN|expected number, received (undefined|string|null)/.test(message)) return 'enter a number'
   if (/expected int/.test(message)) return 'must be a whole number'
+  const text = /Too (small|big): expected string to have ([><]=?)(\d+) characters/.exec(message)
+  if (text) {
+    const n = Number(text[3])
+    if (text[1] === 'small') return n === 1 ? 'must not be empty' : `must have at least ${n} characters`
+    return `must have at most ${n} characters`
+  }
   const small = /Too small: expected \w+ to (?:have |be )?([><]=?)(\d+(?:\.\d+)?)/.exec(message)
   if (small) return small[1] === '>' ? `must be more than ${small[2]}` : `must be at least ${small[2]}`
   const big = /Too big: expected \w+ to (?:have |be )?([><]=?)(\d+(?:\.\d+)?)/.exec(message)
@@ -70,14 +82,17 @@ export function validateDraft(draft: unknown): DraftValidation {
   const inputShape = candidate.dataset ? safeInputShape(candidate.dataset) : null
   const shapes = (candidate.models ?? []).map((model, index) => {
     if (!inputShape || !Array.isArray(model.layers)) return null
-    // Only infer over layers whose own fields are valid numbers; a NaN is already flagged.
+    // Shown while other fields are still invalid, in the words checkExperiment uses.
     const inference = inferShapes(model.layers, inputShape)
-    if (!inference.ok) {
-      const at = `models.${index}.layers.${inference.index}`
-      errors[at] ??= inference.error.replace(/^layers\.\d+ \([a-z0-9]+\): /, '')
-    }
+    const chain = chainIssue(index, model.layers, inference)
+    if (chain) errors[chain.path] ??= chain.message
     return inference
   })
+  if (parsed.success) {
+    // What the host and `lab run` check before a run starts: the output fits the classes, and so on.
+    const check = checkExperiment(parsed.data)
+    if (!check.ok) for (const issue of check.issues) errors[issue.path] ??= issue.message
+  }
   return { ok: Object.keys(errors).length === 0, errors, shapes, inputShape }
 }
 
@@ -88,8 +103,12 @@ export function errorsUnder(errors: Record<string, string>, prefix: string): str
     .map(([, message]) => message)
 }
 
-/** New layers the editor can append, already shaped to chain after `shape`. */
-export function newLayer(type: 'conv2d' | 'maxpool2d' | 'relu' | 'flatten' | 'linear' | 'dropout'): LayerSpec {
+/** The layer types the editor offers to insert. */
+export const INSERTABLE_LAYERS = ['conv2d', 'relu', 'maxpool2d', 'flatten', 'linear', 'dropout', 'sigmoid', 'globalmaxpool2d'] as const
+export type InsertableLayer = (typeof INSERTABLE_LAYERS)[number]
+
+/** New layers the editor can insert; chainLayers then fits their input sizes. */
+export function newLayer(type: InsertableLayer): LayerSpec {
   switch (type) {
     case 'conv2d':
       return { type, inChannels: 1, outChannels: 8, kernelSize: 3, stride: 1, padding: 1, bias: true }
@@ -101,6 +120,102 @@ export function newLayer(type: 'conv2d' | 'maxpool2d' | 'relu' | 'flatten' | 'li
       return { type, p: 0.2 }
     case 'relu':
     case 'flatten':
+    case 'sigmoid':
+    case 'globalmaxpool2d':
       return { type }
   }
+}
+
+/** How many outputs the last layer must give: one per class, or one for binary cross-entropy. */
+export function outputCount(experiment: { dataset: DatasetSpec; training: { loss?: string } }): number | null {
+  if (experiment.training.loss === 'binary-cross-entropy') return 1
+  try {
+    return datasetInfo(experiment.dataset).classes.length
+  } catch {
+    return null
+  }
+}
+
+/**
+ * A copy of `layers` with a new layer of `type` at index `at` (0 = first,
+ * layers.length = last). A linear layer with no linear layer after it is the
+ * new output layer, so it starts with one output per class (`outputs`).
+ */
+export function insertLayer(layers: readonly LayerSpec[], at: number, type: InsertableLayer, outputs: number | null): LayerSpec[] {
+  const index = Math.max(0, Math.min(at, layers.length))
+  const layer = newLayer(type)
+  if (layer.type === 'linear' && outputs !== null && !layers.slice(index).some((l) => l.type === 'linear')) layer.outFeatures = outputs
+  return [...layers.slice(0, index), layer, ...layers.slice(index)]
+}
+
+/** A copy of `layers` without the one at `at` (a model keeps at least one layer). */
+export function removeLayer(layers: readonly LayerSpec[], at: number): LayerSpec[] {
+  if (layers.length <= 1 || at < 0 || at >= layers.length) return [...layers]
+  return layers.filter((_, i) => i !== at)
+}
+
+/** A copy of `layers` with the layer at `from` moved to `to` (clamped to the list). */
+export function moveLayer(layers: readonly LayerSpec[], from: number, to: number): LayerSpec[] {
+  const out = [...layers]
+  if (from < 0 || from >= out.length) return out
+  const [layer] = out.splice(from, 1)
+  out.splice(Math.max(0, Math.min(to, out.length)), 0, layer)
+  return out
+}
+
+/** JSON with sorted keys, so two recipes compare equal whatever order their fields were set in. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  )
+}
+
+/** Whether two recipes are the same experiment; `ignoreName` compares only what trains. */
+export function sameRecipe(a: unknown, b: unknown, ignoreName = false): boolean {
+  const strip = (r: unknown) => (ignoreName && r && typeof r === 'object' ? { ...(r as object), name: undefined } : r)
+  return stableJson(strip(a)) === stableJson(strip(b))
+}
+
+const EDITED = ' (edited)'
+const NAME_MAX = 200
+
+/** The name an edited recipe goes by, so its runs are told apart from the preset's in Runs. */
+export function editedName(name: string): string {
+  if (name.endsWith(EDITED)) return name
+  return `${name.slice(0, NAME_MAX - EDITED.length)}${EDITED}`
+}
+
+/**
+ * What is wrong with a typed list of whole numbers ("2, 4, 8"), naming the
+ * value and the limit, or null when every value is fine.
+ */
+export function numberListProblem(text: string, limits: { min: number; max: number; maxCount: number }): string | null {
+  const parts = text.split(/[\s,;]+/).filter(Boolean)
+  if (parts.length === 0) return `Enter whole numbers from ${limits.min} to ${limits.max}, separated by commas.`
+  if (parts.length > limits.maxCount) return `At most ${limits.maxCount} values (there are ${parts.length}).`
+  for (const part of parts) {
+    const v = Number(part)
+    if (!Number.isFinite(v)) return `"${part}" is not a number: enter whole numbers from ${limits.min} to ${limits.max}.`
+    if (!Number.isInteger(v)) return `${part} is not a whole number: enter whole numbers from ${limits.min} to ${limits.max}.`
+    if (v < limits.min) return `${part} is too small: values must be at least ${limits.min}.`
+    if (v > limits.max) return `${part} is too big: values must be at most ${limits.max}.`
+  }
+  return null
+}
+
+const SECTION_WORDS: Record<string, string> = { dataset: 'Data', training: 'Training', name: 'Name', models: 'Models' }
+
+/** Where a field path is, in the editor's words: "TinyCNN, layer 4 (linear)", "Training, loss". */
+export function describePath(path: string, recipe: { models?: { label?: string; layers?: { type?: string }[] }[] }): string {
+  const parts = path.split('.')
+  if (parts[0] === 'models' && parts.length >= 2) {
+    const model = recipe.models?.[Number(parts[1])]
+    const label = model?.label || `model ${parts[1]}`
+    if (parts[2] !== 'layers' || parts.length < 4) return [label, ...parts.slice(2)].join(', ')
+    const type = model?.layers?.[Number(parts[3])]?.type
+    const layer = `layer ${parts[3]}${type ? ` (${type})` : ''}`
+    return [label, layer, ...parts.slice(4)].join(', ')
+  }
+  const head = SECTION_WORDS[parts[0]] ?? parts[0]
+  return parts.length > 1 ? `${head}, ${parts.slice(1).join(' ')}` : head
 }
