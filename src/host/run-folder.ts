@@ -20,7 +20,7 @@
  * run one after another in order. `finish` drains the queue and writes the
  * final run.json.
  */
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import packageJson from '../../package.json'
 import { MetricRow, parseExperiment, type Experiment } from '../shared/experiment'
@@ -273,7 +273,23 @@ export class RunFolderWriter {
     if (this.stepLines.length === 0) return
     const lines = this.stepLines.join('\n')
     this.stepLines = []
-    this.enqueue(() => this.append(RUN_FILES.steps, lines))
+    this.enqueue(() => this.appendGroup(RUN_FILES.steps, lines))
+  }
+
+  /** Appends whole lines (and a newline) in one write, then fsyncs: a kill tears at most the last line. */
+  private async appendGroup(relative: string, lines: string): Promise<void> {
+    const path = join(this.dir, relative)
+    try {
+      const handle = await open(path, 'a')
+      try {
+        await handle.write(`${lines}\n`)
+        await handle.sync()
+      } finally {
+        await handle.close()
+      }
+    } catch (error) {
+      throw new RunFolderError(`cannot append to ${path}: ${fileErrorReason(error)}`)
+    }
   }
 
   /** Queues `weights/<model>.safetensors`; call before `finish`. */
