@@ -18,7 +18,8 @@ import { allocate, sizeOf, type FloatArray, type Precision, type Tensor } from '
 import { createLoss, type Loss } from '../loss/index'
 import { finiteDifferenceGradients } from './finite-difference'
 import { createFastPath, type FastPath } from './fast-path'
-import { CELL_SAMPLE_LIMIT, type ModelSummary, type NamedWeights, type TrainingSink } from './events'
+import type { ModelSummary, NamedWeights, TrainingSink } from './events'
+import { confusionCells, confusionCounts } from './confusion'
 import {
   EVAL_CHUNK, copyIn, copyOut, flatLength, scale, splitPoint, worthSplitting, type DataParallel, type ReplicaChannel,
 } from './data-parallel'
@@ -459,30 +460,6 @@ function copyWeights(model: Sequential): NamedWeights {
     weights[name] = { shape: [...param.value.shape], data: param.value.data.slice() }
   }
   return weights
-}
-
-/** counts[actual][predicted] over a set. */
-export function confusionCounts(actual: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): number[][] {
-  const counts = Array.from({ length: classes }, () => new Array<number>(classes).fill(0))
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i]
-    const p = predicted[i]
-    if (a >= 0 && a < classes && p >= 0 && p < classes) counts[a][p]++
-  }
-  return counts
-}
-
-/** cells[actual * classes + predicted]: the first CELL_SAMPLE_LIMIT indices of each cell. */
-export function confusionCells(actual: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): number[][] {
-  const cells = Array.from({ length: classes * classes }, () => [] as number[])
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i]
-    const p = predicted[i]
-    if (a < 0 || a >= classes || p < 0 || p >= classes) continue
-    const cell = cells[a * classes + p]
-    if (cell.length < CELL_SAMPLE_LIMIT) cell.push(i)
-  }
-  return cells
 }
 
 function gather(

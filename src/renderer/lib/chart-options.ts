@@ -8,6 +8,7 @@ import type { MetricRow } from '../../shared/experiment'
 import type { ConfusionMatrix } from './confusion'
 import { formatCount, formatPercent, lastRow, series, type MetricKey } from './metrics'
 import type { Palette } from './palette'
+import { DEFAULT_SMOOTHING, emaSmooth, type StepSeries } from './step-loss'
 
 export interface ChartModel {
   id: string
@@ -35,38 +36,80 @@ const epochAxis = (max: number | undefined) => ({
 
 const baseGrid = { left: 52, right: 16, top: 34, bottom: 40 }
 
-/** One model's train (solid) and val (dashed) curves of loss or accuracy. */
-export function curvesOption(p: Palette, model: ChartModel, rows: readonly MetricRow[], kind: 'loss' | 'accuracy'): EChartsCoreOption {
+/**
+ * One model's train (solid) and val (dashed) curves of loss or accuracy, one
+ * point per epoch. The loss chart also draws the per-step training loss when
+ * there is one: raw and faint, and smoothed (TensorBoard's debiased moving
+ * average) as a thin line, at fractional epochs, so a run moves within its
+ * first epoch.
+ */
+export function curvesOption(
+  p: Palette,
+  model: ChartModel,
+  rows: readonly MetricRow[],
+  kind: 'loss' | 'accuracy',
+  steps?: StepSeries,
+  smoothing = DEFAULT_SMOOTHING,
+): EChartsCoreOption {
   const keys: [MetricKey, MetricKey] = kind === 'loss' ? ['trainLoss', 'valLoss'] : ['trainAccuracy', 'valAccuracy']
   const line = (name: string, key: MetricKey, dashed: boolean) => ({
     name,
     type: 'line',
     data: series(rows, model.id, key),
-    showSymbol: false,
+    // With a step curve beside them, the epoch values are drawn as points on their lines.
+    showSymbol: perStep,
+    symbolSize: 5,
     animation: false,
     lineStyle: { width: 2, type: dashed ? 'dashed' : 'solid', color: model.color },
     itemStyle: { color: model.color },
     // Val drawn a little lighter as a second cue beside the dash.
     emphasis: { disabled: true },
   })
+  const perStep = kind === 'loss' && !!steps && steps.epochs.length > 0
+  const stepSeries = perStep ? stepLossSeries(model, steps!, smoothing) : []
   return {
     grid: baseGrid,
-    legend: { top: 4, right: 8, itemWidth: 22, data: ['train', 'val'] },
+    legend: { top: 4, right: 8, itemWidth: 22, data: perStep ? ['train', 'val', 'per step'] : ['train', 'val'] },
     tooltip: { trigger: 'axis', valueFormatter: (v: number) => (kind === 'loss' ? v.toFixed(4) : formatPercent(v)) },
     xAxis: epochAxis(model.epochs),
     yAxis: kind === 'loss' ? { type: 'value', min: 0, name: 'loss', nameGap: 10 } : percentAxis(p),
-    series: [line('train', keys[0], false), line('val', keys[1], true)],
+    series: [...stepSeries, line('train', keys[0], false), line('val', keys[1], true)],
   }
 }
 
-export function curvesSummary(model: ChartModel, rows: readonly MetricRow[], kind: 'loss' | 'accuracy'): string {
+/** The per-step curve: raw points faint (no legend entry), smoothed as the thin "per step" line. */
+function stepLossSeries(model: ChartModel, steps: StepSeries, smoothing: number): object[] {
+  const smoothed = emaSmooth(steps.losses, smoothing)
+  const common = { type: 'line', showSymbol: false, animation: false, emphasis: { disabled: true }, z: 1 }
+  return [
+    {
+      ...common,
+      name: 'per step (raw)',
+      data: steps.epochs.map((x, i) => [x, steps.losses[i]]),
+      lineStyle: { width: 1, color: model.color, opacity: 0.22 },
+      itemStyle: { color: model.color },
+      tooltip: { show: false },
+    },
+    {
+      ...common,
+      name: 'per step',
+      data: steps.epochs.map((x, i) => [x, smoothed[i]]),
+      lineStyle: { width: 1.25, color: model.color, opacity: 0.85 },
+      itemStyle: { color: model.color },
+    },
+  ]
+}
+
+export function curvesSummary(model: ChartModel, rows: readonly MetricRow[], kind: 'loss' | 'accuracy', steps?: StepSeries): string {
   const last = lastRow(rows, model.id)
   const what = kind === 'loss' ? 'loss' : 'accuracy'
-  if (!last) return `${model.label} ${what}: no epochs yet.`
+  const n = kind === 'loss' ? (steps?.epochs.length ?? 0) : 0
+  const stepNote = n > 0 ? ` Training loss per step at epoch ${steps!.epochs[n - 1].toFixed(2)}: ${steps!.losses[n - 1].toFixed(4)}.` : ''
+  if (!last) return `${model.label} ${what}: no epochs yet.${stepNote}`
   const fmt = (v: number | null) => (kind === 'loss' ? (v === null ? '—' : v.toFixed(4)) : formatPercent(v))
   const train = kind === 'loss' ? last.trainLoss : last.trainAccuracy
   const val = kind === 'loss' ? last.valLoss : last.valAccuracy
-  return `${model.label} ${what} at epoch ${last.epoch} of ${model.epochs}: train ${fmt(train)}, val ${fmt(val)}.`
+  return `${model.label} ${what} at epoch ${last.epoch} of ${model.epochs}: train ${fmt(train)}, val ${fmt(val)}.${stepNote}`
 }
 
 /** Both models' val accuracy on one chart: the headline comparison. */
