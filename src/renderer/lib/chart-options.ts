@@ -100,16 +100,14 @@ function stepLossSeries(model: ChartModel, steps: StepSeries, smoothing: number)
   ]
 }
 
-export function curvesSummary(model: ChartModel, rows: readonly MetricRow[], kind: 'loss' | 'accuracy', steps?: StepSeries): string {
+export function curvesSummary(model: ChartModel, rows: readonly MetricRow[], kind: 'loss' | 'accuracy'): string {
   const last = lastRow(rows, model.id)
   const what = kind === 'loss' ? 'loss' : 'accuracy'
-  const n = kind === 'loss' ? (steps?.epochs.length ?? 0) : 0
-  const stepNote = n > 0 ? ` Training loss per step at epoch ${steps!.epochs[n - 1].toFixed(2)}: ${steps!.losses[n - 1].toFixed(4)}.` : ''
-  if (!last) return `${model.label} ${what}: no epochs yet.${stepNote}`
+  if (!last) return `${model.label} ${what}: no epochs yet.`
   const fmt = (v: number | null) => (kind === 'loss' ? (v === null ? '—' : v.toFixed(4)) : formatPercent(v))
   const train = kind === 'loss' ? last.trainLoss : last.trainAccuracy
   const val = kind === 'loss' ? last.valLoss : last.valAccuracy
-  return `${model.label} ${what} at epoch ${last.epoch} of ${model.epochs}: train ${fmt(train)}, val ${fmt(val)}.${stepNote}`
+  return `${model.label} ${what} at epoch ${last.epoch} of ${model.epochs}: train ${fmt(train)}, val ${fmt(val)}.`
 }
 
 /** Both models' val accuracy on one chart: the headline comparison. */
