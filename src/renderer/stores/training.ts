@@ -23,7 +23,12 @@ export interface CellSamples {
   cells: number[][]
 }
 
-export type TrainingStatus = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'completed' | 'stopped' | 'failed' | 'interrupted'
+/**
+ * 'finishing': the engine is done and the final weights are being fetched from the run
+ * folder; only then is the run 'completed' or 'stopped' (so what Save keeps is all there).
+ */
+export type TrainingStatus =
+  | 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'finishing' | 'completed' | 'stopped' | 'failed' | 'interrupted'
 
 interface Progress extends ModelProgress {
   samplesPerSecond: number
@@ -336,7 +341,8 @@ export const useTrainingStore = defineStore('training', () => {
         snapshots.value = [...snapshots.value, { model: e.model, epoch: e.epoch, weights: e.weights }]
         break
       case 'done':
-        status.value = e.status
+        // The final status comes with the final weights (see finish).
+        status.value = 'finishing'
         phase.value = null
         setRunning(false)
         break
@@ -351,7 +357,7 @@ export const useTrainingStore = defineStore('training', () => {
 
   /** After a run ends: its final weights come from the run folder (for the confusion matrix and saving). */
   async function finish(id: string, ended: 'completed' | 'stopped' | 'failed', message?: string): Promise<void> {
-    status.value = ended
+    status.value = ended === 'failed' ? 'failed' : 'finishing'
     if (message) error.value = message
     setRunning(false)
     try {
@@ -363,7 +369,9 @@ export const useTrainingStore = defineStore('training', () => {
       const fromDisk = cellsFrom(details)
       if (Object.keys(fromDisk).length > Object.keys(confusionCells.value).length) confusionCells.value = fromDisk
       if (!experiment.value) experiment.value = details.experiment
+      status.value = ended
     } catch (err) {
+      if (runId.value === id) status.value = ended
       error.value ??= (err as Error).message
     }
   }
