@@ -184,6 +184,16 @@ export function compact(v: number): string {
   return String(v)
 }
 
+/**
+ * Room under the confusion matrix for its predicted-class labels: long names
+ * (patterns' "horizontal", "diagonal") are turned 35° when they would run into
+ * each other in a narrow column; digits stay level.
+ */
+export function confusionLabelSpace(classes: readonly string[]): { rotate: number; bottom: number } {
+  const longest = Math.max(1, ...classes.map((c) => c.length))
+  return longest * classes.length > 28 ? { rotate: 35, bottom: 30 + Math.round(longest * 4.6) } : { rotate: 0, bottom: 44 }
+}
+
 /** Rows = actual class, columns = predicted, darker = more samples, counts written in the cells. */
 export function confusionOption(p: Palette, m: ConfusionMatrix, color: string): EChartsCoreOption {
   const k = m.classes.length
@@ -194,10 +204,14 @@ export function confusionOption(p: Palette, m: ConfusionMatrix, color: string): 
     max = Math.max(max, m.counts[a][q])
   }
   const labels = [...m.classes]
+  const space = confusionLabelSpace(labels)
   return {
-    grid: { left: 84, right: 12, top: 12, bottom: 44 },
+    grid: { left: 84, right: 12, top: 12, bottom: space.bottom },
     tooltip: { formatter: (x: { value: [number, number, number] }) => `actual ${labels[k - 1 - x.value[1]]}, predicted ${labels[x.value[0]]}: ${x.value[2]}` },
-    xAxis: { type: 'category', data: labels, name: 'predicted', nameLocation: 'middle', nameGap: 28, splitArea: { show: false }, axisLabel: { color: p.text, interval: 0 } },
+    xAxis: {
+      type: 'category', data: labels, name: 'predicted', nameLocation: 'middle', nameGap: space.bottom - 16, splitArea: { show: false },
+      axisLabel: { color: p.text, interval: 0, rotate: space.rotate },
+    },
     yAxis: { type: 'category', data: [...labels].reverse(), name: 'actual', nameLocation: 'middle', nameGap: 70, axisLabel: { color: p.text, interval: 0 } },
     visualMap: { show: false, min: 0, max, inRange: { color: [p.heatLow, color] } },
     series: [
