@@ -176,9 +176,9 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
     }
     const n = set.y.length
     // With a replica, the helper evaluates the second half (whole chunks, so
-    // every chunk is the one a single core would run) while this thread does the first.
-    // Not when predictions are wanted: the helper keeps none, so this thread does it all.
-    const own = run.replica && n > EVAL_CHUNK && !predicted ? Math.ceil(n / EVAL_CHUNK / 2) * EVAL_CHUNK : n
+    // every chunk is the one a single core would run) while this thread does the first;
+    // its val predictions come back through shared memory (replica.predicted).
+    const own = run.replica && n > EVAL_CHUNK ? Math.ceil(n / EVAL_CHUNK / 2) * EVAL_CHUNK : n
     if (own < n) run.replica!.evaluate(set === train ? 'train' : 'val', own, n - own)
     let lossSum = 0
     let correct = 0
@@ -198,6 +198,7 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
       const theirs = run.replica!.evaluated()
       lossSum += theirs.lossSum
       correct += theirs.correct
+      if (predicted) predicted.set(run.replica!.predicted.subarray(own, n), own)
     }
     return { loss: lossSum / n, accuracy: correct / n }
   }
