@@ -5,7 +5,7 @@
  */
 import type { Locator, Page } from '@playwright/test'
 import { expect, test } from './fixtures'
-import { OVERLAY, chart, openLesson, points, setPace, waitForStatus } from './lab'
+import { OVERLAY, chart, listRunIds, openLesson, points, setPace, waitForStatus } from './lab'
 import { decodePng, luminanceVariance } from './png'
 import { goTo, nextPaint, shot } from './views'
 
@@ -54,6 +54,7 @@ test('mnist, made small: per-step loss before the first epoch ends, the confusio
   await page.getByRole('button', { name: 'Back to Compare' }).click()
   await setPace(page, 'full speed')
   const statuses = await recordStatuses(page)
+  const runsBefore = await listRunIds(labServer.origin, labServer.token)
   await page.getByTestId('train-button').click()
 
   // The CNN's loss chart gains per-step points while neither model has a row past epoch 0
@@ -75,6 +76,17 @@ test('mnist, made small: per-step loss before the first epoch ends, the confusio
   expect(seen).toContain('loading data…')
   console.log(`[dashboard] statuses seen: ${[...new Set(seen)].join(' → ')}; CNN loss chart: ${await points(page, 'CNN: loss')} points`)
   expect(await drawn(loss.locator('.chart-canvas'))).toBeGreaterThan(20)
+
+  // The run folder keeps the step losses and the cells, for a run reopened later.
+  const runId = (await listRunIds(labServer.origin, labServer.token)).find((id) => !runsBefore.includes(id))!
+  const opened = await fetch(`${labServer.origin}/api/openRun`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Lab-Token': labServer.token },
+    body: JSON.stringify({ args: [runId] }),
+  })
+  const details = ((await opened.json()) as { value: { steps: { model: string }[]; confusionCells: Record<string, { epoch: number }> } }).value
+  expect(details.steps.filter((p) => p.model === 'cnn').length).toBeGreaterThan(4)
+  expect(Object.fromEntries(Object.entries(details.confusionCells).map(([m, c]) => [m, c.epoch]))).toEqual({ cnn: 2, mlp: 2 })
 
   // The engine's confusion matrix, for MNIST, drawn.
   const matrix = chart(page, 'CNN: validation confusion matrix')
