@@ -3,6 +3,9 @@
  * 30 updates a second. Each update is a batch of events in order; nothing is
  * dropped except progress: a collapsible event (a 'batch' progress tick)
  * replaces the earlier one with the same key still waiting in the batch.
+ * Step-loss points merge instead (downsampled, not dropped: the merged point
+ * is at the latest position and averages the steps of both), so each model
+ * sends at most one point per update, about 30 a second.
  * Epoch rows, snapshots, done and error always get through, in order.
  *
  * The run files do not go through here: the supervisor writes every epoch.
@@ -14,6 +17,8 @@ export interface CoalescerOptions<T> {
   emit: (events: T[]) => void
   /** Events with the same non-null key collapse to the latest; null never collapses. */
   collapseKey: (event: T) => string | null
+  /** How two events with the same key combine; absent: the newer replaces the older. */
+  merge?: (older: T, newer: T) => T
   /** Default 30. */
   maxPerSecond?: number
   now?: () => number
@@ -61,9 +66,14 @@ export function createCoalescer<T>(options: CoalescerOptions<T>): Coalescer<T> {
     if (disposed) return
     const key = options.collapseKey(event)
     const slot = key === null ? undefined : slots.get(key)
-    if (slot !== undefined) pending[slot] = HOLE
+    let next = event
+    if (slot !== undefined) {
+      const older = pending[slot]
+      if (options.merge && older !== HOLE) next = options.merge(older, event)
+      pending[slot] = HOLE
+    }
     if (key !== null) slots.set(key, pending.length)
-    pending.push(event)
+    pending.push(next)
     const wait = lastEmit + interval - now()
     if (wait <= 0) flush()
     else if (timer === undefined) timer = setTimer(flush, wait)
@@ -79,15 +89,24 @@ export function createCoalescer<T>(options: CoalescerOptions<T>): Coalescer<T> {
   }
 }
 
-/** Training progress collapses per model; everything else is kept. */
+/** Training progress collapses per model, step-loss points merge per model; everything else is kept. */
 export function trainingCollapseKey(event: TrainingEvent): string | null {
-  return event.type === 'batch' ? `batch:${event.model}` : null
+  if (event.type === 'batch') return `batch:${event.model}`
+  if (event.type === 'step-loss') return `step:${event.model}`
+  return null
+}
+
+/** Two step-loss points of one model as one: at the later position, the mean over all their steps. */
+export function mergeTraining(older: TrainingEvent, newer: TrainingEvent): TrainingEvent {
+  if (older.type !== 'step-loss' || newer.type !== 'step-loss') return newer
+  const steps = older.steps + newer.steps
+  return { ...newer, steps, loss: steps > 0 ? (older.loss * older.steps + newer.loss * newer.steps) / steps : newer.loss }
 }
 
 /** A coalescer for one run's training events. */
 export function createTrainingCoalescer(
   emit: (events: TrainingEvent[]) => void,
-  options: Omit<CoalescerOptions<TrainingEvent>, 'emit' | 'collapseKey'> = {},
+  options: Omit<CoalescerOptions<TrainingEvent>, 'emit' | 'collapseKey' | 'merge'> = {},
 ): Coalescer<TrainingEvent> {
-  return createCoalescer({ ...options, emit, collapseKey: trainingCollapseKey })
+  return createCoalescer({ ...options, emit, collapseKey: trainingCollapseKey, merge: mergeTraining })
 }

@@ -129,6 +129,8 @@ export class EngineRunner {
   private async start(experiment: Experiment): Promise<void> {
     this.experiment = experiment
     try {
+      // MNIST's images take a few seconds to load and shape: say so, so the run does not look stuck.
+      if (experiment.dataset.kind === 'mnist') this.send({ type: 'event', event: { type: 'phase', phase: 'loading-data' } })
       const mnist = experiment.dataset.kind === 'mnist' ? await this.deps.loadMnist() : undefined
       // A stop that came while the images loaded has already answered `done`.
       if (this.stopped) return
@@ -232,6 +234,8 @@ export class EngineRunner {
       const { experiment, weights } = request
       const ids = Object.keys(weights)
       if (ids.length === 0) throw new Error('no weights to probe')
+      // MNIST's images take a few seconds to load and shape: say so, so the run does not look stuck.
+      if (experiment.dataset.kind === 'mnist') this.send({ type: 'event', event: { type: 'phase', phase: 'loading-data' } })
       const mnist = experiment.dataset.kind === 'mnist' ? await this.deps.loadMnist() : undefined
       // The map shifts the val pictures itself, so MNIST's own random val shift is left out:
       // the centre cell is then the accuracy on unmoved digits.

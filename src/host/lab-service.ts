@@ -199,6 +199,8 @@ export class LabService implements LabMethodsApi {
       run: opened.run,
       metrics: opened.metrics,
       skippedMetricLines: opened.skippedMetricLines,
+      steps: opened.steps,
+      confusionCells: opened.confusionCells,
       snapshots: opened.snapshots.map((s) => ({ model: s.model, epoch: s.epoch, weights: toJsonTensors(s.weights) })),
       weights: Object.fromEntries(Object.entries(opened.weights).map(([model, w]) => [model, toJsonTensors(w)])),
     }

@@ -5,6 +5,8 @@
  *   experiment.cnnlab.json          the recipe exactly as run (defaults filled in, no results)
  *   run.json                        status, times, engine version, models, final metrics
  *   metrics.jsonl                   one MetricRow per model per epoch, fsynced per line
+ *   steps.jsonl                     per-step training loss points (StepLossPoint), appended in groups
+ *   confusion/<model>.json          the val indices behind each confusion cell (ConfusionCells)
  *   snapshots/<model>/epoch-NNNN.safetensors
  *   weights/<model>.safetensors     final weights, PyTorch names and layouts
  *   data/{train,val}.safetensors    with saveData: x F32 [N,C,H,W], y I64 [N]
@@ -18,11 +20,11 @@
  * run one after another in order. `finish` drains the queue and writes the
  * final run.json.
  */
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import packageJson from '../../package.json'
 import { MetricRow, parseExperiment, type Experiment } from '../shared/experiment'
-import { RUN_FORMAT, RUN_VERSION, RunInfo, type RunModel, type RunStatus, type RunSweep } from '../shared/run-file'
+import { ConfusionCells, RUN_FORMAT, RUN_VERSION, RunInfo, StepLossPoint, type RunModel, type RunStatus, type RunSweep } from '../shared/run-file'
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -38,12 +40,20 @@ export const RUN_FILES = {
   experiment: 'experiment.cnnlab.json',
   run: 'run.json',
   metrics: 'metrics.jsonl',
+  steps: 'steps.jsonl',
+  confusion: 'confusion',
   snapshots: 'snapshots',
   weights: 'weights',
   data: 'data',
 } as const
 
 export type FinalStatus = Exclude<RunStatus, 'running'>
+
+/**
+ * Step-loss lines wait in memory and go to disk in groups (at each epoch row,
+ * at the end, or when this many wait): one fsync per group, not per point.
+ */
+const STEP_LINES_PER_WRITE = 200
 
 export interface RunFolderOptions {
   /** The exact data the run trains on, to be saved as data/train and data/val; omit to save none. */
@@ -145,6 +155,7 @@ export class RunFolderWriter {
   private seenError: string | undefined
   private finished = false
   private readonly snapshotDirs = new Set<string>()
+  private stepLines: string[] = []
 
   private constructor(
     readonly dir: string,
@@ -209,11 +220,27 @@ export class RunFolderWriter {
         }
         this.enqueue(() => this.writeRunJson())
         break
+      case 'step-loss': {
+        const point: StepLossPoint = { model: event.model, epoch: event.epoch, loss: event.loss, steps: event.steps }
+        this.stepLines.push(JSON.stringify(point))
+        if (this.stepLines.length >= STEP_LINES_PER_WRITE) this.flushSteps()
+        break
+      }
       case 'epoch': {
         const row = event.row
         this.info.final[row.model] = { ...row }
         const line = JSON.stringify(row)
+        this.flushSteps()
         this.enqueue(() => this.append(RUN_FILES.metrics, line))
+        break
+      }
+      case 'confusion-cells': {
+        const cells: ConfusionCells = { model: event.model, epoch: event.epoch, cells: event.cells }
+        const text = `${JSON.stringify(cells)}\n`
+        this.enqueue(async () => {
+          await this.mkdirOnce(RUN_FILES.confusion)
+          await this.write(join(RUN_FILES.confusion, `${event.model}.json`), text)
+        })
         break
       }
       case 'snapshot': {
@@ -236,7 +263,32 @@ export class RunFolderWriter {
         this.seenError = event.message
         break
       case 'batch':
+      case 'phase':
         break
+    }
+  }
+
+  /** Queues the waiting step-loss lines as one append. */
+  private flushSteps(): void {
+    if (this.stepLines.length === 0) return
+    const lines = this.stepLines.join('\n')
+    this.stepLines = []
+    this.enqueue(() => this.appendGroup(RUN_FILES.steps, lines))
+  }
+
+  /** Appends whole lines (and a newline) in one write, then fsyncs: a kill tears at most the last line. */
+  private async appendGroup(relative: string, lines: string): Promise<void> {
+    const path = join(this.dir, relative)
+    try {
+      const handle = await open(path, 'a')
+      try {
+        await handle.write(`${lines}\n`)
+        await handle.sync()
+      } finally {
+        await handle.close()
+      }
+    } catch (error) {
+      throw new RunFolderError(`cannot append to ${path}: ${fileErrorReason(error)}`)
     }
   }
 
@@ -256,6 +308,7 @@ export class RunFolderWriter {
    */
   async finish(status?: FinalStatus, error?: string): Promise<void> {
     if (this.finished) return
+    this.flushSteps()
     this.finished = true
     const message = error ?? this.seenError
     const final: FinalStatus = status ?? (this.seenError !== undefined ? 'failed' : (this.seenStatus ?? 'completed'))
@@ -341,6 +394,10 @@ export interface RunFolderContents {
   metrics: MetricRow[]
   /** Lines of metrics.jsonl that were torn (a killed run) or invalid, and so left out. */
   skippedMetricLines: number
+  /** Every valid line of steps.jsonl (none for runs before it existed); torn lines are left out. */
+  steps: StepLossPoint[]
+  /** The val indices behind each confusion cell, by model id. */
+  confusionCells: Record<string, ConfusionCells>
   /** Sorted by model, then epoch. */
   snapshots: SnapshotFile[]
   /** Final weights by model id. */
@@ -394,6 +451,31 @@ export function parseMetricsLines(text: string): { metrics: MetricRow[]; skipped
   return { metrics, skipped }
 }
 
+/** Valid step-loss lines, in file order; torn or invalid ones are skipped. */
+export function parseStepLines(text: string): StepLossPoint[] {
+  const points: StepLossPoint[] = []
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue
+    try {
+      const point = StepLossPoint.safeParse(JSON.parse(line))
+      if (point.success) points.push(point.data)
+    } catch {
+      /* a torn last line */
+    }
+  }
+  return points
+}
+
+/** A file's text, or '' when it does not exist. */
+async function readOptionalText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return ''
+    throw new RunFolderError(`cannot read ${path}: ${fileErrorReason(error)}`)
+  }
+}
+
 export async function readRunFolder(dir: string): Promise<RunFolderContents> {
   const folder = resolve(dir)
   const experimentPath = join(folder, RUN_FILES.experiment)
@@ -417,6 +499,16 @@ export async function readRunFolder(dir: string): Promise<RunFolderContents> {
     }
   }
   const { metrics, skipped } = parseMetricsLines(metricsText)
+  const steps = parseStepLines(await readOptionalText(join(folder, RUN_FILES.steps)))
+
+  const confusionCells: Record<string, ConfusionCells> = {}
+  const confusionRoot = join(folder, RUN_FILES.confusion)
+  for (const file of await list(confusionRoot)) {
+    if (!file.endsWith('.json')) continue
+    // A file this lab cannot read costs the cell pictures, not the run.
+    const parsed = ConfusionCells.safeParse(await readJson(join(confusionRoot, file)).catch(() => null))
+    if (parsed.success) confusionCells[parsed.data.model] = parsed.data
+  }
 
   const snapshots: SnapshotFile[] = []
   const snapshotRoot = join(folder, RUN_FILES.snapshots)
@@ -439,7 +531,7 @@ export async function readRunFolder(dir: string): Promise<RunFolderContents> {
   if (dataFiles.includes('train.safetensors')) data.train = join(folder, RUN_FILES.data, 'train.safetensors')
   if (dataFiles.includes('val.safetensors')) data.val = join(folder, RUN_FILES.data, 'val.safetensors')
 
-  return { dir: folder, experiment: experiment.value, run: run.data, metrics, skippedMetricLines: skipped, snapshots, weights, data }
+  return { dir: folder, experiment: experiment.value, run: run.data, metrics, skippedMetricLines: skipped, steps, confusionCells, snapshots, weights, data }
 }
 
 export async function readSafetensorsFile(path: string): Promise<DecodedSafetensors> {

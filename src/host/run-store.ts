@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto'
 import { access, constants, mkdir, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Experiment, MetricRow } from '../shared/experiment'
-import { RunInfo, type RunStatus } from '../shared/run-file'
+import { RunInfo, type ConfusionCells, type RunStatus, type StepLossPoint } from '../shared/run-file'
 import type { NamedWeights } from '../engine/train/events'
 import {
   readRunFolder,
@@ -42,6 +42,8 @@ export interface OpenedRun {
   metrics: MetricRow[]
   /** Torn or invalid lines of metrics.jsonl that were left out. */
   skippedMetricLines: number
+  steps: StepLossPoint[]
+  confusionCells: Record<string, ConfusionCells>
   snapshots: { model: string; epoch: number; weights: NamedWeights }[]
   /** Final weights by model id (none for a run that did not finish). */
   weights: Record<string, NamedWeights>
@@ -234,6 +236,8 @@ export class RunStore {
       run: contents.run,
       metrics: contents.metrics,
       skippedMetricLines: contents.skippedMetricLines,
+      steps: contents.steps,
+      confusionCells: contents.confusionCells,
       snapshots,
       weights,
     }

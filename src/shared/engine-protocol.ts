@@ -15,7 +15,7 @@
  */
 import { z } from 'zod'
 import { Experiment, MetricRow } from './experiment'
-import type { NamedWeights, TrainingEvent } from '../engine/train/events'
+import { CELL_SAMPLE_LIMIT, type NamedWeights, type TrainingEvent } from '../engine/train/events'
 
 // ── pieces ──────────────────────────────────────────────────────────────────
 
@@ -69,7 +69,10 @@ export const WireTrainingEvent: z.ZodType<TrainingEvent> = z.discriminatedUnion(
     batches: count,
     samplesPerSecond: z.number(),
   }),
+  z.object({ type: z.literal('step-loss'), model: modelId, epoch: z.number().min(0), loss: z.number(), steps: count }),
   z.object({ type: z.literal('epoch'), row: MetricRow }),
+  z.object({ type: z.literal('confusion-cells'), model: modelId, epoch: count, cells: z.array(z.array(count).max(CELL_SAMPLE_LIMIT)).max(10_000) }),
+  z.object({ type: z.literal('phase'), phase: z.literal('loading-data') }),
   z.object({ type: z.literal('snapshot'), model: modelId, epoch: count, weights: WireWeights }),
   z.object({ type: z.literal('done'), status: z.enum(['completed', 'stopped']) }),
   z.object({ type: z.literal('error'), message: z.string() }),

@@ -178,6 +178,8 @@ export const MetricRow = z.strictObject({
   valLoss: nullableFinite,
   valAccuracy: nullableFinite,
   seconds: metricNumber,
+  /** Validation confusion counts, confusion[actual][predicted], from the engine's evaluation (absent in older files). */
+  confusion: z.array(z.array(int(0, 100_000)).max(100)).max(100).optional(),
 })
 export type MetricRow = z.output<typeof MetricRow>
 

@@ -15,7 +15,7 @@
  */
 import { z } from 'zod'
 import { NamedTensors, type Experiment, type MetricRow } from './experiment'
-import type { RunInfo, RunSweep } from './run-file'
+import type { ConfusionCells, RunInfo, RunSweep, StepLossPoint } from './run-file'
 
 /** What the list of lesson presets shows (mirrors the engine's `PresetSummary`). */
 export interface PresetSummary {
@@ -75,6 +75,10 @@ export interface RunDetails {
   run: RunInfo
   metrics: MetricRow[]
   skippedMetricLines: number
+  /** Per-step training loss points (steps.jsonl; absent or empty for older runs). */
+  steps?: StepLossPoint[]
+  /** The val indices behind each confusion cell, by model id (confusion/<model>.json). */
+  confusionCells?: Record<string, ConfusionCells>
   snapshots: { model: string; epoch: number; weights: NamedTensors }[]
   /** Final weights by model id (none for a run that did not finish). */
   weights: Record<string, NamedTensors>
@@ -236,7 +240,11 @@ export type LabTrainingEvent =
       classes: string[]
     }
   | { type: 'batch'; model: string; epoch: number; batch: number; batches: number; samplesPerSecond: number }
+  /** Per-step training loss (see the engine's TrainingEvent); the host merges a model's points to ≤ 30 a second. */
+  | { type: 'step-loss'; model: string; epoch: number; loss: number; steps: number }
   | { type: 'epoch'; row: MetricRow }
+  | { type: 'confusion-cells'; model: string; epoch: number; cells: number[][] }
+  | { type: 'phase'; phase: 'loading-data' }
   | { type: 'snapshot'; model: string; epoch: number; weights: NamedTensors }
   | { type: 'done'; status: 'completed' | 'stopped' }
   | { type: 'error'; message: string }
@@ -265,7 +273,7 @@ export const LabEventSchema: z.ZodType<LabEvent> = z.discriminatedUnion('type', 
   z.strictObject({
     type: z.literal('training'),
     runId: z.string(),
-    events: z.array(z.looseObject({ type: z.enum(['started', 'batch', 'epoch', 'snapshot', 'done', 'error']) })),
+    events: z.array(z.looseObject({ type: z.enum(['started', 'batch', 'step-loss', 'epoch', 'confusion-cells', 'phase', 'snapshot', 'done', 'error']) })),
   }),
   z.strictObject({
     type: z.literal('run-state'),

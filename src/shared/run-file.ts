@@ -84,3 +84,24 @@ export const RunInfo = z.object({
   sweep: RunSweep.optional().catch(undefined),
 })
 export type RunInfo = z.output<typeof RunInfo>
+
+/** One line of steps.jsonl: the mean training loss of `steps` batches, ending at fractional epoch `epoch`. */
+export const StepLossPoint = z.strictObject({
+  model: z.string(),
+  epoch: z.number().min(0),
+  loss: z.number(),
+  steps: count,
+})
+export type StepLossPoint = z.output<typeof StepLossPoint>
+
+/**
+ * confusion/<model>.json: the val indices behind each confusion cell at `epoch`
+ * (the model's last, or where the run stopped); cells[actual * classes + predicted],
+ * each at most CELL_SAMPLE_LIMIT (64) indices, ascending. The counts are on metrics rows.
+ */
+export const ConfusionCells = z.strictObject({
+  model: z.string(),
+  epoch: count,
+  cells: z.array(z.array(count).max(64)).max(10_000),
+})
+export type ConfusionCells = z.output<typeof ConfusionCells>

@@ -120,4 +120,44 @@ describe('the training coalescer', () => {
     expect(updates.at(-1)).toEqual(['last'])
     expect(updates.flat()).not.toContain('ignored')
   })
+
+  it('merges step-loss points per model: at most one per update, at the latest position, the mean of every step', () => {
+    const time = fakeTime()
+    const updates: { at: number; events: TrainingEvent[] }[] = []
+    const c = createTrainingCoalescer((events) => updates.push({ at: time.now(), events }), time)
+    // 2 s of an unthrottled run: one step per model every 0.5 ms (8,000 points), losses 1, 2, 3, …
+    const sent: Extract<TrainingEvent, { type: 'step-loss' }>[] = []
+    let t = 0
+    for (let s = 1; s <= 4000; s++) {
+      for (const model of ['cnn', 'mlp']) {
+        const point: TrainingEvent = { type: 'step-loss', model, epoch: s / 100, loss: s, steps: 1 }
+        sent.push(point)
+        time.advance((t += 0.25))
+        c.push(point)
+      }
+    }
+    time.advance(t + 1000)
+    const received = updates.flatMap((u) => u.events) as typeof sent
+    for (const model of ['cnn', 'mlp']) {
+      const mine = received.filter((e) => e.model === model)
+      // Bounded: about 30 points a second per model, however many steps ran.
+      expect(mine.length).toBeLessThanOrEqual(2 * 30 + 2)
+      expect(mine.length).toBeGreaterThan(30)
+      // Downsampled, not dropped: every step is counted once, the last position arrives,
+      // and each point's loss is the mean of the steps it stands for.
+      expect(mine.reduce((a, e) => a + e.steps, 0)).toBe(4000)
+      expect(mine.at(-1)!.epoch).toBe(40)
+      let first = 1
+      for (const e of mine) {
+        const last = first + e.steps - 1
+        expect(e.loss).toBeCloseTo((first + last) / 2, 9)
+        expect(e.epoch).toBe(last / 100)
+        first = last + 1
+      }
+    }
+    for (const u of updates) {
+      const points = u.events.filter((e) => e.type === 'step-loss') as typeof sent
+      expect(new Set(points.map((e) => e.model)).size).toBe(points.length)
+    }
+  })
 })

@@ -96,7 +96,11 @@ describe('the engine runner (the worker without its transport)', () => {
     const mnist = { ...tinyExperiment(1), dataset: { kind: 'mnist' as const, train: { count: 10, seed: 1 }, val: { count: 10, seed: 2 }, valShift: 0 } }
     runner.handle({ type: 'start', experiment: mnist })
     await new Promise((r) => setTimeout(r, 20))
-    expect(sent).toEqual([{ type: 'event', event: { type: 'error', message: 'cannot start the run: the mnist package is not installed' } }])
+    expect(sent).toEqual([
+      // The status says what the first seconds are for (MNIST's images loading)…
+      { type: 'event', event: { type: 'phase', phase: 'loading-data' } },
+      { type: 'event', event: { type: 'error', message: 'cannot start the run: the mnist package is not installed' } },
+    ])
   })
 })
 

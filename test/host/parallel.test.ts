@@ -70,6 +70,13 @@ describe('two-core data-parallel training (worker thread + SharedArrayBuffer)', 
       // Weights a rounding apart could tip one borderline image either way.
       expect(Math.abs(b.trainAccuracy! - a.trainAccuracy!)).toBeLessThanOrEqual(1 / 520)
       expect(Math.abs(b.valAccuracy! - a.valAccuracy!)).toBeLessThanOrEqual(1 / 300)
+      // The confusion counts cover both halves (the helper's predictions come back through shared memory):
+      // every val image counted once, the diagonal matching the accuracy, at most one image moved.
+      const counts = b.confusion!
+      expect(counts.flat().reduce((x, y) => x + y, 0)).toBe(300)
+      expect(counts.reduce((x, row, t) => x + row[t], 0)).toBe(Math.round(b.valAccuracy! * 300))
+      const moved = counts.flat().reduce((x, c, j) => x + Math.abs(c - a.confusion!.flat()[j]), 0)
+      expect(moved).toBeLessThanOrEqual(2)
     })
   }, 60_000)
 

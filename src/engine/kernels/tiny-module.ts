@@ -28,8 +28,8 @@ export interface TinyExports {
   finite_differences_f64(model: number, set: number, epsilon: number): void
   sgd_f32(model: number, learningRate: number, momentum: number): void
   sgd_f64(model: number, learningRate: number, momentum: number): void
-  train_batch_f32(model: number, set: number, count: number, learningRate: number, momentum: number): void
-  train_batch_f64(model: number, set: number, count: number, learningRate: number, momentum: number): void
+  train_batch_f32(model: number, set: number, count: number, learningRate: number, momentum: number): number
+  train_batch_f64(model: number, set: number, count: number, learningRate: number, momentum: number): number
 }
 
 /** Just the part of the WebAssembly JS API used here (the Node typings do not declare it). */

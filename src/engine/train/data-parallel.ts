@@ -69,6 +69,11 @@ export interface ReplicaChannel {
   evaluate(set: 'train' | 'val', start: number, count: number): void
   /** Blocks until the evaluation is done: the sum of the samples' losses and how many were right. */
   evaluated(): { lossSum: number; correct: number }
+  /**
+   * Each val sample's predicted class, by val index: the helper fills the
+   * range of each val evaluation (for the trainer's confusion matrix).
+   */
+  readonly predicted: Int32Array
 }
 
 /** The sets a replica evaluates on (the trainer's, in the run's precision). */
@@ -192,8 +197,11 @@ export class Replica {
     this.stale = stepped
   }
 
-  /** Sum of the losses and number right over samples [start, start + count) of a set, in evaluation chunks. */
-  evaluate(x: FloatArray, y: Int32Array, start: number, count: number): { lossSum: number; correct: number } {
+  /**
+   * Sum of the losses and number right over samples [start, start + count) of a set, in evaluation
+   * chunks; with `predicted`, each sample's predicted class goes there, at the sample's index.
+   */
+  evaluate(x: FloatArray, y: Int32Array, start: number, count: number, predicted?: Int32Array): { lossSum: number; correct: number } {
     this.sync()
     const sample = this.spec.inputShape.reduce((a, b) => a * b, 1)
     let lossSum = 0
@@ -205,6 +213,7 @@ export class Replica {
       const out = this.model.forward(input, false)
       lossSum += this.loss.compute(out, labels, false).loss * n
       correct += this.loss.countCorrect(out, labels)
+      if (predicted) this.loss.predict(out, predicted.subarray(from, from + n))
     }
     return { lossSum, correct }
   }

@@ -49,8 +49,8 @@ const HEADER_INTS = 16
 const SET_INTS = 8
 
 export interface FastPath {
-  /** One mini-batch of the samples order[start .. start+count): forward, loss, backward, SGD update. */
-  trainBatch(order: Int32Array, start: number, count: number, learningRate: number, momentum: number): void
+  /** One mini-batch of the samples order[start .. start+count): forward, loss, backward, SGD update; returns the batch's mean loss. */
+  trainBatch(order: Int32Array, start: number, count: number, learningRate: number, momentum: number): number
   /** Lesson 000's step: every gradient by central differences on the whole training set, then one SGD update. */
   finiteDifferenceStep(epsilon: number, learningRate: number, momentum: number): void
   /**
@@ -265,7 +265,7 @@ export function createFastPath(
   return {
     trainBatch(indices, start, count, learningRate, momentum) {
       for (let s = 0; s < count; s++) i32[(order >> 2) + s] = indices[start + s]
-      run.train(header, sets.train.descriptor, count, learningRate, momentum)
+      return run.train(header, sets.train.descriptor, count, learningRate, momentum)
     },
     finiteDifferenceStep(epsilon, learningRate, momentum) {
       run.fd(header, sets.train.descriptor, epsilon)

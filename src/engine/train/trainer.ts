@@ -19,6 +19,7 @@ import { createLoss, type Loss } from '../loss/index'
 import { finiteDifferenceGradients } from './finite-difference'
 import { createFastPath, type FastPath } from './fast-path'
 import type { ModelSummary, NamedWeights, TrainingSink } from './events'
+import { confusionCells, confusionCounts } from './confusion'
 import {
   EVAL_CHUNK, copyIn, copyOut, flatLength, scale, splitPoint, worthSplitting, type DataParallel, type ReplicaChannel,
 } from './data-parallel'
@@ -64,6 +65,14 @@ interface ModelRun {
   fast: FastPath | null
   /** The model's replica on the other core, when batches are split (see ./data-parallel.ts). */
   replica: ReplicaChannel | null
+  /** Each val sample's predicted class at the last evaluation (for the confusion matrix and its cells). */
+  predicted: Int32Array
+  /** Batch losses since the last step-loss point, and when that point went out. */
+  stepLossSum: number
+  stepCount: number
+  lastStepPoint: number
+  /** Whether this model's confusion cells went out (at its last epoch, or at stop). */
+  cellsSent: boolean
 }
 
 export interface TrainerOptions {
@@ -73,6 +82,11 @@ export interface TrainerOptions {
    * pay (tiny ones, dropout), and finite differences, train on one core anyway.
    */
   parallel?: DataParallel
+  /**
+   * Step-loss points per model per second, at most (default 20; Infinity: one
+   * per step, for tests). A point averages the batches since the previous one.
+   */
+  stepPointsPerSecond?: number
 }
 
 export function createTrainer(experiment: Experiment, data: TrainingData, sink: TrainingSink, options: TrainerOptions = {}): Trainer {
@@ -86,6 +100,8 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
   const snapshotEpochs = new Set(settings.snapshotEpochs)
   const lastSnapshotEpoch = Math.max(-1, ...settings.snapshotEpochs)
   const trainCount = train.y.length
+  const classCount = data.train.classes.length
+  const stepInterval = 1000 / (options.stepPointsPerSecond ?? 20)
 
   const runs: ModelRun[] = experiment.models.map((spec) => {
     const model = buildModel(spec, inputShape, precision, { rng: new Rng(deriveSeed(settings.seed, `dropout:${spec.id}`)) })
@@ -113,6 +129,11 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
       batchY: new Int32Array(batchSize),
       fast,
       replica: null,
+      predicted: new Int32Array(val.y.length),
+      stepLossSum: 0,
+      stepCount: 0,
+      lastStepPoint: -Infinity,
+      cellsSent: false,
     }
   })
   const parallel = settings.gradient === 'finite-difference' ? undefined : options.parallel
@@ -141,11 +162,22 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
     }))
   }
 
-  function evaluate(run: ModelRun, set: Dataset): { loss: number; accuracy: number } {
-    if (run.fast) return run.fast.evaluate(set === train ? 'train' : 'val')
+  /**
+   * Mean loss and accuracy on a set; with `predicted`, each sample's predicted
+   * class is written there too (the val set, for the confusion matrix).
+   */
+  function evaluate(run: ModelRun, set: Dataset, predicted?: Int32Array): { loss: number; accuracy: number } {
+    if (run.fast) {
+      const result = run.fast.evaluate(set === train ? 'train' : 'val')
+      // The module keeps no per-sample answers: one more forward pass of the tiny
+      // model in TypeScript (a few hundred 8x8 pictures) gives them.
+      if (predicted) predictAll(run, set, predicted)
+      return result
+    }
     const n = set.y.length
     // With a replica, the helper evaluates the second half (whole chunks, so
-    // every chunk is the one a single core would run) while this thread does the first.
+    // every chunk is the one a single core would run) while this thread does the first;
+    // its val predictions come back through shared memory (replica.predicted).
     const own = run.replica && n > EVAL_CHUNK ? Math.ceil(n / EVAL_CHUNK / 2) * EVAL_CHUNK : n
     if (own < n) run.replica!.evaluate(set === train ? 'train' : 'val', own, n - own)
     let lossSum = 0
@@ -160,18 +192,30 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
       const out = run.model.forward(x, false)
       lossSum += loss.compute(out, y, false).loss * count
       correct += loss.countCorrect(out, y)
+      if (predicted) loss.predict(out, predicted.subarray(start, start + count))
     }
     if (own < n) {
       const theirs = run.replica!.evaluated()
       lossSum += theirs.lossSum
       correct += theirs.correct
+      if (predicted) predicted.set(run.replica!.predicted.subarray(own, n), own)
     }
     return { loss: lossSum / n, accuracy: correct / n }
   }
 
+  function predictAll(run: ModelRun, set: Dataset, predicted: Int32Array): void {
+    run.fast?.syncModel()
+    const n = set.y.length
+    for (let start = 0; start < n; start += EVAL_CHUNK) {
+      const count = Math.min(EVAL_CHUNK, n - start)
+      const x: Tensor = { shape: [count, ...inputShape], data: set.x.data.subarray(start * sampleSize, (start + count) * sampleSize) }
+      loss.predict(run.model.forward(x, false), predicted.subarray(start, start + count))
+    }
+  }
+
   function record(run: ModelRun): void {
     const t = evaluate(run, train)
-    const v = evaluate(run, val)
+    const v = evaluate(run, val, run.predicted)
     if (!Number.isFinite(t.loss)) {
       throw new Error(
         `model "${run.spec.id}" diverged at epoch ${run.epoch} (training loss is ${t.loss}); try a smaller learning rate`,
@@ -187,14 +231,36 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
         valLoss: v.loss,
         valAccuracy: v.accuracy,
         seconds: run.seconds,
+        confusion: confusionCounts(val.y, run.predicted, classCount),
       },
     })
+    if (run.epoch === run.epochs) sendCells(run)
     // A model with fewer epochs than the shared snapshot list still gets its final state kept.
     const finalOfShortRun = run.epoch === run.epochs && lastSnapshotEpoch > run.epochs
     if (snapshotEpochs.has(run.epoch) || finalOfShortRun) {
       run.fast?.syncModel()
       sink({ type: 'snapshot', model: run.spec.id, epoch: run.epoch, weights: copyWeights(run.model) })
     }
+  }
+
+  /** The val indices behind each confusion cell, from the last evaluation. */
+  function sendCells(run: ModelRun): void {
+    run.cellsSent = true
+    sink({ type: 'confusion-cells', model: run.spec.id, epoch: run.epoch, cells: confusionCells(val.y, run.predicted, classCount) })
+  }
+
+  /** A point of the per-step loss curve: the mean of the batches since the last one, at most stepInterval apart (and at each epoch's end). */
+  function stepPoint(run: ModelRun, batchLoss: number | null, t: number): void {
+    // A non-finite loss is left to the epoch's check, which names the divergence.
+    if (batchLoss === null || !Number.isFinite(batchLoss)) return
+    run.stepLossSum += batchLoss
+    run.stepCount++
+    const epochEnd = run.batch === run.batches
+    if (!epochEnd && t - run.lastStepPoint < stepInterval) return
+    sink({ type: 'step-loss', model: run.spec.id, epoch: run.epoch + run.batch / run.batches, loss: run.stepLossSum / run.stepCount, steps: run.stepCount })
+    run.lastStepPoint = t
+    run.stepLossSum = 0
+    run.stepCount = 0
   }
 
   function beginEpoch(run: ModelRun): void {
@@ -204,6 +270,9 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
   function trainOneBatch(run: ModelRun): void {
     const t0 = now()
     let samples: number
+    // The batch's mean loss, computed anyway for the gradient (null for finite
+    // differences, which measure nudged losses only; each of its steps is an epoch).
+    let batchLoss: number | null = null
     const { learningRate, momentum } = run.optimizer
     if (settings.gradient === 'finite-difference') {
       if (run.fast) run.fast.finiteDifferenceStep(settings.epsilon, learningRate, momentum)
@@ -215,7 +284,7 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
     } else if (run.fast) {
       const start = run.batch * run.batchSize
       const count = Math.min(run.batchSize, trainCount - start)
-      run.fast.trainBatch(run.order, start, count, learningRate, momentum)
+      batchLoss = run.fast.trainBatch(run.order, start, count, learningRate, momentum)
       samples = count
     } else {
       const start = run.batch * run.batchSize
@@ -227,20 +296,24 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
           : { shape: [count, ...inputShape], data: run.batchX.data.subarray(0, count * sampleSize) }
       const y = count === run.batchSize ? run.batchY : run.batchY.subarray(0, count)
       if (run.replica && count >= 2) {
-        splitBatch(run, run.replica, x, y, count)
+        batchLoss = splitBatch(run, run.replica, x, y, count)
       } else {
         const out = run.model.forward(x, true)
-        const grad = loss.compute(out, y).grad!
+        const result = loss.compute(out, y)
+        batchLoss = result.loss
+        const grad = result.grad!
         run.model.backward(grad)
         run.optimizer.step()
       }
       samples = count
     }
-    const seconds = (now() - t0) / 1000
+    const t1 = now()
+    const seconds = (t1 - t0) / 1000
     run.seconds += seconds
     const rate = samples / Math.max(seconds, 1e-6)
     run.recentRate = run.recentRate === 0 ? rate : 0.8 * run.recentRate + 0.2 * rate
     run.batch++
+    stepPoint(run, batchLoss, t1)
     sink({
       type: 'batch',
       model: run.spec.id,
@@ -261,16 +334,19 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
    * this thread does the first; gradients are weighted by each half's share
    * of the batch (the loss is a mean over all of it). Each side then steps
    * on its part of the weights with the sum of both, at the same time, and
-   * they swap the new values (see ./data-parallel.ts).
+   * they swap the new values (see ./data-parallel.ts). Returns this thread's
+   * half's mean loss (the helper reports none): the step-loss curve's sample.
    */
-  function splitBatch(run: ModelRun, replica: ReplicaChannel, x: Tensor, y: Int32Array, count: number): void {
+  function splitBatch(run: ModelRun, replica: ReplicaChannel, x: Tensor, y: Int32Array, count: number): number {
     const own = Math.ceil(count / 2)
     const other = count - own
     replica.x.set(x.data.subarray(own * sampleSize, count * sampleSize))
     replica.y.set(y.subarray(own, count))
     replica.compute(other, count)
     const input: Tensor = { shape: [own, ...inputShape], data: x.data.subarray(0, own * sampleSize) }
-    const grad = loss.compute(run.model.forward(input, true), y.subarray(0, own)).grad!
+    const result = loss.compute(run.model.forward(input, true), y.subarray(0, own))
+    const grad = result.grad!
+    const ownLoss = result.loss
     scale(grad.data, own / count)
     run.model.backward(grad)
     // Hand over the gradients the helper's part of the step needs while it
@@ -290,6 +366,7 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
     run.optimizer.stepRange(theirs, 0, split)
     copyOut(params, replica.stepped, 0, split)
     copyIn(params, replica.updated(), split, length)
+    return ownLoss
   }
 
   /** The unfinished model furthest behind, measured as a fraction of its own epochs. */
@@ -310,6 +387,8 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
   function finish(status: 'completed' | 'stopped'): void {
     if (finished) return
     finished = true
+    // A stopped run's cells are those of each model's last evaluated epoch.
+    if (started) for (const run of runs) if (!run.cellsSent) sendCells(run)
     sink({ type: 'done', status })
   }
 

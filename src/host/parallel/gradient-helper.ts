@@ -129,6 +129,7 @@ export function createGradientHelper(options: GradientHelperOptions = {}): DataP
         mine: new SharedArrayBuffer(flat * bytes),
         stepped: new SharedArrayBuffer(flat * bytes),
         result: new SharedArrayBuffer(2 * 8),
+        predicted: new SharedArrayBuffer(data.val.y.length * 4),
         train: share(data.train),
         val: share(data.val),
       }
@@ -146,6 +147,7 @@ export function createGradientHelper(options: GradientHelperOptions = {}): DataP
         y,
         mine: view(message.mine),
         stepped,
+        predicted: new Int32Array(message.predicted),
         compute: (count, total) => issue(COMPUTE, message.run, count, total),
         wait: () => {
           settle()

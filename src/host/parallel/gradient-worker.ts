@@ -21,6 +21,7 @@ interface Attached {
   mine: FloatArray
   stepped: FloatArray
   result: Float64Array
+  predicted: Int32Array
   train: { x: FloatArray; y: Int32Array }
   val: { x: FloatArray; y: Int32Array }
 }
@@ -44,6 +45,7 @@ function attach(message: AttachMessage): void {
     mine: view(message.mine, precision),
     stepped: view(message.stepped, precision),
     result: new Float64Array(message.result),
+    predicted: new Int32Array(message.predicted),
     train: set(message.train),
     val: set(message.val),
   })
@@ -66,8 +68,10 @@ for (;;) {
       if (command === COMPUTE) run.replica.compute(run.x, run.y, control[COUNT], control[TOTAL], run.grads)
       else if (command === UPDATE) run.replica.update(run.mine, run.stepped)
       else if (command === EVALUATE) {
-        const set = control[SET] === TRAIN_SET ? run.train : run.val
-        const { lossSum, correct } = run.replica.evaluate(set.x, set.y, control[START], control[COUNT])
+        const isTrain = control[SET] === TRAIN_SET
+        const set = isTrain ? run.train : run.val
+        // Val answers go to shared memory too: the trainer's confusion matrix covers both halves.
+        const { lossSum, correct } = run.replica.evaluate(set.x, set.y, control[START], control[COUNT], isTrain ? undefined : run.predicted)
         run.result[0] = lossSum
         run.result[1] = correct
       }

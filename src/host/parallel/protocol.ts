@@ -62,6 +62,8 @@ export interface AttachMessage {
   stepped: SharedArrayBuffer
   /** EVALUATE's answer: Float64 [sum of losses, number right]. */
   result: SharedArrayBuffer
+  /** Int32 [val count]: the predicted class of each val sample the helper evaluated, at its index. */
+  predicted: SharedArrayBuffer
   train: SharedSet
   val: SharedSet
 }

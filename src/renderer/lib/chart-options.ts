@@ -8,6 +8,7 @@ import type { MetricRow } from '../../shared/experiment'
 import type { ConfusionMatrix } from './confusion'
 import { formatCount, formatPercent, lastRow, series, type MetricKey } from './metrics'
 import type { Palette } from './palette'
+import { DEFAULT_SMOOTHING, emaSmooth, type StepSeries } from './step-loss'
 
 export interface ChartModel {
   id: string
@@ -35,28 +36,68 @@ const epochAxis = (max: number | undefined) => ({
 
 const baseGrid = { left: 52, right: 16, top: 34, bottom: 40 }
 
-/** One model's train (solid) and val (dashed) curves of loss or accuracy. */
-export function curvesOption(p: Palette, model: ChartModel, rows: readonly MetricRow[], kind: 'loss' | 'accuracy'): EChartsCoreOption {
+/**
+ * One model's train (solid) and val (dashed) curves of loss or accuracy, one
+ * point per epoch. The loss chart also draws the per-step training loss when
+ * there is one: raw and faint, and smoothed (TensorBoard's debiased moving
+ * average) as a thin line, at fractional epochs, so a run moves within its
+ * first epoch.
+ */
+export function curvesOption(
+  p: Palette,
+  model: ChartModel,
+  rows: readonly MetricRow[],
+  kind: 'loss' | 'accuracy',
+  steps?: StepSeries,
+  smoothing = DEFAULT_SMOOTHING,
+): EChartsCoreOption {
   const keys: [MetricKey, MetricKey] = kind === 'loss' ? ['trainLoss', 'valLoss'] : ['trainAccuracy', 'valAccuracy']
   const line = (name: string, key: MetricKey, dashed: boolean) => ({
     name,
     type: 'line',
     data: series(rows, model.id, key),
-    showSymbol: false,
+    // With a step curve beside them, the epoch values are drawn as points on their lines.
+    showSymbol: perStep,
+    symbolSize: 5,
     animation: false,
     lineStyle: { width: 2, type: dashed ? 'dashed' : 'solid', color: model.color },
     itemStyle: { color: model.color },
     // Val drawn a little lighter as a second cue beside the dash.
     emphasis: { disabled: true },
   })
+  const perStep = kind === 'loss' && !!steps && steps.epochs.length > 0
+  const stepSeries = perStep ? stepLossSeries(model, steps!, smoothing) : []
   return {
     grid: baseGrid,
-    legend: { top: 4, right: 8, itemWidth: 22, data: ['train', 'val'] },
+    legend: { top: 4, right: 8, itemWidth: 22, data: perStep ? ['train', 'val', 'per step'] : ['train', 'val'] },
     tooltip: { trigger: 'axis', valueFormatter: (v: number) => (kind === 'loss' ? v.toFixed(4) : formatPercent(v)) },
     xAxis: epochAxis(model.epochs),
     yAxis: kind === 'loss' ? { type: 'value', min: 0, name: 'loss', nameGap: 10 } : percentAxis(p),
-    series: [line('train', keys[0], false), line('val', keys[1], true)],
+    series: [...stepSeries, line('train', keys[0], false), line('val', keys[1], true)],
   }
+}
+
+/** The per-step curve: raw points faint (no legend entry), smoothed as the thin "per step" line. */
+function stepLossSeries(model: ChartModel, steps: StepSeries, smoothing: number): object[] {
+  const smoothed = emaSmooth(steps.losses, smoothing)
+  const common = { type: 'line', showSymbol: false, animation: false, emphasis: { disabled: true }, z: 1 }
+  return [
+    {
+      ...common,
+      name: 'per step (raw)',
+      data: steps.epochs.map((x, i) => [x, steps.losses[i]]),
+      lineStyle: { width: 1, color: model.color, opacity: 0.22 },
+      itemStyle: { color: model.color },
+      tooltip: { show: false },
+    },
+    {
+      ...common,
+      name: 'per step',
+      data: steps.epochs.map((x, i) => [x, smoothed[i]]),
+      lineStyle: { width: 1.25, color: model.color, opacity: 0.85 },
+      itemStyle: { color: model.color },
+    },
+  ]
 }
 
 export function curvesSummary(model: ChartModel, rows: readonly MetricRow[], kind: 'loss' | 'accuracy'): string {
@@ -144,6 +185,16 @@ export function compact(v: number): string {
   return String(v)
 }
 
+/**
+ * Room under the confusion matrix for its predicted-class labels: long names
+ * (patterns' "horizontal", "diagonal") are turned 35° when they would run into
+ * each other in a narrow column; digits stay level.
+ */
+export function confusionLabelSpace(classes: readonly string[]): { rotate: number; bottom: number } {
+  const longest = Math.max(1, ...classes.map((c) => c.length))
+  return longest * classes.length > 28 ? { rotate: 35, bottom: 30 + Math.round(longest * 4.6) } : { rotate: 0, bottom: 44 }
+}
+
 /** Rows = actual class, columns = predicted, darker = more samples, counts written in the cells. */
 export function confusionOption(p: Palette, m: ConfusionMatrix, color: string): EChartsCoreOption {
   const k = m.classes.length
@@ -154,10 +205,14 @@ export function confusionOption(p: Palette, m: ConfusionMatrix, color: string): 
     max = Math.max(max, m.counts[a][q])
   }
   const labels = [...m.classes]
+  const space = confusionLabelSpace(labels)
   return {
-    grid: { left: 84, right: 12, top: 12, bottom: 44 },
+    grid: { left: 84, right: 12, top: 12, bottom: space.bottom },
     tooltip: { formatter: (x: { value: [number, number, number] }) => `actual ${labels[k - 1 - x.value[1]]}, predicted ${labels[x.value[0]]}: ${x.value[2]}` },
-    xAxis: { type: 'category', data: labels, name: 'predicted', nameLocation: 'middle', nameGap: 28, splitArea: { show: false }, axisLabel: { color: p.text, interval: 0 } },
+    xAxis: {
+      type: 'category', data: labels, name: 'predicted', nameLocation: 'middle', nameGap: space.bottom - 16, splitArea: { show: false },
+      axisLabel: { color: p.text, interval: 0, rotate: space.rotate },
+    },
     yAxis: { type: 'category', data: [...labels].reverse(), name: 'actual', nameLocation: 'middle', nameGap: 70, axisLabel: { color: p.text, interval: 0 } },
     visualMap: { show: false, min: 0, max, inRange: { color: [p.heatLow, color] } },
     series: [

@@ -1,16 +1,20 @@
 /**
- * The validation confusion matrix, computed in the renderer.
+ * The validation confusion matrix the Compare view draws.
  *
- * The training events carry metrics, not predictions, so the matrix is made
- * here: the engine's pure code rebuilds the validation set from its seed
- * (edges and patterns only: the renderer has no MNIST images) and runs one
- * forward pass of the model with the run's weights. That is inference on a
- * few dozen 8x8 pictures, never training.
+ * The engine counts it in its own val pass every epoch (MetricRow.confusion,
+ * every dataset, every door) and, at a model's last epoch or at a stop, lists
+ * the val indices behind each cell (`confusion-cells`). Only results files
+ * saved before the engine counted carry no counts: for those the matrix is
+ * made here, as before, by rebuilding the 8x8 val set from its seed and
+ * running one forward pass with the saved weights (MNIST's pictures live on
+ * the host, so an old MNIST file shows none).
  */
 import type { Experiment, NamedTensors } from '../../shared/experiment'
 import { buildDatasets, datasetInfo } from '../../engine/datasets'
 import { buildModel } from '../../engine/model'
 import { tensor } from '../../engine/tensor'
+import { confusionCells } from '../../engine/train/confusion'
+import type { MetricRow } from '../../shared/experiment'
 
 export interface ConfusionMatrix {
   classes: string[]
@@ -20,7 +24,41 @@ export interface ConfusionMatrix {
   correct: number
 }
 
-export type ConfusionResult = { ok: true; matrix: ConfusionMatrix } | { ok: false; reason: string }
+export interface ConfusionOk {
+  ok: true
+  matrix: ConfusionMatrix
+  /** The epoch the counts are from (null: from the final weights of an older file). */
+  epoch: number | null
+  /** cells[actual * classes + predicted]: val indices behind each cell, when known. */
+  cells: number[][] | null
+}
+
+export type ConfusionResult = ConfusionOk | { ok: false; reason: string }
+
+/** A matrix from the engine's counts. */
+export function fromCounts(counts: number[][], classes: readonly string[]): ConfusionMatrix {
+  let total = 0
+  let correct = 0
+  counts.forEach((row, a) =>
+    row.forEach((c, p) => {
+      total += c
+      if (a === p) correct += c
+    }),
+  )
+  return { classes: [...classes], counts: counts.map((r) => [...r]), total, correct }
+}
+
+/** The model's latest row with counts, if any. */
+export function latestCounts(rows: readonly MetricRow[], model: string): MetricRow | undefined {
+  let best: MetricRow | undefined
+  for (const r of rows) if (r.model === model && r.confusion && (!best || r.epoch >= best.epoch)) best = r
+  return best
+}
+
+/** The val indices behind one cell, at most `limit`. */
+export function cellIndices(cells: number[][] | null, classes: number, actual: number, predicted: number, limit = 32): number[] {
+  return (cells?.[actual * classes + predicted] ?? []).slice(0, limit)
+}
 
 export function tally(actual: ArrayLike<number>, predicted: ArrayLike<number>, classes: readonly string[]): ConfusionMatrix {
   const k = classes.length
@@ -45,7 +83,7 @@ export function predictClass(outputs: ArrayLike<number>, offset: number, width: 
 }
 
 export const MNIST_UNAVAILABLE =
-  'The confusion matrix needs the validation pictures, which the app rebuilds itself only for the 8×8 lessons (edges and patterns).'
+  'This file was saved without confusion counts; for MNIST they come from training (train it, or open its run in Runs).'
 
 export function valConfusion(experiment: Experiment, modelId: string, weights: NamedTensors | undefined): ConfusionResult {
   if (experiment.dataset.kind === 'mnist') return { ok: false, reason: MNIST_UNAVAILABLE }
@@ -73,7 +111,7 @@ export function valConfusion(experiment: Experiment, modelId: string, weights: N
       const width = out.data.length / size
       for (let i = 0; i < size; i++) predicted[start + i] = predictClass(out.data, i * width, width)
     }
-    return { ok: true, matrix: tally(val.y, predicted, info.classes) }
+    return { ok: true, matrix: tally(val.y, predicted, info.classes), epoch: null, cells: confusionCells(val.y, predicted, info.classes.length) }
   } catch (error) {
     return { ok: false, reason: (error as Error).message }
   }

@@ -6,6 +6,7 @@ import { datasetInfo } from '../../engine/datasets'
 import { inferShapes } from '../../engine/model'
 import { getLabClient } from '../lab-client'
 import { estimateRemaining, overallFraction, type ModelProgress } from '../lib/progress'
+import { appendStep, emptySeries, type StepSeries } from '../lib/step-loss'
 
 export type ModelInfo = Extract<LabTrainingEvent, { type: 'started' }>['models'][number]
 
@@ -16,7 +17,18 @@ export type DashboardSource =
   | { kind: 'run'; runId: string }
   | { kind: 'file'; name: string }
 
-export type TrainingStatus = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'completed' | 'stopped' | 'failed' | 'interrupted'
+/** The val indices behind each confusion cell of one model, at `epoch`. */
+export interface CellSamples {
+  epoch: number
+  cells: number[][]
+}
+
+/**
+ * 'finishing': the engine is done and the final weights are being fetched from the run
+ * folder; only then is the run 'completed' or 'stopped' (so what Save keeps is all there).
+ */
+export type TrainingStatus =
+  | 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'finishing' | 'completed' | 'stopped' | 'failed' | 'interrupted'
 
 interface Progress extends ModelProgress {
   samplesPerSecond: number
@@ -59,6 +71,11 @@ export const useTrainingStore = defineStore('training', () => {
   const metrics = shallowRef<MetricRow[]>([])
   const snapshots = shallowRef<Snapshot[]>([])
   const finalWeights = shallowRef<Record<string, NamedTensors>>({})
+  // Per-step loss, per model: bounded (lib/step-loss.ts), replaced once per batch of events.
+  const steps = shallowRef<Record<string, StepSeries>>({})
+  const confusionCells = shallowRef<Record<string, CellSamples>>({})
+  /** What a live run does before its first epoch row: loading MNIST, then measuring the untrained models. */
+  const phase = ref<'loading-data' | 'evaluating' | null>(null)
   const progress = ref<Record<string, Progress>>({})
   const status = ref<TrainingStatus>('idle')
   const error = ref<string | null>(null)
@@ -110,6 +127,9 @@ export const useTrainingStore = defineStore('training', () => {
     metrics.value = []
     snapshots.value = []
     finalWeights.value = {}
+    steps.value = {}
+    confusionCells.value = {}
+    phase.value = null
     progress.value = Object.fromEntries(models.value.map((m) => [m.id, { done: 0, epochs: m.epochs, batch: 0, batches: 0, samplesPerSecond: 0 }]))
     error.value = null
     startedAt.value = null
@@ -147,6 +167,8 @@ export const useTrainingStore = defineStore('training', () => {
     metrics.value = [...details.metrics]
     snapshots.value = [...details.snapshots]
     finalWeights.value = { ...details.weights }
+    steps.value = stepsFrom(details.steps ?? [])
+    confusionCells.value = cellsFrom(details)
     startedAt.value = details.run.startedAt
     markDoneFromMetrics()
   }
@@ -232,8 +254,10 @@ export const useTrainingStore = defineStore('training', () => {
         if (!followRun(event.runId, event.events.some((e) => e.type === 'started'))) return
         {
           const rows = [...metrics.value]
-          for (const e of event.events) applyTraining(e, rows)
+          const work: Batch = { rows, steps: null }
+          for (const e of event.events) applyTraining(e, work)
           metrics.value = rows
+          if (work.steps) steps.value = work.steps
         }
         break
       case 'run-state':
@@ -266,10 +290,33 @@ export const useTrainingStore = defineStore('training', () => {
     return false
   }
 
-  function applyTraining(e: LabTrainingEvent, rows: MetricRow[]): void {
+  /** What one batch of events changes: the rows, and the step series when a point arrived. */
+  interface Batch {
+    rows: MetricRow[]
+    steps: Record<string, StepSeries> | null
+  }
+
+  function applyTraining(e: LabTrainingEvent, work: Batch): void {
+    const rows = work.rows
     switch (e.type) {
+      case 'phase':
+        phase.value = e.phase
+        break
+      case 'step-loss': {
+        work.steps ??= { ...steps.value }
+        // A fresh wrapper per batch, so the charts see the change; the arrays grow in place.
+        const series = work.steps[e.model] ? { ...work.steps[e.model] } : emptySeries()
+        appendStep(series, e)
+        work.steps[e.model] = series
+        break
+      }
+      case 'confusion-cells':
+        confusionCells.value = { ...confusionCells.value, [e.model]: { epoch: e.epoch, cells: e.cells } }
+        break
       case 'started':
         rows.length = 0
+        work.steps = {}
+        phase.value = 'evaluating'
         models.value = e.models
         classes.value = [...e.classes]
         startedAt.value = new Date().toISOString()
@@ -285,6 +332,7 @@ export const useTrainingStore = defineStore('training', () => {
         const at = rows.findIndex((r) => r.model === e.row.model && r.epoch === e.row.epoch)
         if (at >= 0) rows[at] = e.row
         else rows.push(e.row)
+        phase.value = null
         const p = progress.value[e.row.model]
         if (p) Object.assign(p, { done: Math.max(p.done, e.row.epoch), batch: 0 })
         break
@@ -293,10 +341,13 @@ export const useTrainingStore = defineStore('training', () => {
         snapshots.value = [...snapshots.value, { model: e.model, epoch: e.epoch, weights: e.weights }]
         break
       case 'done':
-        status.value = e.status
+        // The final status comes with the final weights (see finish).
+        status.value = 'finishing'
+        phase.value = null
         setRunning(false)
         break
       case 'error':
+        phase.value = null
         status.value = 'failed'
         error.value = e.message
         setRunning(false)
@@ -306,7 +357,7 @@ export const useTrainingStore = defineStore('training', () => {
 
   /** After a run ends: its final weights come from the run folder (for the confusion matrix and saving). */
   async function finish(id: string, ended: 'completed' | 'stopped' | 'failed', message?: string): Promise<void> {
-    status.value = ended
+    status.value = ended === 'failed' ? 'failed' : 'finishing'
     if (message) error.value = message
     setRunning(false)
     try {
@@ -315,8 +366,12 @@ export const useTrainingStore = defineStore('training', () => {
       finalWeights.value = { ...details.weights }
       if (details.snapshots.length >= snapshots.value.length) snapshots.value = [...details.snapshots]
       if (details.metrics.length > metrics.value.length) metrics.value = [...details.metrics]
+      const fromDisk = cellsFrom(details)
+      if (Object.keys(fromDisk).length > Object.keys(confusionCells.value).length) confusionCells.value = fromDisk
       if (!experiment.value) experiment.value = details.experiment
+      status.value = ended
     } catch (err) {
+      if (runId.value === id) status.value = ended
       error.value ??= (err as Error).message
     }
   }
@@ -335,7 +390,7 @@ export const useTrainingStore = defineStore('training', () => {
   }
 
   return {
-    source, experiment, models, classes, metrics, snapshots, finalWeights, progress, status, error, pace, startedAt,
+    source, experiment, models, classes, metrics, snapshots, finalWeights, steps, confusionCells, phase, progress, status, error, pace, startedAt,
     runId, live, finished, fraction, activeSeconds, remainingSeconds, samplesPerSecond,
     showRecipe, showResults, showRun, start, control, setPace, attach, handleEvent, results, weightsFor,
   }
@@ -347,6 +402,17 @@ function safeClasses(exp: Experiment): string[] {
   } catch {
     return []
   }
+}
+
+/** A run folder's step points as bounded series. */
+function stepsFrom(points: readonly { model: string; epoch: number; loss: number; steps: number }[]): Record<string, StepSeries> {
+  const out: Record<string, StepSeries> = {}
+  for (const p of points) appendStep((out[p.model] ??= emptySeries()), p)
+  return out
+}
+
+function cellsFrom(details: RunDetails): Record<string, CellSamples> {
+  return Object.fromEntries(Object.entries(details.confusionCells ?? {}).map(([m, c]) => [m, { epoch: c.epoch, cells: c.cells }]))
 }
 
 function runStatus(status: RunListStatus): TrainingStatus {

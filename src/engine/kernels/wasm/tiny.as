@@ -955,9 +955,10 @@ function sgd<T>(model: usize, lr: f64, momentum: f64): void {
 /**
  * One mini-batch: gather the samples listed at H_ORDER from the set's
  * sample-major copy into [features][npad] (padding lanes zero), then forward,
- * loss gradient, backward and the SGD update.
+ * loss gradient, backward and the SGD update. Returns the batch's mean loss
+ * (computed anyway for the gradient), for the trainer's per-step curve.
  */
-function trainBatch<T>(model: usize, set: usize, count: i32, lr: f64, momentum: f64): void {
+function trainBatch<T>(model: usize, set: usize, count: i32, lr: f64, momentum: f64): f64 {
   const F = get(model, H_FEATURES)
   const npad = (count + lanes<T>() - 1) / lanes<T>() * lanes<T>()
   const bx = addr(model, H_BATCHX), by = addr(model, H_BATCHY), order = addr(model, H_ORDER)
@@ -971,9 +972,10 @@ function trainBatch<T>(model: usize, set: usize, count: i32, lr: f64, momentum: 
   for (let f = 0; f < F; f++) for (let s = count; s < npad; s++) write<T>(bx, f * npad + s, <T>0)
   const out = forward<T>(model, bx, npad)
   put(model, H_CORRECT, 0)
-  lossOf<T>(model, out, count, npad, by, addr(model, H_TOP), 0)
+  const total = lossOf<T>(model, out, count, npad, by, addr(model, H_TOP), 0)
   backward<T>(model, npad)
   sgd<T>(model, lr, momentum)
+  return total / <f64>count
 }
 
 // ── exports, once per precision ─────────────────────────────────────────────
@@ -990,8 +992,8 @@ export function finite_differences_f32(model: usize, set: usize, epsilon: f64): 
 export function finite_differences_f64(model: usize, set: usize, epsilon: f64): void { finiteDifferences<f64>(model, set, epsilon) }
 export function sgd_f32(model: usize, lr: f64, momentum: f64): void { sgd<f32>(model, lr, momentum) }
 export function sgd_f64(model: usize, lr: f64, momentum: f64): void { sgd<f64>(model, lr, momentum) }
-export function train_batch_f32(model: usize, set: usize, count: i32, lr: f64, momentum: f64): void { trainBatch<f32>(model, set, count, lr, momentum) }
-export function train_batch_f64(model: usize, set: usize, count: i32, lr: f64, momentum: f64): void { trainBatch<f64>(model, set, count, lr, momentum) }
+export function train_batch_f32(model: usize, set: usize, count: i32, lr: f64, momentum: f64): f64 { return trainBatch<f32>(model, set, count, lr, momentum) }
+export function train_batch_f64(model: usize, set: usize, count: i32, lr: f64, momentum: f64): f64 { return trainBatch<f64>(model, set, count, lr, momentum) }
 
 /** exp2x on one value, for the test that holds it to Math.exp. */
 export function exp_float32_softmax(x: f64): f64 { return f64x2.extract_lane(exp2x(f64x2.splat(x)), 0) }
