@@ -87,7 +87,7 @@ test('Explorer and Trace follow the current experiment: patterns-3 → small MNI
 
   // Back to the patterns-3 run, reopened from Runs.
   await goTo(page, 'runs')
-  await page.locator('tr[data-run-id]').filter({ hasText: 'patterns-3' }).getByRole('button', { name: 'Open' }).click()
+  await page.locator('tr[data-run-id]').filter({ hasText: 'patterns-3' }).first().getByRole('button', { name: 'Open' }).click()
   await expect(page.getByTestId('preset-select')).toHaveValue('patterns-3')
   await expectExplorer(page, 8, 3)
   await shot(page, 'explorer-switching-patterns')

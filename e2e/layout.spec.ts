@@ -15,7 +15,7 @@ import { goTo, nextPaint, shot } from './views'
 const VIEWS: { id: string; main: string }[] = [
   { id: 'presets', main: '.preset-card.selected' },
   { id: 'compare', main: '[data-testid="train-button"]' },
-  { id: 'editor', main: '.editor-view select' },
+  { id: 'editor', main: '.editor-view .name-field input' },
   { id: 'kernels', main: '[data-testid="kernels-play"]' },
   { id: 'explorer', main: '[data-testid="shift-pad"]' },
   { id: 'trace', main: '.trace-view button[aria-label="Next picture"]' },

@@ -8,11 +8,14 @@ import { cellText, colorIndex, colorOf, divergingScale, makeLut, maxAbs, sequent
 import { flowLayout, framed, gridFigureSvg, legendTicks, type GridFigure } from '../../src/renderer/lib/grid-figure'
 import { firstConvIndex, imageLinearIndex, kernelGrid, weightWall } from '../../src/renderer/lib/kernels'
 import { ShiftSession, clampShift, modelWithWeights, percentileOf, shiftLimit } from '../../src/renderer/lib/explorer'
-import { featureMapsFigure, mapStages, robustnessFigure, stageNames, traceFigure } from '../../src/renderer/lib/probe-figures'
+import { errorMapsFigure, featureMapsFigure, mapStages, robustnessFigure, stageNames, traceFigure } from '../../src/renderer/lib/probe-figures'
 import { parseValues, sweepOption } from '../../src/renderer/lib/sweep-chart'
 import { paletteFor } from '../../src/renderer/lib/palette'
 import { getPreset } from '../../src/engine/experiment/presets'
 import { buildModel } from '../../src/engine/model'
+import { tensor } from '../../src/engine/tensor'
+import { inferenceTrace } from '../../src/engine/probes/trace'
+import { equivarianceProfile } from '../../src/engine/probes/equivariance'
 import type { NamedTensors } from '../../src/shared/experiment'
 
 const light = paletteFor('light')
@@ -207,5 +210,27 @@ describe('sweep chart', () => {
     ]) as { xAxis: { type: string }; series: { data: { value: number[] }[] }[] }
     expect(option.xAxis.type).toBe('log')
     expect(option.series[0].data).toEqual([{ value: [139, 0.5], setting: 2 }])
+  })
+})
+
+describe('where equivariance breaks (errorMapsFigure)', () => {
+  const maps = (presetId: string) => {
+    const exp = getPreset(presetId)!
+    const spec = exp.models.find((m) => m.layers.some((l) => l.type === 'conv2d'))!
+    const model = buildModel(spec, [1, 8, 8])
+    // A vertical bar in column 3: shifted by 2 it stays inside the picture.
+    const input = tensor([1, 8, 8], Float32Array.from({ length: 64 }, (_, i) => (i % 8 === 3 ? 1 : 0)))
+    const trace = inferenceTrace(model, input)
+    return { fig: errorMapsFigure(equivarianceProfile(model, input, 2, 0), trace, 'light', 470), names: stageNames(trace.stages) }
+  }
+  it('draws lesson 000’s conv map, which no ReLU follows', () => {
+    const { fig } = maps('edge-detector')
+    expect(fig.panels.map((p) => [p.rows, p.cols])).toEqual([[6, 6]])
+    expect(fig.width).toBeGreaterThan(0)
+  })
+  it('shows a conv map once, after its ReLU, where one follows', () => {
+    const { fig, names } = maps('patterns-3')
+    expect(fig.panels.length).toBeGreaterThan(0)
+    expect(fig.panels.map((p) => p.label)).not.toContain(names[1])
   })
 })

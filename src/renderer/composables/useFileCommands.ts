@@ -2,6 +2,7 @@ import { shallowRef } from 'vue'
 import { Experiment } from '../../shared/experiment'
 import { experimentFileText, keepOnly, MAX_EXPERIMENT_BYTES, SAVE_KEEPS, utf8Length, type SaveKeeps } from '../../shared/experiment-file'
 import { getLabClient } from '../lab-client'
+import { useDiscardGuard } from './useDiscardGuard'
 import { useAppStore } from '../stores/app'
 import { useExperimentStore } from '../stores/experiment'
 import { useNavigationStore } from '../stores/navigation'
@@ -43,17 +44,25 @@ export function defaultSaveChoice(sizes: Record<SaveKeeps, number | null>): Save
  * + every snapshot), with each choice's size; a file with results reopens
  * with its dashboards.
  */
+/** "Patterns, 3 classes (edited)" → "patterns-3-classes-edited": a file name that travels by mail. */
+export function fileSlug(name: string): string {
+  const slug = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '')
+  return slug || 'experiment'
+}
+
 export function useFileCommands() {
   const app = useAppStore()
   const experiment = useExperimentStore()
   const training = useTrainingStore()
   const nav = useNavigationStore()
+  const mayReplaceRecipe = useDiscardGuard()
 
   async function open(): Promise<void> {
     try {
       const opened = await getLabClient().openExperiment()
       if (!opened) return
       const name = baseName(opened.name)
+      if (!(await mayReplaceRecipe(name))) return
       experiment.loadExperiment(opened.experiment, name)
       if (opened.experiment.results && opened.experiment.results.metrics.length > 0) training.showResults(opened.experiment, name)
       else training.showRecipe(experiment.recipe)
@@ -91,7 +100,9 @@ export function useFileCommands() {
       app.notify(target.error, 'error')
       return
     }
-    const name = experiment.presetId ?? experiment.fileName?.replace(/\.cnnlab\.json$|\.json$/i, '') ?? target.experiment.name
+    // An edited recipe is saved under its own name, so it never looks like the preset it came from.
+    const original = experiment.edited ? null : (experiment.presetId ?? experiment.fileName?.replace(/\.cnnlab\.json$|\.json$/i, ''))
+    const name = original ?? fileSlug(target.experiment.name)
     pendingSave.value = { name }
   }
 

@@ -2,7 +2,7 @@ import { useExperimentStore } from '../stores/experiment'
 import { useNavigationStore } from '../stores/navigation'
 import { usePresetsStore } from '../stores/presets'
 import { useTrainingStore } from '../stores/training'
-import { useConfirm } from './useConfirm'
+import { useDiscardGuard } from './useDiscardGuard'
 
 /** Picking a lesson: load its recipe for the editor and show its (untrained) dashboards. */
 export function usePresetChoice() {
@@ -10,18 +10,7 @@ export function usePresetChoice() {
   const presets = usePresetsStore()
   const training = useTrainingStore()
   const nav = useNavigationStore()
-  const { ask } = useConfirm()
-
-  /** Loading a preset replaces the recipe: edits that were never saved are asked about first. */
-  async function mayReplaceRecipe(id: string): Promise<boolean> {
-    if (!experiment.unsaved || !experiment.recipe) return true
-    return ask({
-      title: 'Discard your edits?',
-      message: `"${experiment.recipe.name}" has edits that are not saved to a file. Opening ${id} replaces them with the preset.`,
-      confirmLabel: `Discard edits and open ${id}`,
-      cancelLabel: 'Keep my edits',
-    })
-  }
+  const mayReplaceRecipe = useDiscardGuard()
 
   /** Resolves false when nothing changed (a run is live, or the user kept their edits). */
   async function choose(id: string, options: { go?: boolean } = {}): Promise<boolean> {

@@ -114,7 +114,10 @@ export function featureMapsFigure(
 /** |f(shift x) − shift f(x)| per position for each spatial layer, with the interior outlined. */
 export function errorMapsFigure(profile: readonly LayerEquivariance[], trace: Trace, theme: ThemeName, maxWidth: number): GridFigure {
   const names = stageNames(trace.stages)
-  const layers = profile.filter((l) => l.kind === 'equivariance' && l.errorMap && trace.stages[l.index + 1]?.type !== 'conv2d')
+  // A conv's own map is left out where a ReLU follows (its map after the ReLU says the same),
+  // but kept where nothing does (lesson 000's detector: conv → global max-pool).
+  const hiddenByRelu = (l: LayerEquivariance) => trace.stages[l.index + 1]?.type === 'conv2d' && trace.stages[l.index + 2]?.type === 'relu'
+  const layers = profile.filter((l) => l.kind === 'equivariance' && l.errorMap && !hiddenByRelu(l))
   // Each map at its own cell size (about 84 px wide), side by side, wide enough for its label.
   let limit = 0
   for (const l of layers) limit = Math.max(limit, maxAbs(trace.stages[l.index + 1].values))
