@@ -95,7 +95,7 @@ test('Explorer and Trace follow the current experiment: patterns-3 → small MNI
 
   // And once more to MNIST, straight from Trace to Explorer (the trace view already has 28x28 pictures).
   await goTo(page, 'runs')
-  await page.locator('tr[data-run-id]').filter({ hasText: 'mnist' }).getByRole('button', { name: 'Open' }).click()
+  await page.locator('tr[data-run-id]').filter({ hasText: 'mnist' }).first().getByRole('button', { name: 'Open' }).click()
   await expect(page.getByTestId('preset-select')).toHaveValue('mnist')
   await expectTrace(page, '1, 28, 28')
   await expectExplorer(page, 28, 4)
