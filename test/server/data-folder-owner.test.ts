@@ -162,4 +162,21 @@ describe('two browser doors on one data folder', () => {
     expect(stopped.code, JSON.stringify(stopped)).toBe(0)
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false)
   }, 60_000)
+
+  it('three doors racing for a stale lock: exactly one takes it over, the others refuse', async () => {
+    const dir = freshDir()
+    mkdirSync(dir)
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify(owner({ pid: await deadPid() })))
+    const doors = [startDoor(dir), startDoor(dir), startDoor(dir)]
+    const lines = await Promise.all(doors.map((d) => d.firstLine))
+    const winners = doors.filter((_, i) => lines[i] !== null)
+    expect(winners).toHaveLength(1)
+    for (const [i, door] of doors.entries()) {
+      if (lines[i] !== null) continue
+      const { code, stderr } = await door.exit
+      expect(code).toBe(1)
+      expect(stderr).toContain(`pid ${winners[0].child.pid}`)
+    }
+    expect((JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')) as LockOwner).pid).toBe(winners[0].child.pid)
+  }, 60_000)
 })
