@@ -1,3 +1,6 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { expect, startLabServer, test } from './fixtures'
 import { listRunIds, openLesson } from './lab'
 import { goTo, shotBothThemes } from './views'
@@ -37,7 +40,7 @@ test('a two-setting MLP width sweep runs as two saved runs and plots accuracy ag
   expect(errors).toEqual([])
 })
 
-test('after a restart, a second server on the same data folder shows the sweep from its runs', async ({ page, labServer }) => {
+test('after a restart, a server on the data folder shows the sweep from its runs', async ({ page, labServer }) => {
   const runsBefore = await listRunIds(labServer.origin, labServer.token)
   await openLesson(page, labServer.url, 'patterns-3')
   await goTo(page, 'sweeps')
@@ -49,7 +52,11 @@ test('after a restart, a second server on the same data folder shows the sweep f
   await expect(live.nth(1)).toHaveAttribute('data-status', 'completed', { timeout: 60_000 })
   expect((await listRunIds(labServer.origin, labServer.token)).length).toBe(runsBefore.length + 2)
 
-  const restarted = await startLabServer({ dataDir: labServer.dataDir })
+  // One owner per data folder: the worker's server keeps its folder, so the restart opens a copy
+  // of it (without the live owner's lock), which is what a restarted server finds on disk.
+  const copy = mkdtempSync(path.join(tmpdir(), 'cnn-lab-e2e-restart-'))
+  cpSync(labServer.dataDir, copy, { recursive: true, filter: (source) => path.basename(source) !== 'cnn-lab.lock' })
+  const restarted = await startLabServer({ dataDir: copy })
   try {
     await openLesson(page, restarted.url, 'patterns-3')
     await goTo(page, 'sweeps')
@@ -65,5 +72,7 @@ test('after a restart, a second server on the same data folder shows the sweep f
     }
   } finally {
     restarted.process.kill('SIGTERM')
+    await new Promise((done) => restarted.process.once('exit', done))
+    rmSync(copy, { recursive: true, force: true })
   }
 })

@@ -120,7 +120,24 @@ async function version(): Promise<string> {
 }
 
 const invokedDirectly = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)
+/**
+ * `lab … | head -1`: the reader may close the pipe before the lab is done.
+ * EPIPE then means "nobody is reading": drop what would have been written and
+ * carry on (a run still finishes and records its folder, which is its real
+ * output) instead of dying with an unhandled 'error' stack trace. Any other
+ * stream error still ends the process, as one line.
+ */
+export function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return
+    if (stream !== process.stderr && !process.stderr.destroyed) process.stderr.write(`cnn-lab: cannot write output: ${err.message}\n`)
+    process.exit(1)
+  })
+}
+
 if (invokedDirectly) {
+  quietOnClosedPipe(process.stdout)
+  quietOnClosedPipe(process.stderr)
   const io: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }
   main(process.argv.slice(2), io).then(
     (code) => {

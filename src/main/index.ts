@@ -2,26 +2,31 @@
  * The Electron door: one hardened window showing the built renderer.
  * Kept thin: everything the lab does lives in the host services (src/host).
  */
-import { app, BrowserWindow, dialog, Menu, session } from 'electron'
+import { app, BrowserWindow, dialog, Menu, protocol, session } from 'electron'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { LabService } from '../host/lab-service'
+import { lockDataDir } from '../host/data-lock'
 import { registerLabIpc } from './ipc'
 import { buildMenu } from './menu'
 import { nativeDialogs } from './dialogs'
 import { forkUtilityWorker } from './utility-worker'
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, rendererResponse } from './app-protocol'
+import { disposeBeforeQuit } from './quit-guard'
 
 /** What closing the window does besides closing it: stop its run. Set once the service exists. */
 let onWindowClosed: (() => void) | undefined
 
 const here = import.meta.dirname
-const rendererIndex = path.join(here, '..', 'renderer', 'index.html')
+const rendererDir = path.join(here, '..', 'renderer')
 const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
-const appUrl = devUrl ?? pathToFileURL(rendererIndex).href
+// The built renderer over app:// (src/main/app-protocol.ts), never as local files.
+const appUrl = devUrl ?? APP_URL
 
 let mainWindow: BrowserWindow | null = null
 
 app.enableSandbox()
+// Must happen before 'ready': privileges cannot be granted to a scheme later.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }])
 
 function isAppUrl(url: string): boolean {
   try {
@@ -74,28 +79,45 @@ function createWindow(): BrowserWindow {
     mainWindow = null
     onWindowClosed?.()
   })
-  if (devUrl) void window.loadURL(devUrl)
-  else void window.loadFile(rendererIndex)
+  void window.loadURL(appUrl)
   return window
 }
 
 void app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false))
   session.defaultSession.setPermissionCheckHandler(() => false)
+  protocol.handle(APP_SCHEME, (request) => rendererResponse(rendererDir, request.url, request.method))
+
+  // One owner per data folder (src/host/data-lock.ts): with a browser door or another app already
+  // on it, say who and quit, rather than open read-only: every view here can start or delete runs.
+  const dataDir = app.getPath('userData')
+  let lock: ReturnType<typeof lockDataDir>
+  try {
+    lock = lockDataDir(dataDir, 'electron')
+  } catch (error) {
+    dialog.showErrorBox('CNN Lab is already open on its data folder', error instanceof Error ? error.message : String(error))
+    app.exit(1)
+    return
+  }
 
   const service = new LabService({
     door: 'electron',
     version: app.getVersion(),
     name: app.getName(),
-    dataDir: app.getPath('userData'),
+    dataDir,
     dialogs: nativeDialogs(() => mainWindow),
     forkWorker: forkUtilityWorker,
   })
   service.init().catch((error: unknown) => {
     dialog.showErrorBox('CNN Lab cannot use its data folder', error instanceof Error ? error.message : String(error))
   })
-  // Closing the window stops its run (marked "stopped" on disk) and ends the engine process.
-  app.on('before-quit', () => void service.dispose())
+  // Quitting waits (5 s at most) for the run to stop, be marked "stopped" and write its final weights.
+  disposeBeforeQuit(app, () => service.dispose(), {
+    onDone: (outcome) => {
+      if (outcome !== 'disposed') process.stderr.write(`CNN Lab: quitting before the engine stopped (${outcome})\n`)
+      lock.release()
+    },
+  })
   registerLabIpc(service, () => mainWindow, appUrl)
   onWindowClosed = () => void service.stopRun().catch(() => undefined)
   Menu.setApplicationMenu(buildMenu(service))

@@ -4,7 +4,7 @@
  */
 import type { BrowserWindow, IpcMainInvokeEvent } from 'electron'
 
-/** Strip query and hash so `file:///…/index.html#/runs` matches the page itself. */
+/** Strip query and hash so `app://cnn-lab/index.html#/runs` matches the page itself. */
 export function pageOf(url: string): string {
   try {
     const u = new URL(url)

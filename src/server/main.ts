@@ -10,6 +10,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LabService } from '../host/lab-service'
 import { defaultDataDir } from '../host/data-dir'
+import { DataDirLockedError, lockDataDir, type DataDirLock } from '../host/data-lock'
 import { startServer } from './http-server'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -71,6 +72,13 @@ async function main(): Promise<void> {
   if (!existsSync(path.join(rendererDir, 'index.html'))) {
     fail(`no built renderer in ${rendererDir}; run "npm run build" first (npm run serve does it for you)`, 1)
   }
+  // One owner per data folder: a second door on it would mislabel and delete the first's live runs.
+  let lock: DataDirLock
+  try {
+    lock = lockDataDir(dataDir, 'browser')
+  } catch (err) {
+    fail(err instanceof DataDirLockedError ? err.message : `cannot use the data folder ${dataDir}: ${(err as Error).message}`, 1)
+  }
   const service = new LabService({ door: 'browser', version: version(), dataDir })
   try {
     await service.init()
@@ -90,6 +98,7 @@ async function main(): Promise<void> {
     void service
       .dispose()
       .finally(() => server.close())
+      .finally(() => lock.release())
       .then(() => process.exit(0))
   }
   process.on('SIGINT', stop)

@@ -1,8 +1,10 @@
 import type { BrowserWindow, IpcMainInvokeEvent } from 'electron'
 import { describe, expect, it } from 'vitest'
 import { isTrustedSender, pageOf } from '../../src/main/sender-check'
+import { APP_URL } from '../../src/main/app-protocol'
 
-const APP = 'file:///opt/cnn-lab/resources/app.asar/out/renderer/index.html'
+// The renderer is served over app:// (never file://), so that is the page a trusted sender shows.
+const APP = APP_URL
 
 function fakeWindow(url = APP, destroyed = false) {
   const mainFrame = { url, parent: null as unknown }
@@ -28,7 +30,17 @@ describe('IPC sender check', () => {
     expect(isTrustedSender(asEvent({ sender: webContents, senderFrame: mainFrame }), null, APP)).toBe(false)
     const closed = fakeWindow(APP, true)
     expect(isTrustedSender(asEvent({ sender: closed.webContents, senderFrame: closed.mainFrame }), asWindow(closed.window), APP)).toBe(false)
-    for (const url of ['https://evil.example/index.html', 'file:///tmp/index.html', 'about:blank', 'not a url']) {
+    const foreign = [
+      'https://evil.example/index.html',
+      'file:///tmp/index.html',
+      // The same bundle opened over file:// is not the app page any more.
+      'file:///opt/cnn-lab/resources/app.asar/out/renderer/index.html',
+      'app://other-host/index.html',
+      'app://cnn-lab/other.html',
+      'about:blank',
+      'not a url',
+    ]
+    for (const url of foreign) {
       const other = fakeWindow(url)
       expect(isTrustedSender(asEvent({ sender: other.webContents, senderFrame: other.mainFrame }), asWindow(other.window), APP)).toBe(false)
     }

@@ -11,6 +11,12 @@ describe('packaging', () => {
     expect(config).toMatch(/^icon: resources\/icon\.png$/m)
   })
 
+  it('turns off the file-protocol fuse (the renderer is served over app://)', () => {
+    const config = readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')
+    expect(config).toMatch(/^electronFuses:\n(?:  .*\n)*  grantFileProtocolExtraPrivileges: false$/m)
+    expect(config).toMatch(/^electronFuses:\n(?:  .*\n)*  runAsNode: false$/m)
+  })
+
   it('has a 512x512 PNG icon in resources', () => {
     const png = readFileSync(path.join(root, 'resources', 'icon.png'))
     expect(png.subarray(1, 4).toString('ascii')).toBe('PNG')
