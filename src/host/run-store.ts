@@ -181,12 +181,17 @@ export class RunStore {
 
   private async summary(id: string): Promise<RunSummary> {
     const path = join(this.root, id, RUN_FILES.run)
+    // Ownership first, run.json second: a supervisor releases a run only after its final
+    // run.json has landed, so "owned before the read" or "final status in the read" always
+    // holds for a run that is ending. Asked the other way round, a read that caught the last
+    // `running` followed by a release made a completed run look interrupted (defect 11).
+    const owned = this.live.has(id)
     let value: unknown
     try {
       value = JSON.parse(await readFile(path, 'utf8'))
     } catch (error) {
       const what = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it has no run.json' : `its run.json is unreadable (${fileErrorReason(error)})`
-      return { id, status: this.live.has(id) ? 'running' : 'interrupted', name: id, final: {}, error: `the run never finished starting: ${what}` }
+      return { id, status: owned ? 'running' : 'interrupted', name: id, final: {}, error: `the run never finished starting: ${what}` }
     }
     const parsed = RunInfo.safeParse(value)
     if (!parsed.success) {
@@ -196,7 +201,7 @@ export class RunStore {
     const run = parsed.data
     return {
       id,
-      status: this.effectiveStatus(id, run.status),
+      status: effectiveStatus(owned, run.status),
       name: run.name,
       startedAt: run.startedAt,
       ...(run.endedAt ? { endedAt: run.endedAt } : {}),
@@ -207,15 +212,12 @@ export class RunStore {
     }
   }
 
-  private effectiveStatus(id: string, status: RunStatus): RunListStatus {
-    return status === 'running' && !this.live.has(id) ? 'interrupted' : status
-  }
-
   /** A past (or live) run with its metrics, snapshots and final weights decoded. */
   async open(id: unknown): Promise<OpenedRun> {
     const dir = this.dirOf(id)
     const runId = id as string
     if (!(await exists(dir))) throw new RunStoreError(`there is no run "${runId}" in ${this.root}`)
+    const owned = this.live.has(runId) // before the read, as in `summary`
     let contents
     try {
       contents = await readRunFolder(dir)
@@ -231,7 +233,7 @@ export class RunStore {
     return {
       id: runId,
       dir,
-      status: this.effectiveStatus(runId, contents.run.status),
+      status: effectiveStatus(owned, contents.run.status),
       experiment: contents.experiment,
       run: contents.run,
       metrics: contents.metrics,
@@ -262,6 +264,14 @@ export class RunStore {
       throw new RunStoreError(`cannot delete ${dir}: ${fileErrorReason(error)}`)
     }
   }
+}
+
+/**
+ * `interrupted` is a run.json that says `running` with no owner. `owned` must be
+ * read before run.json (see `summary`), or a run that just ended is mislabelled.
+ */
+function effectiveStatus(owned: boolean, status: RunStatus): RunListStatus {
+  return status === 'running' && !owned ? 'interrupted' : status
 }
 
 /** A file-name-safe, lower-case slug of an experiment's name (or preset id). */
