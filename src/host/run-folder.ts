@@ -20,7 +20,7 @@
  * run one after another in order. `finish` drains the queue and writes the
  * final run.json.
  */
-import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises'
+import { mkdir, open, readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import packageJson from '../../package.json'
 import { MetricRow, parseExperiment, type Experiment } from '../shared/experiment'
@@ -35,6 +35,7 @@ import type { Dataset } from '../engine/datasets/dataset'
 import type { ModelSummary, NamedWeights, TrainingEvent } from '../engine/train/events'
 import { appendLineDurable, writeFileAtomic } from './atomic-file'
 import { fileErrorReason } from './error-words'
+import { lstatKind, readFileNoFollow, RefusedFileError } from './safe-path'
 
 export const RUN_FILES = {
   experiment: 'experiment.cnnlab.json',
@@ -405,11 +406,29 @@ export interface RunFolderContents {
   data: { train?: string; val?: string }
 }
 
+/*
+ * Every reader below opens files without following links (readFileNoFollow)
+ * and lstat-checks every folder it lists, so a link planted in a run folder is
+ * refused, never read. Their errors name the file and the reason, never any of
+ * its contents: JSON.parse's own message quotes the text it choked on.
+ */
+
+/** Why a read failed, in words; a refused link or FIFO says so. */
+function readReason(error: unknown): string {
+  return error instanceof RefusedFileError ? error.reason : fileErrorReason(error)
+}
+
+/** "not valid JSON", with the position where V8 gives one and none of the text. */
+export function jsonErrorReason(error: unknown): string {
+  const at = /at position (\d+)/.exec(error instanceof Error ? error.message : '')
+  return at ? `it is not valid JSON (at byte ${at[1]})` : 'it is not valid JSON'
+}
+
 async function readText(path: string): Promise<string> {
   try {
-    return await readFile(path, 'utf8')
+    return (await readFileNoFollow(path)).toString('utf8')
   } catch (error) {
-    throw new RunFolderError(`cannot read ${path}: ${fileErrorReason(error)}`)
+    throw new RunFolderError(`cannot read ${path}: ${readReason(error)}`)
   }
 }
 
@@ -418,17 +437,28 @@ async function readJson(path: string): Promise<unknown> {
   try {
     return JSON.parse(text)
   } catch (error) {
-    throw new RunFolderError(`${path} is not valid JSON: ${(error as Error).message}`)
+    throw new RunFolderError(`cannot read ${path}: ${jsonErrorReason(error)}`)
   }
 }
 
-/** Files in `dir` (none if it does not exist). */
+/** Throws a RunFolderError naming `path` if it is a symbolic link. */
+async function refuseLink(path: string): Promise<void> {
+  try {
+    await lstatKind(path)
+  } catch (error) {
+    throw new RunFolderError(`cannot read ${path}: ${readReason(error)}`)
+  }
+}
+
+/** Files in `dir` (none if it does not exist); `dir` itself must not be a link. */
 async function list(dir: string): Promise<string[]> {
   try {
+    const kind = await lstatKind(dir)
+    if (kind === 'missing') return []
     return (await readdir(dir)).sort()
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw new RunFolderError(`cannot list ${dir}: ${fileErrorReason(error)}`)
+    throw new RunFolderError(`cannot list ${dir}: ${readReason(error)}`)
   }
 }
 
@@ -469,10 +499,10 @@ export function parseStepLines(text: string): StepLossPoint[] {
 /** A file's text, or '' when it does not exist. */
 async function readOptionalText(path: string): Promise<string> {
   try {
-    return await readFile(path, 'utf8')
+    return (await readFileNoFollow(path)).toString('utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return ''
-    throw new RunFolderError(`cannot read ${path}: ${fileErrorReason(error)}`)
+    throw new RunFolderError(`cannot read ${path}: ${readReason(error)}`)
   }
 }
 
@@ -489,24 +519,18 @@ export async function readRunFolder(dir: string): Promise<RunFolderContents> {
     throw new RunFolderError(`${runPath}: ${issue.path.join('.') || '(file)'}: ${issue.message}`)
   }
 
-  let metricsText = ''
-  try {
-    metricsText = await readFile(join(folder, RUN_FILES.metrics), 'utf8')
-  } catch (error) {
-    // A run stopped before its first epoch has no metrics yet.
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new RunFolderError(`cannot read ${join(folder, RUN_FILES.metrics)}: ${fileErrorReason(error)}`)
-    }
-  }
-  const { metrics, skipped } = parseMetricsLines(metricsText)
+  // A run stopped before its first epoch has no metrics yet.
+  const { metrics, skipped } = parseMetricsLines(await readOptionalText(join(folder, RUN_FILES.metrics)))
   const steps = parseStepLines(await readOptionalText(join(folder, RUN_FILES.steps)))
 
   const confusionCells: Record<string, ConfusionCells> = {}
   const confusionRoot = join(folder, RUN_FILES.confusion)
   for (const file of await list(confusionRoot)) {
     if (!file.endsWith('.json')) continue
-    // A file this lab cannot read costs the cell pictures, not the run.
-    const parsed = ConfusionCells.safeParse(await readJson(join(confusionRoot, file)).catch(() => null))
+    // A file this lab cannot read costs the cell pictures, not the run; a planted link is refused.
+    const path = join(confusionRoot, file)
+    await refuseLink(path)
+    const parsed = ConfusionCells.safeParse(await readJson(path).catch(() => null))
     if (parsed.success) confusionCells[parsed.data.model] = parsed.data
   }
 
@@ -537,13 +561,15 @@ export async function readRunFolder(dir: string): Promise<RunFolderContents> {
 export async function readSafetensorsFile(path: string): Promise<DecodedSafetensors> {
   let bytes: Uint8Array
   try {
-    bytes = await readFile(path)
+    bytes = await readFileNoFollow(path)
   } catch (error) {
-    throw new RunFolderError(`cannot read ${path}: ${fileErrorReason(error)}`)
+    throw new RunFolderError(`cannot read ${path}: ${readReason(error)}`)
   }
   try {
     return decodeSafetensors(bytes)
   } catch (error) {
-    throw new RunFolderError(`${path}: ${(error as Error).message}`)
+    // The decoder quotes JSON.parse, which quotes the header's text: keep only the reason.
+    const message = (error as Error).message
+    throw new RunFolderError(`${path}: ${message.startsWith('header is not valid JSON') ? 'header is not valid JSON' : message}`)
   }
 }

@@ -12,12 +12,13 @@
  * whole app) before it could write a final status.
  */
 import { randomBytes } from 'node:crypto'
-import { access, constants, mkdir, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises'
+import { access, constants, lstat, mkdir, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Experiment, MetricRow } from '../shared/experiment'
 import { RunInfo, type ConfusionCells, type RunStatus, type StepLossPoint } from '../shared/run-file'
 import type { NamedWeights } from '../engine/train/events'
 import {
+  jsonErrorReason,
   readRunFolder,
   readSafetensorsFile,
   RUN_FILES,
@@ -25,7 +26,7 @@ import {
   weightsFromTensors,
   type RunFolderOptions,
 } from './run-folder'
-import { checkRunId, isRunId, resolveInside } from './safe-path'
+import { checkRunId, isRunId, lstatKind, readFileNoFollow, RefusedFileError, resolveInside } from './safe-path'
 import type { RunListItem, RunListStatus } from '../shared/lab-api'
 import { fileErrorReason } from './error-words'
 
@@ -188,9 +189,16 @@ export class RunStore {
     const owned = this.live.has(id)
     let value: unknown
     try {
-      value = JSON.parse(await readFile(path, 'utf8'))
+      const text = (await readFileNoFollow(path)).toString('utf8')
+      try {
+        value = JSON.parse(text)
+      } catch (error) {
+        throw new RunStoreError(jsonErrorReason(error)) // never the text itself
+      }
     } catch (error) {
-      const what = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it has no run.json' : `its run.json is unreadable (${fileErrorReason(error)})`
+      const code = (error as NodeJS.ErrnoException).code
+      const reason = error instanceof RefusedFileError ? error.reason : error instanceof RunStoreError ? error.message : fileErrorReason(error)
+      const what = code === 'ENOENT' ? 'it has no run.json' : `its run.json is unreadable (${reason})`
       return { id, status: owned ? 'running' : 'interrupted', name: id, final: {}, error: `the run never finished starting: ${what}` }
     }
     const parsed = RunInfo.safeParse(value)
@@ -216,7 +224,15 @@ export class RunStore {
   async open(id: unknown): Promise<OpenedRun> {
     const dir = this.dirOf(id)
     const runId = id as string
-    if (!(await exists(dir))) throw new RunStoreError(`there is no run "${runId}" in ${this.root}`)
+    // The id is checked lexically; the folder it names must also really be in the runs folder.
+    let kind
+    try {
+      kind = await lstatKind(dir)
+    } catch (error) {
+      throw new RunStoreError(`cannot open run "${runId}": ${error instanceof RefusedFileError ? error.reason : fileErrorReason(error)}`)
+    }
+    if (kind === 'missing') throw new RunStoreError(`there is no run "${runId}" in ${this.root}`)
+    if (kind !== 'folder') throw new RunStoreError(`cannot open run "${runId}": it is not a folder`)
     const owned = this.live.has(runId) // before the read, as in `summary`
     let contents
     try {
@@ -286,9 +302,10 @@ export function slug(name: string): string {
   return s || 'run'
 }
 
+/** Whether anything (a link included, never followed) is at `path`. */
 async function exists(path: string): Promise<boolean> {
   try {
-    await stat(path)
+    await lstat(path)
     return true
   } catch {
     return false
