@@ -19,8 +19,15 @@
  * at once (the trainer may reuse its buffers) and queues the file writes, which
  * run one after another in order. `finish` drains the queue and writes the
  * final run.json.
+ *
+ * A full disk must still end in an honest run.json: the writer keeps a small
+ * reserve file (RESERVE_FILE) from the start, and when the final run.json does
+ * not fit it deletes the reserve and writes it again. After the first write
+ * that fails, later data writes are skipped (the run is failed; a half-written
+ * log line would only add a torn line) and the run ends `failed` with the
+ * reason.
  */
-import { mkdir, open, readdir, stat } from 'node:fs/promises'
+import { mkdir, open, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import packageJson from '../../package.json'
 import { MetricRow, parseExperiment, type Experiment } from '../shared/experiment'
@@ -49,6 +56,15 @@ export const RUN_FILES = {
 } as const
 
 export type FinalStatus = Exclude<RunStatus, 'running'>
+
+/**
+ * Space held back in every live run folder for its final run.json (a few KB
+ * even for MNIST's models): deleted when the run ends, or when the disk is
+ * full and run.json would not fit otherwise. Readers ignore it; the store's
+ * temp clean-up removes one a killed run left.
+ */
+export const RESERVE_FILE = '.run-json-reserve'
+export const RESERVE_BYTES = 64 * 1024
 
 /**
  * Step-loss lines wait in memory and go to disk in groups (at each epoch row,
@@ -126,11 +142,14 @@ function runModel(summary: ModelSummary): RunModel {
   }
 }
 
-/** Makes `dir` as a new, empty run folder: its parent must exist; an existing folder must be empty. */
-async function createEmptyFolder(dir: string): Promise<void> {
+/**
+ * Makes `dir` as a new, empty run folder: its parent must exist; an existing
+ * folder must be empty. Says whether it made the folder.
+ */
+async function createEmptyFolder(dir: string): Promise<boolean> {
   try {
     await mkdir(dir)
-    return
+    return true
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') {
@@ -146,6 +165,7 @@ async function createEmptyFolder(dir: string): Promise<void> {
       `cannot use ${dir} as a run folder: it already exists and is not empty (${entries.length} entries); choose a new or empty folder`,
     )
   }
+  return false
 }
 
 export class RunFolderWriter {
@@ -155,6 +175,10 @@ export class RunFolderWriter {
   private seenStatus: FinalStatus | undefined
   private seenError: string | undefined
   private finished = false
+  private reserved = false
+  /** What the final run.json says (or would, had the disk allowed it) about a failed run. */
+  private endError: string | undefined
+  private endWritten = false
   private readonly snapshotDirs = new Set<string>()
   private stepLines: string[] = []
 
@@ -169,7 +193,7 @@ export class RunFolderWriter {
   /** Creates the folder and writes the recipe, the first run.json and (if asked) the data. */
   static async create(dir: string, experiment: Experiment, options: RunFolderOptions = {}): Promise<RunFolderWriter> {
     const folder = resolve(dir)
-    await createEmptyFolder(folder)
+    const made = await createEmptyFolder(folder)
     const now = options.now ?? (() => new Date())
     const info: RunInfo = {
       format: RUN_FORMAT,
@@ -185,16 +209,22 @@ export class RunFolderWriter {
       ...(options.sweep ? { sweep: options.sweep } : {}),
     }
     const writer = new RunFolderWriter(folder, now, info)
-    // The recipe only: results belong in the run folder's own files.
-    const recipe: Experiment = { ...experiment, results: undefined }
-    await writer.write(RUN_FILES.experiment, `${JSON.stringify(recipe, null, 2)}\n`)
-    await writer.writeRunJson()
-    if (options.saveData) {
-      await writer.mkdirOnce(RUN_FILES.data)
-      await writer.write(join(RUN_FILES.data, 'train.safetensors'), encodeSafetensors(tensorsFromDataset(options.saveData.train)))
-      await writer.write(join(RUN_FILES.data, 'val.safetensors'), encodeSafetensors(tensorsFromDataset(options.saveData.val)))
+    try {
+      await writer.reserve()
+      // The recipe only: results belong in the run folder's own files.
+      const recipe: Experiment = { ...experiment, results: undefined }
+      await writer.write(RUN_FILES.experiment, `${JSON.stringify(recipe, null, 2)}\n`)
+      await writer.writeRunJson()
+      if (options.saveData) {
+        await writer.mkdirOnce(RUN_FILES.data)
+        await writer.write(join(RUN_FILES.data, 'train.safetensors'), encodeSafetensors(tensorsFromDataset(options.saveData.train)))
+        await writer.write(join(RUN_FILES.data, 'val.safetensors'), encodeSafetensors(tensorsFromDataset(options.saveData.val)))
+      }
+    } catch (error) {
+      // A run that could not start leaves nothing (it was empty before): no folder that lists as interrupted.
+      await (made ? rm(folder, { recursive: true, force: true }) : clearFolder(folder)).catch(() => undefined)
+      throw error
     }
-    writer.throwIfFailed()
     return writer
   }
 
@@ -205,6 +235,16 @@ export class RunFolderWriter {
   /** The first write that failed, if any (training may want to stop early). */
   get failure(): Error | undefined {
     return this.firstFailure
+  }
+
+  /** The reason the final run.json gives for a failed run (set by `finish`, even if that write failed). */
+  get recordedError(): string | undefined {
+    return this.endError
+  }
+
+  /** Whether the final run.json landed on disk. */
+  get endRecorded(): boolean {
+    return this.endWritten
   }
 
   /** A TrainingSink: bound, so it can be passed to the trainer as is. */
@@ -305,24 +345,73 @@ export class RunFolderWriter {
   /**
    * Waits for every queued write, then records the end in run.json. Without a
    * status it uses what the trainer said: `failed` after an error event, else
-   * the `done` status, else `completed`. Rejects with the first write failure.
+   * the `done` status, else `completed`. A write that failed makes the run
+   * `failed` whatever the status (its folder is missing files), with the
+   * failure as the reason unless a failed status came with its own. Rejects
+   * with the first write failure; run.json has the end whenever the disk
+   * allowed its reserve to be spent on it.
    */
   async finish(status?: FinalStatus, error?: string): Promise<void> {
     if (this.finished) return
     this.flushSteps()
     this.finished = true
+    const asked: FinalStatus = status ?? (this.seenError !== undefined ? 'failed' : (this.seenStatus ?? 'completed'))
     const message = error ?? this.seenError
-    const final: FinalStatus = status ?? (this.seenError !== undefined ? 'failed' : (this.seenStatus ?? 'completed'))
-    await this.enqueue(async () => {
+    let recordFailure: unknown
+    // Queued (to follow every write before it), but run even after a failure: this is the record.
+    this.queue = this.queue.then(async () => {
+      const failure = this.firstFailure
+      const final: FinalStatus = failure ? 'failed' : asked
+      if (final === 'failed') {
+        this.endError = asked === 'failed' && message !== undefined ? message : failure ? `writing the run folder failed: ${failure.message}` : message
+      }
       this.info = {
         ...this.info,
         status: final,
         endedAt: this.now().toISOString(),
-        ...(final === 'failed' && message !== undefined ? { error: message } : {}),
+        ...(this.endError !== undefined ? { error: this.endError } : {}),
       }
-      await this.writeRunJson()
+      try {
+        await this.writeFinalRunJson()
+        this.endWritten = true
+      } catch (writeError) {
+        recordFailure = writeError
+      }
     })
+    await this.queue
     this.throwIfFailed()
+    if (recordFailure) throw recordFailure
+  }
+
+  /** The final run.json; on a full disk, once more after giving back the reserve. */
+  private async writeFinalRunJson(): Promise<void> {
+    try {
+      await this.writeRunJson()
+    } catch (error) {
+      if (!(await this.releaseReserve())) throw error
+      await this.writeRunJson()
+    } finally {
+      await this.releaseReserve()
+    }
+  }
+
+  /** Writes RESERVE_FILE (real bytes: a sparse file would reserve nothing). */
+  private async reserve(): Promise<void> {
+    const path = join(this.dir, RESERVE_FILE)
+    try {
+      await writeFile(path, new Uint8Array(RESERVE_BYTES))
+    } catch (error) {
+      throw new RunFolderError(`cannot write ${path}: ${fileErrorReason(error)}`)
+    }
+    this.reserved = true
+  }
+
+  /** Deletes the reserve; says whether there was one to give back. */
+  private async releaseReserve(): Promise<boolean> {
+    if (!this.reserved) return false
+    this.reserved = false
+    await unlink(join(this.dir, RESERVE_FILE)).catch(() => undefined)
+    return true
   }
 
   /** Resolves once every write queued so far has run. */
@@ -336,6 +425,8 @@ export class RunFolderWriter {
 
   private enqueue(task: () => Promise<void>): Promise<void> {
     this.queue = this.queue.then(async () => {
+      // After a failed write the run is failed: nothing more is written but its final run.json.
+      if (this.firstFailure) return
       try {
         await task()
       } catch (error) {
@@ -377,6 +468,11 @@ export class RunFolderWriter {
     }
     this.snapshotDirs.add(relative)
   }
+}
+
+/** Removes everything in `dir` (a folder that was empty before this writer used it). */
+async function clearFolder(dir: string): Promise<void> {
+  for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true })
 }
 
 // ── reading ─────────────────────────────────────────────────────────────────

@@ -21,6 +21,7 @@ import {
   jsonErrorReason,
   readRunFolder,
   readSafetensorsFile,
+  RESERVE_FILE,
   RUN_FILES,
   RunFolderWriter,
   weightsFromTensors,
@@ -60,7 +61,7 @@ export class RunStoreError extends Error {
   override name = 'RunStoreError'
 }
 
-/** write-file-atomic's temp files: the target's name plus `.` and a 32-bit hash. */
+/** Atomic writes' temp files (atomic-file.ts): the target's name plus `.` and a 32-bit number. */
 const TEMP_FILE = /\.(json|jsonl|safetensors)\.\d{1,10}$/
 
 export class RunStore {
@@ -96,7 +97,8 @@ export class RunStore {
   }
 
   /**
-   * Removes temp files left by atomic writes that a kill interrupted (at start,
+   * Removes temp files left by atomic writes that a kill interrupted, and the
+   * run.json reserve a killed run kept (at start,
    * before any run of this process is live). Returns how many were removed.
    */
   async cleanTemp(): Promise<number> {
@@ -114,7 +116,7 @@ export class RunStore {
           // Folders of live runs are being written right now: their temp files are not leftovers.
           if (depth === 0 && (!isRunId(entry.name) || this.live.has(entry.name))) continue
           if (depth < 3) await walk(path, depth + 1)
-        } else if (entry.isFile() && TEMP_FILE.test(entry.name)) {
+        } else if (entry.isFile() && (TEMP_FILE.test(entry.name) || (depth === 1 && entry.name === RESERVE_FILE))) {
           await unlink(path).then(
             () => removed++,
             () => undefined,
