@@ -227,7 +227,9 @@ export async function runCommand(args: string[], io: RunIo = processIo): Promise
     try {
       await runWriter.finish(failed !== undefined ? 'failed' : interrupted ? 'stopped' : 'completed', failed)
     } catch (error) {
-      throw fail(errorMessage(error))
+      // A write failed (a full disk): one line with the reason and what run.json now says.
+      const record = runWriter.endRecorded ? 'run.json says failed' : 'run.json could not be updated'
+      throw fail(`the run failed: ${errorMessage(error)} (run folder: ${folder}; ${record})`)
     }
     if (failed !== undefined) throw fail(`training failed: ${failed} (run folder: ${folder})`)
 

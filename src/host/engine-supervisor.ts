@@ -360,8 +360,9 @@ export class EngineSupervisor {
     try {
       await run.writer.finish(status, error)
     } catch (writeError) {
+      // The writer recorded the run as failed with this reason (in run.json where the disk allowed).
       finalStatus = 'failed'
-      finalError = `the run folder could not be written: ${errorMessage(writeError)}`
+      finalError = run.writer.recordedError ?? `the run folder could not be written: ${errorMessage(writeError)}`
     }
     this.options.store.release(run.id)
     run.state = 'ended'

@@ -19,8 +19,15 @@
  * at once (the trainer may reuse its buffers) and queues the file writes, which
  * run one after another in order. `finish` drains the queue and writes the
  * final run.json.
+ *
+ * A full disk must still end in an honest run.json: the writer keeps a small
+ * reserve file (RESERVE_FILE) from the start, and when the final run.json does
+ * not fit it deletes the reserve and writes it again. After the first write
+ * that fails, later data writes are skipped (the run is failed; a half-written
+ * log line would only add a torn line) and the run ends `failed` with the
+ * reason.
  */
-import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises'
+import { mkdir, open, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import packageJson from '../../package.json'
 import { MetricRow, parseExperiment, type Experiment } from '../shared/experiment'
@@ -35,6 +42,7 @@ import type { Dataset } from '../engine/datasets/dataset'
 import type { ModelSummary, NamedWeights, TrainingEvent } from '../engine/train/events'
 import { appendLineDurable, writeFileAtomic } from './atomic-file'
 import { fileErrorReason } from './error-words'
+import { lstatKind, readFileNoFollow, RefusedFileError } from './safe-path'
 
 export const RUN_FILES = {
   experiment: 'experiment.cnnlab.json',
@@ -48,6 +56,15 @@ export const RUN_FILES = {
 } as const
 
 export type FinalStatus = Exclude<RunStatus, 'running'>
+
+/**
+ * Space held back in every live run folder for its final run.json (a few KB
+ * even for MNIST's models): deleted when the run ends, or when the disk is
+ * full and run.json would not fit otherwise. Readers ignore it; the store's
+ * temp clean-up removes one a killed run left.
+ */
+export const RESERVE_FILE = '.run-json-reserve'
+export const RESERVE_BYTES = 64 * 1024
 
 /**
  * Step-loss lines wait in memory and go to disk in groups (at each epoch row,
@@ -125,11 +142,14 @@ function runModel(summary: ModelSummary): RunModel {
   }
 }
 
-/** Makes `dir` as a new, empty run folder: its parent must exist; an existing folder must be empty. */
-async function createEmptyFolder(dir: string): Promise<void> {
+/**
+ * Makes `dir` as a new, empty run folder: its parent must exist; an existing
+ * folder must be empty. Says whether it made the folder.
+ */
+async function createEmptyFolder(dir: string): Promise<boolean> {
   try {
     await mkdir(dir)
-    return
+    return true
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') {
@@ -145,6 +165,7 @@ async function createEmptyFolder(dir: string): Promise<void> {
       `cannot use ${dir} as a run folder: it already exists and is not empty (${entries.length} entries); choose a new or empty folder`,
     )
   }
+  return false
 }
 
 export class RunFolderWriter {
@@ -154,6 +175,10 @@ export class RunFolderWriter {
   private seenStatus: FinalStatus | undefined
   private seenError: string | undefined
   private finished = false
+  private reserved = false
+  /** What the final run.json says (or would, had the disk allowed it) about a failed run. */
+  private endError: string | undefined
+  private endWritten = false
   private readonly snapshotDirs = new Set<string>()
   private stepLines: string[] = []
 
@@ -168,7 +193,7 @@ export class RunFolderWriter {
   /** Creates the folder and writes the recipe, the first run.json and (if asked) the data. */
   static async create(dir: string, experiment: Experiment, options: RunFolderOptions = {}): Promise<RunFolderWriter> {
     const folder = resolve(dir)
-    await createEmptyFolder(folder)
+    const made = await createEmptyFolder(folder)
     const now = options.now ?? (() => new Date())
     const info: RunInfo = {
       format: RUN_FORMAT,
@@ -184,16 +209,22 @@ export class RunFolderWriter {
       ...(options.sweep ? { sweep: options.sweep } : {}),
     }
     const writer = new RunFolderWriter(folder, now, info)
-    // The recipe only: results belong in the run folder's own files.
-    const recipe: Experiment = { ...experiment, results: undefined }
-    await writer.write(RUN_FILES.experiment, `${JSON.stringify(recipe, null, 2)}\n`)
-    await writer.writeRunJson()
-    if (options.saveData) {
-      await writer.mkdirOnce(RUN_FILES.data)
-      await writer.write(join(RUN_FILES.data, 'train.safetensors'), encodeSafetensors(tensorsFromDataset(options.saveData.train)))
-      await writer.write(join(RUN_FILES.data, 'val.safetensors'), encodeSafetensors(tensorsFromDataset(options.saveData.val)))
+    try {
+      await writer.reserve()
+      // The recipe only: results belong in the run folder's own files.
+      const recipe: Experiment = { ...experiment, results: undefined }
+      await writer.write(RUN_FILES.experiment, `${JSON.stringify(recipe, null, 2)}\n`)
+      await writer.writeRunJson()
+      if (options.saveData) {
+        await writer.mkdirOnce(RUN_FILES.data)
+        await writer.write(join(RUN_FILES.data, 'train.safetensors'), encodeSafetensors(tensorsFromDataset(options.saveData.train)))
+        await writer.write(join(RUN_FILES.data, 'val.safetensors'), encodeSafetensors(tensorsFromDataset(options.saveData.val)))
+      }
+    } catch (error) {
+      // A run that could not start leaves nothing (it was empty before): no folder that lists as interrupted.
+      await (made ? rm(folder, { recursive: true, force: true }) : clearFolder(folder)).catch(() => undefined)
+      throw error
     }
-    writer.throwIfFailed()
     return writer
   }
 
@@ -204,6 +235,16 @@ export class RunFolderWriter {
   /** The first write that failed, if any (training may want to stop early). */
   get failure(): Error | undefined {
     return this.firstFailure
+  }
+
+  /** The reason the final run.json gives for a failed run (set by `finish`, even if that write failed). */
+  get recordedError(): string | undefined {
+    return this.endError
+  }
+
+  /** Whether the final run.json landed on disk. */
+  get endRecorded(): boolean {
+    return this.endWritten
   }
 
   /** A TrainingSink: bound, so it can be passed to the trainer as is. */
@@ -304,24 +345,73 @@ export class RunFolderWriter {
   /**
    * Waits for every queued write, then records the end in run.json. Without a
    * status it uses what the trainer said: `failed` after an error event, else
-   * the `done` status, else `completed`. Rejects with the first write failure.
+   * the `done` status, else `completed`. A write that failed makes the run
+   * `failed` whatever the status (its folder is missing files), with the
+   * failure as the reason unless a failed status came with its own. Rejects
+   * with the first write failure; run.json has the end whenever the disk
+   * allowed its reserve to be spent on it.
    */
   async finish(status?: FinalStatus, error?: string): Promise<void> {
     if (this.finished) return
     this.flushSteps()
     this.finished = true
+    const asked: FinalStatus = status ?? (this.seenError !== undefined ? 'failed' : (this.seenStatus ?? 'completed'))
     const message = error ?? this.seenError
-    const final: FinalStatus = status ?? (this.seenError !== undefined ? 'failed' : (this.seenStatus ?? 'completed'))
-    await this.enqueue(async () => {
+    let recordFailure: unknown
+    // Queued (to follow every write before it), but run even after a failure: this is the record.
+    this.queue = this.queue.then(async () => {
+      const failure = this.firstFailure
+      const final: FinalStatus = failure ? 'failed' : asked
+      if (final === 'failed') {
+        this.endError = asked === 'failed' && message !== undefined ? message : failure ? `writing the run folder failed: ${failure.message}` : message
+      }
       this.info = {
         ...this.info,
         status: final,
         endedAt: this.now().toISOString(),
-        ...(final === 'failed' && message !== undefined ? { error: message } : {}),
+        ...(this.endError !== undefined ? { error: this.endError } : {}),
       }
-      await this.writeRunJson()
+      try {
+        await this.writeFinalRunJson()
+        this.endWritten = true
+      } catch (writeError) {
+        recordFailure = writeError
+      }
     })
+    await this.queue
     this.throwIfFailed()
+    if (recordFailure) throw recordFailure
+  }
+
+  /** The final run.json; on a full disk, once more after giving back the reserve. */
+  private async writeFinalRunJson(): Promise<void> {
+    try {
+      await this.writeRunJson()
+    } catch (error) {
+      if (!(await this.releaseReserve())) throw error
+      await this.writeRunJson()
+    } finally {
+      await this.releaseReserve()
+    }
+  }
+
+  /** Writes RESERVE_FILE (real bytes: a sparse file would reserve nothing). */
+  private async reserve(): Promise<void> {
+    const path = join(this.dir, RESERVE_FILE)
+    try {
+      await writeFile(path, new Uint8Array(RESERVE_BYTES))
+    } catch (error) {
+      throw new RunFolderError(`cannot write ${path}: ${fileErrorReason(error)}`)
+    }
+    this.reserved = true
+  }
+
+  /** Deletes the reserve; says whether there was one to give back. */
+  private async releaseReserve(): Promise<boolean> {
+    if (!this.reserved) return false
+    this.reserved = false
+    await unlink(join(this.dir, RESERVE_FILE)).catch(() => undefined)
+    return true
   }
 
   /** Resolves once every write queued so far has run. */
@@ -335,6 +425,8 @@ export class RunFolderWriter {
 
   private enqueue(task: () => Promise<void>): Promise<void> {
     this.queue = this.queue.then(async () => {
+      // After a failed write the run is failed: nothing more is written but its final run.json.
+      if (this.firstFailure) return
       try {
         await task()
       } catch (error) {
@@ -378,6 +470,11 @@ export class RunFolderWriter {
   }
 }
 
+/** Removes everything in `dir` (a folder that was empty before this writer used it). */
+async function clearFolder(dir: string): Promise<void> {
+  for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true })
+}
+
 // ── reading ─────────────────────────────────────────────────────────────────
 
 export interface SnapshotFile {
@@ -405,11 +502,29 @@ export interface RunFolderContents {
   data: { train?: string; val?: string }
 }
 
+/*
+ * Every reader below opens files without following links (readFileNoFollow)
+ * and lstat-checks every folder it lists, so a link planted in a run folder is
+ * refused, never read. Their errors name the file and the reason, never any of
+ * its contents: JSON.parse's own message quotes the text it choked on.
+ */
+
+/** Why a read failed, in words; a refused link or FIFO says so. */
+function readReason(error: unknown): string {
+  return error instanceof RefusedFileError ? error.reason : fileErrorReason(error)
+}
+
+/** "not valid JSON", with the position where V8 gives one and none of the text. */
+export function jsonErrorReason(error: unknown): string {
+  const at = /at position (\d+)/.exec(error instanceof Error ? error.message : '')
+  return at ? `it is not valid JSON (at byte ${at[1]})` : 'it is not valid JSON'
+}
+
 async function readText(path: string): Promise<string> {
   try {
-    return await readFile(path, 'utf8')
+    return (await readFileNoFollow(path)).toString('utf8')
   } catch (error) {
-    throw new RunFolderError(`cannot read ${path}: ${fileErrorReason(error)}`)
+    throw new RunFolderError(`cannot read ${path}: ${readReason(error)}`)
   }
 }
 
@@ -418,17 +533,28 @@ async function readJson(path: string): Promise<unknown> {
   try {
     return JSON.parse(text)
   } catch (error) {
-    throw new RunFolderError(`${path} is not valid JSON: ${(error as Error).message}`)
+    throw new RunFolderError(`cannot read ${path}: ${jsonErrorReason(error)}`)
   }
 }
 
-/** Files in `dir` (none if it does not exist). */
+/** Throws a RunFolderError naming `path` if it is a symbolic link. */
+async function refuseLink(path: string): Promise<void> {
+  try {
+    await lstatKind(path)
+  } catch (error) {
+    throw new RunFolderError(`cannot read ${path}: ${readReason(error)}`)
+  }
+}
+
+/** Files in `dir` (none if it does not exist); `dir` itself must not be a link. */
 async function list(dir: string): Promise<string[]> {
   try {
+    const kind = await lstatKind(dir)
+    if (kind === 'missing') return []
     return (await readdir(dir)).sort()
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw new RunFolderError(`cannot list ${dir}: ${fileErrorReason(error)}`)
+    throw new RunFolderError(`cannot list ${dir}: ${readReason(error)}`)
   }
 }
 
@@ -469,10 +595,10 @@ export function parseStepLines(text: string): StepLossPoint[] {
 /** A file's text, or '' when it does not exist. */
 async function readOptionalText(path: string): Promise<string> {
   try {
-    return await readFile(path, 'utf8')
+    return (await readFileNoFollow(path)).toString('utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return ''
-    throw new RunFolderError(`cannot read ${path}: ${fileErrorReason(error)}`)
+    throw new RunFolderError(`cannot read ${path}: ${readReason(error)}`)
   }
 }
 
@@ -489,24 +615,18 @@ export async function readRunFolder(dir: string): Promise<RunFolderContents> {
     throw new RunFolderError(`${runPath}: ${issue.path.join('.') || '(file)'}: ${issue.message}`)
   }
 
-  let metricsText = ''
-  try {
-    metricsText = await readFile(join(folder, RUN_FILES.metrics), 'utf8')
-  } catch (error) {
-    // A run stopped before its first epoch has no metrics yet.
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new RunFolderError(`cannot read ${join(folder, RUN_FILES.metrics)}: ${fileErrorReason(error)}`)
-    }
-  }
-  const { metrics, skipped } = parseMetricsLines(metricsText)
+  // A run stopped before its first epoch has no metrics yet.
+  const { metrics, skipped } = parseMetricsLines(await readOptionalText(join(folder, RUN_FILES.metrics)))
   const steps = parseStepLines(await readOptionalText(join(folder, RUN_FILES.steps)))
 
   const confusionCells: Record<string, ConfusionCells> = {}
   const confusionRoot = join(folder, RUN_FILES.confusion)
   for (const file of await list(confusionRoot)) {
     if (!file.endsWith('.json')) continue
-    // A file this lab cannot read costs the cell pictures, not the run.
-    const parsed = ConfusionCells.safeParse(await readJson(join(confusionRoot, file)).catch(() => null))
+    // A file this lab cannot read costs the cell pictures, not the run; a planted link is refused.
+    const path = join(confusionRoot, file)
+    await refuseLink(path)
+    const parsed = ConfusionCells.safeParse(await readJson(path).catch(() => null))
     if (parsed.success) confusionCells[parsed.data.model] = parsed.data
   }
 
@@ -537,13 +657,15 @@ export async function readRunFolder(dir: string): Promise<RunFolderContents> {
 export async function readSafetensorsFile(path: string): Promise<DecodedSafetensors> {
   let bytes: Uint8Array
   try {
-    bytes = await readFile(path)
+    bytes = await readFileNoFollow(path)
   } catch (error) {
-    throw new RunFolderError(`cannot read ${path}: ${fileErrorReason(error)}`)
+    throw new RunFolderError(`cannot read ${path}: ${readReason(error)}`)
   }
   try {
     return decodeSafetensors(bytes)
   } catch (error) {
-    throw new RunFolderError(`${path}: ${(error as Error).message}`)
+    // The decoder quotes JSON.parse, which quotes the header's text: keep only the reason.
+    const message = (error as Error).message
+    throw new RunFolderError(`${path}: ${message.startsWith('header is not valid JSON') ? 'header is not valid JSON' : message}`)
   }
 }

@@ -12,20 +12,22 @@
  * whole app) before it could write a final status.
  */
 import { randomBytes } from 'node:crypto'
-import { access, constants, mkdir, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises'
+import { access, constants, lstat, mkdir, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Experiment, MetricRow } from '../shared/experiment'
 import { RunInfo, type ConfusionCells, type RunStatus, type StepLossPoint } from '../shared/run-file'
 import type { NamedWeights } from '../engine/train/events'
 import {
+  jsonErrorReason,
   readRunFolder,
   readSafetensorsFile,
+  RESERVE_FILE,
   RUN_FILES,
   RunFolderWriter,
   weightsFromTensors,
   type RunFolderOptions,
 } from './run-folder'
-import { checkRunId, isRunId, resolveInside } from './safe-path'
+import { checkRunId, isRunId, lstatKind, readFileNoFollow, RefusedFileError, resolveInside } from './safe-path'
 import type { RunListItem, RunListStatus } from '../shared/lab-api'
 import { fileErrorReason } from './error-words'
 
@@ -59,7 +61,7 @@ export class RunStoreError extends Error {
   override name = 'RunStoreError'
 }
 
-/** write-file-atomic's temp files: the target's name plus `.` and a 32-bit hash. */
+/** Atomic writes' temp files (atomic-file.ts): the target's name plus `.` and a 32-bit number. */
 const TEMP_FILE = /\.(json|jsonl|safetensors)\.\d{1,10}$/
 
 export class RunStore {
@@ -95,7 +97,8 @@ export class RunStore {
   }
 
   /**
-   * Removes temp files left by atomic writes that a kill interrupted (at start,
+   * Removes temp files left by atomic writes that a kill interrupted, and the
+   * run.json reserve a killed run kept (at start,
    * before any run of this process is live). Returns how many were removed.
    */
   async cleanTemp(): Promise<number> {
@@ -113,7 +116,7 @@ export class RunStore {
           // Folders of live runs are being written right now: their temp files are not leftovers.
           if (depth === 0 && (!isRunId(entry.name) || this.live.has(entry.name))) continue
           if (depth < 3) await walk(path, depth + 1)
-        } else if (entry.isFile() && TEMP_FILE.test(entry.name)) {
+        } else if (entry.isFile() && (TEMP_FILE.test(entry.name) || (depth === 1 && entry.name === RESERVE_FILE))) {
           await unlink(path).then(
             () => removed++,
             () => undefined,
@@ -181,12 +184,24 @@ export class RunStore {
 
   private async summary(id: string): Promise<RunSummary> {
     const path = join(this.root, id, RUN_FILES.run)
+    // Ownership first, run.json second: a supervisor releases a run only after its final
+    // run.json has landed, so "owned before the read" or "final status in the read" always
+    // holds for a run that is ending. Asked the other way round, a read that caught the last
+    // `running` followed by a release made a completed run look interrupted (defect 11).
+    const owned = this.live.has(id)
     let value: unknown
     try {
-      value = JSON.parse(await readFile(path, 'utf8'))
+      const text = (await readFileNoFollow(path)).toString('utf8')
+      try {
+        value = JSON.parse(text)
+      } catch (error) {
+        throw new RunStoreError(jsonErrorReason(error)) // never the text itself
+      }
     } catch (error) {
-      const what = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it has no run.json' : `its run.json is unreadable (${fileErrorReason(error)})`
-      return { id, status: this.live.has(id) ? 'running' : 'interrupted', name: id, final: {}, error: `the run never finished starting: ${what}` }
+      const code = (error as NodeJS.ErrnoException).code
+      const reason = error instanceof RefusedFileError ? error.reason : error instanceof RunStoreError ? error.message : fileErrorReason(error)
+      const what = code === 'ENOENT' ? 'it has no run.json' : `its run.json is unreadable (${reason})`
+      return { id, status: owned ? 'running' : 'interrupted', name: id, final: {}, error: `the run never finished starting: ${what}` }
     }
     const parsed = RunInfo.safeParse(value)
     if (!parsed.success) {
@@ -196,7 +211,7 @@ export class RunStore {
     const run = parsed.data
     return {
       id,
-      status: this.effectiveStatus(id, run.status),
+      status: effectiveStatus(owned, run.status),
       name: run.name,
       startedAt: run.startedAt,
       ...(run.endedAt ? { endedAt: run.endedAt } : {}),
@@ -207,15 +222,20 @@ export class RunStore {
     }
   }
 
-  private effectiveStatus(id: string, status: RunStatus): RunListStatus {
-    return status === 'running' && !this.live.has(id) ? 'interrupted' : status
-  }
-
   /** A past (or live) run with its metrics, snapshots and final weights decoded. */
   async open(id: unknown): Promise<OpenedRun> {
     const dir = this.dirOf(id)
     const runId = id as string
-    if (!(await exists(dir))) throw new RunStoreError(`there is no run "${runId}" in ${this.root}`)
+    // The id is checked lexically; the folder it names must also really be in the runs folder.
+    let kind
+    try {
+      kind = await lstatKind(dir)
+    } catch (error) {
+      throw new RunStoreError(`cannot open run "${runId}": ${error instanceof RefusedFileError ? error.reason : fileErrorReason(error)}`)
+    }
+    if (kind === 'missing') throw new RunStoreError(`there is no run "${runId}" in ${this.root}`)
+    if (kind !== 'folder') throw new RunStoreError(`cannot open run "${runId}": it is not a folder`)
+    const owned = this.live.has(runId) // before the read, as in `summary`
     let contents
     try {
       contents = await readRunFolder(dir)
@@ -231,7 +251,7 @@ export class RunStore {
     return {
       id: runId,
       dir,
-      status: this.effectiveStatus(runId, contents.run.status),
+      status: effectiveStatus(owned, contents.run.status),
       experiment: contents.experiment,
       run: contents.run,
       metrics: contents.metrics,
@@ -264,6 +284,14 @@ export class RunStore {
   }
 }
 
+/**
+ * `interrupted` is a run.json that says `running` with no owner. `owned` must be
+ * read before run.json (see `summary`), or a run that just ended is mislabelled.
+ */
+function effectiveStatus(owned: boolean, status: RunStatus): RunListStatus {
+  return status === 'running' && !owned ? 'interrupted' : status
+}
+
 /** A file-name-safe, lower-case slug of an experiment's name (or preset id). */
 export function slug(name: string): string {
   const s = name
@@ -276,9 +304,10 @@ export function slug(name: string): string {
   return s || 'run'
 }
 
+/** Whether anything (a link included, never followed) is at `path`. */
 async function exists(path: string): Promise<boolean> {
   try {
-    await stat(path)
+    await lstat(path)
     return true
   } catch {
     return false

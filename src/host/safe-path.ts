@@ -5,7 +5,13 @@
  * The check is lexical (no file system access) so it also works for paths that
  * do not exist yet; run ids are additionally held to a strict pattern, so no
  * id that reaches `resolveInside` can contain a separator in the first place.
+ *
+ * Inside the data folder nothing the lab wrote is ever a symbolic link, so the
+ * readers below refuse links instead of following them: a link planted in a
+ * run folder must not make the host read (and report on) a file elsewhere.
  */
+import { constants } from 'node:fs'
+import { lstat, open } from 'node:fs/promises'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
 
 /** A problem with a path given to the host; the message says what is wrong. */
@@ -34,6 +40,66 @@ export function resolveInside(root: string, name: string): string {
     throw new UnsafePathError(`"${printable(name)}" is not inside ${base}`)
   }
   return target
+}
+
+/** Why a link inside the data folder was not read; the message names no target and no contents. */
+export const LINK_REFUSED = 'it is a symbolic link, and the lab does not follow links inside its data folder'
+
+/** A file or folder the lab refused to read (a link, a FIFO); `reason` is the message without the path. */
+export class RefusedFileError extends UnsafePathError {
+  override name = 'RefusedFileError'
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${path}: ${reason}`)
+  }
+}
+
+// Windows has neither flag; there the lstat in readFileNoFollow is the whole check.
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0
+// A FIFO would block the open until a writer came; regular files ignore the flag.
+const NONBLOCK = constants.O_NONBLOCK ?? 0
+
+/**
+ * What is at `path`, without following a link there: 'missing', 'file',
+ * 'folder' or 'other'; throws RefusedFileError for a symbolic link.
+ */
+export async function lstatKind(path: string): Promise<'missing' | 'file' | 'folder' | 'other'> {
+  let info
+  try {
+    info = await lstat(path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing'
+    throw error
+  }
+  if (info.isSymbolicLink()) throw new RefusedFileError(path, LINK_REFUSED)
+  return info.isFile() ? 'file' : info.isDirectory() ? 'folder' : 'other'
+}
+
+/**
+ * A regular file's bytes, opened with O_NOFOLLOW so a link at `path` is refused
+ * by the kernel itself (no window between a check and the open). Throws
+ * RefusedFileError for a link or anything but a regular file, the file
+ * system's error (with its `code`) else.
+ * The folders above `path` are the caller's to check (lstatKind).
+ */
+export async function readFileNoFollow(path: string): Promise<Buffer> {
+  if (NOFOLLOW === 0) await lstatKind(path)
+  let handle
+  try {
+    handle = await open(path, constants.O_RDONLY | NOFOLLOW | NONBLOCK)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new RefusedFileError(path, LINK_REFUSED)
+    throw error
+  }
+  try {
+    // A FIFO or a device may never end: only regular files are read.
+    if (!(await handle.stat()).isFile()) throw new RefusedFileError(path, 'it is not a regular file')
+    return await handle.readFile()
+  } finally {
+    await handle.close()
+  }
 }
 
 /**
