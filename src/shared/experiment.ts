@@ -108,6 +108,12 @@ export const TrainingSpec = z.strictObject({
   precision: z.enum(['float32', 'float64']).default('float32'),
   /** Epochs at which weights are snapshot; 0 is the initial state. */
   snapshotEpochs: z.array(int(0, 100_000)).max(1000).default([]),
+  /**
+   * Random-shift augmentation of the training batches: each epoch, every training picture is
+   * moved by its own integer (dx, dy), each in [-shift, shift], zero fill (seeded by `seed`,
+   * the same shifts for every model). Absent or shift 0: none. Validation pictures are never moved.
+   */
+  augment: z.strictObject({ shift: int(0, 8) }).optional(),
 })
 export type TrainingSpec = z.output<typeof TrainingSpec>
 
@@ -146,6 +152,8 @@ export const PatternsDataset = z.strictObject({
   classes: z.array(PatternClass).min(2).max(PATTERN_CLASSES.length),
   /** Largest random shift in pixels, each axis. */
   maxShift: int(0, 8).default(1),
+  /** Shift every validation image by a random (dx, dy), 1 ≤ max(|dx|,|dy|) ≤ valShift (seeded by `val.seed`), on top of maxShift. */
+  valShift: int(0, 8).default(0),
   brightness: z.tuple([z.number().min(0), z.number().min(0)]).default([0.85, 1.15]),
   noise: z.number().min(0).max(1).default(0.12),
   /** For patterns, `count` is images per class. */

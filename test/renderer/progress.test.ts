@@ -52,7 +52,8 @@ describe('verdict', () => {
     expect(text).toBe('Final validation accuracy: TinyCNN 100.0 % with 114 parameters; TinyMLP 98.9 % with 1,227 parameters. Both reach ≥ 97 %; the CNN needs 10.8× fewer parameters.')
   })
   it('says who is ahead otherwise, and nothing before the end', () => {
-    expect(verdictText(models, [row('cnn', 3, 0.9), row('mlp', 3, 0.6)])).toMatch(/TinyCNN is ahead by 30.0 points/)
+    expect(verdictText(models, [row('cnn', 3, 0.9), row('mlp', 3, 0.6)])).toMatch(/ TinyCNN is 30\.0 points ahead of TinyMLP with 10\.8× fewer parameters\.$/)
+    expect(verdictText(models, [row('cnn', 3, 0.5), row('mlp', 3, 0.6)])).toMatch(/ TinyMLP is 10\.0 points ahead of TinyCNN with 10\.8× more parameters\.$/)
     expect(verdictText(models, [row('cnn', 3, 0.9)])).toBe('')
   })
 })

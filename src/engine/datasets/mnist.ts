@@ -8,7 +8,7 @@ import type { DatasetSpec } from '../../shared/experiment'
 import { deriveSeed, Rng } from '../rng'
 import { tensor } from '../tensor'
 import type { Dataset } from './dataset'
-import { shiftImage } from './shift'
+import { shiftEachRandomly } from './shift'
 
 export type MnistSpec = Extract<DatasetSpec, { kind: 'mnist' }>
 
@@ -66,32 +66,11 @@ export function makeMnist(spec: MnistSpec, source: MnistSource): { train: Datase
 
   const train = take(0, spec.train.count)
   const val = take(spec.train.count, spec.val.count)
-  if (spec.valShift > 0) shiftEachRandomly(val.x, spec.val.count, spec.valShift, spec.val.seed)
+  if (spec.valShift > 0) shiftEachRandomly(val.x, spec.val.count, MNIST_SIZE, spec.valShift, new Rng(deriveSeed(spec.val.seed, 'mnist-shift')))
 
   const shape = (n: number) => [n, 1, MNIST_SIZE, MNIST_SIZE]
   return {
     train: { x: tensor(shape(spec.train.count), train.x), y: train.y, classes: MNIST_CLASSES },
     val: { x: tensor(shape(spec.val.count), val.x), y: val.y, classes: MNIST_CLASSES },
-  }
-}
-
-/**
- * Moves each image by its own (dx, dy), uniform over the square of side
- * 2·maxShift+1 minus the centre, so 1 ≤ max(|dx|, |dy|) ≤ maxShift.
- */
-function shiftEachRandomly(x: Float32Array, count: number, maxShift: number, seed: number): void {
-  const rng = new Rng(deriveSeed(seed, 'mnist-shift'))
-  const span = 2 * maxShift + 1
-  const scratch = new Float32Array(PLANE)
-  for (let i = 0; i < count; i++) {
-    let dx = 0
-    let dy = 0
-    while (dx === 0 && dy === 0) {
-      dx = rng.int(span) - maxShift
-      dy = rng.int(span) - maxShift
-    }
-    const base = i * PLANE
-    scratch.set(x.subarray(base, base + PLANE))
-    shiftImage(scratch, x, 1, MNIST_SIZE, MNIST_SIZE, dx, dy, 0, base)
   }
 }

@@ -11,7 +11,7 @@ import type { DatasetSpec } from '../../shared/experiment'
 import { deriveSeed, Rng } from '../rng'
 import { tensor } from '../tensor'
 import type { Dataset } from './dataset'
-import { shiftImage } from './shift'
+import { shiftEachRandomly, shiftImage } from './shift'
 
 export type PatternsSpec = Extract<DatasetSpec, { kind: 'patterns' }>
 export type PatternName = PatternsSpec['classes'][number]
@@ -101,5 +101,6 @@ export function makePatterns(spec: PatternsSpec, split: 'train' | 'val'): Datase
     x.set(raw.subarray(from * plane, (from + 1) * plane), i * plane)
     y[i] = labels[from]
   }
+  if (split === 'val' && spec.valShift > 0) shiftEachRandomly(x, total, size, spec.valShift, new Rng(deriveSeed(spec.val.seed, 'patterns-shift')))
   return { x: tensor([total, 1, size, size], x), y, classes: [...classes] }
 }

@@ -6,6 +6,7 @@
  * Positive dx moves content right, positive dy moves it down:
  * dst[y][x] = src[y - dy][x - dx], zero where that falls outside the image.
  */
+import type { Rng } from '../rng'
 import type { FloatArray } from '../tensor'
 import { tensor } from '../tensor'
 import type { Dataset } from './dataset'
@@ -56,4 +57,26 @@ export function shiftDataset(ds: Dataset, dx: number, dy: number): Dataset {
   const size = channels * height * width
   for (let i = 0; i < n; i++) shiftImage(src, dst, channels, height, width, dx, dy, i * size, i * size)
   return { x: tensor(ds.x.shape, dst), y: Int32Array.from(ds.y), classes: ds.classes }
+}
+
+/**
+ * Moves each of `count` square one-channel images in place by its own (dx, dy),
+ * uniform over the square of side 2·maxShift+1 minus the centre, so
+ * 1 ≤ max(|dx|, |dy|) ≤ maxShift: the shifted validation sets (MNIST's, the patterns').
+ */
+export function shiftEachRandomly(x: Float32Array, count: number, size: number, maxShift: number, rng: Rng): void {
+  const plane = size * size
+  const span = 2 * maxShift + 1
+  const scratch = new Float32Array(plane)
+  for (let i = 0; i < count; i++) {
+    let dx = 0
+    let dy = 0
+    while (dx === 0 && dy === 0) {
+      dx = rng.int(span) - maxShift
+      dy = rng.int(span) - maxShift
+    }
+    const base = i * plane
+    scratch.set(x.subarray(base, base + plane))
+    shiftImage(scratch, x, 1, size, size, dx, dy, 0, base)
+  }
 }

@@ -36,6 +36,7 @@ export function checkExperiment(experiment: Experiment): CheckResult {
   const { inputShape, classes } = datasetInfo(experiment.dataset)
   const issues: CheckIssue[] = []
   issues.push(...checkLoss(experiment, classes.length))
+  issues.push(...checkAugment(experiment))
   experiment.models.forEach((model, m) => {
     const inference = inferShapes(model.layers, inputShape)
     const chain = chainIssue(m, model.layers, inference)
@@ -90,6 +91,13 @@ function checkLoss(experiment: Experiment, classCount: number): CheckIssue[] {
       message: `binary-cross-entropy answers a yes/no question but the dataset has ${classCount} classes; use softmax-cross-entropy`,
     },
   ]
+}
+
+/** Augmentation moves the pictures of each batch; finite differences have no batches, only the whole set. */
+function checkAugment(experiment: Experiment): CheckIssue[] {
+  const { augment, gradient } = experiment.training
+  if (!augment || augment.shift === 0 || gradient !== 'finite-difference') return []
+  return [{ path: 'training.augment', message: 'augmentation shifts training batches, which finite-difference training does not use; remove augment or train with backprop' }]
 }
 
 /** The last layer must give what the loss compares with the labels. */

@@ -51,6 +51,13 @@ const SET_INTS = 8
 export interface FastPath {
   /** One mini-batch of the samples order[start .. start+count): forward, loss, backward, SGD update; returns the batch's mean loss. */
   trainBatch(order: Int32Array, start: number, count: number, learningRate: number, momentum: number): number
+  /**
+   * Overwrites the module's copy of training samples order[start .. start+count)
+   * with x (count samples, sample-major): augmentation hands it the moved
+   * pictures of the next batch this way. Only batches read that copy (evaluation
+   * has its own), so the rest of the run is unaffected.
+   */
+  setTrainSamples(order: Int32Array, start: number, count: number, x: FloatArray): void
   /** Lesson 000's step: every gradient by central differences on the whole training set, then one SGD update. */
   finiteDifferenceStep(epsilon: number, learningRate: number, momentum: number): void
   /**
@@ -266,6 +273,10 @@ export function createFastPath(
     trainBatch(indices, start, count, learningRate, momentum) {
       for (let s = 0; s < count; s++) i32[(order >> 2) + s] = indices[start + s]
       return run.train(header, sets.train.descriptor, count, learningRate, momentum)
+    },
+    setTrainSamples(indices, start, count, x) {
+      const base = sets.train.x / size
+      for (let s = 0; s < count; s++) floats.set(x.subarray(s * features, (s + 1) * features), base + indices[start + s] * features)
     },
     finiteDifferenceStep(epsilon, learningRate, momentum) {
       run.fd(header, sets.train.descriptor, epsilon)

@@ -14,12 +14,13 @@ import type { Dataset } from '../datasets/dataset'
 import { buildModel, type Sequential } from '../model'
 import { Rng, deriveSeed } from '../rng'
 import { SGD } from '../optim/sgd'
-import { allocate, sizeOf, type FloatArray, type Precision, type Tensor } from '../tensor'
+import { allocate, sizeOf, type Precision, type Tensor } from '../tensor'
 import { createLoss, type Loss } from '../loss/index'
 import { finiteDifferenceGradients } from './finite-difference'
 import { createFastPath, type FastPath } from './fast-path'
 import type { ModelSummary, NamedWeights, TrainingSink } from './events'
 import { confusionCells, confusionCounts } from './confusion'
+import { epochShifts, gatherBatch } from './augment'
 import {
   EVAL_CHUNK, copyIn, copyOut, flatLength, scale, splitPoint, worthSplitting, type DataParallel, type ReplicaChannel,
 } from './data-parallel'
@@ -58,6 +59,8 @@ interface ModelRun {
   recentRate: number
   batchX: Tensor
   batchY: Int32Array
+  /** This epoch's shift of every training picture, with augmentation (./augment.ts); null without. */
+  shifts: Int8Array | null
   /**
    * The tiny-model fast path (./fast-path.ts) when this model is small enough
    * for it: the same steps in one WebAssembly call each. Null: the layers below.
@@ -102,6 +105,8 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
   const trainCount = train.y.length
   const classCount = data.train.classes.length
   const stepInterval = 1000 / (options.stepPointsPerSecond ?? 20)
+  // Finite differences measure the whole unshifted set (the start check refuses augment with them).
+  const augmentShift = settings.gradient === 'backprop' ? (settings.augment?.shift ?? 0) : 0
 
   const runs: ModelRun[] = experiment.models.map((spec) => {
     const model = buildModel(spec, inputShape, precision, { rng: new Rng(deriveSeed(settings.seed, `dropout:${spec.id}`)) })
@@ -127,6 +132,7 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
       recentRate: 0,
       batchX: { shape: [batchSize, ...inputShape], data: allocate(precision, batchSize * sampleSize) },
       batchY: new Int32Array(batchSize),
+      shifts: null,
       fast,
       replica: null,
       predicted: new Int32Array(val.y.length),
@@ -265,6 +271,7 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
 
   function beginEpoch(run: ModelRun): void {
     if (run.batches > 1) run.shuffle.shuffle(run.order)
+    if (augmentShift > 0) run.shifts = epochShifts(settings.seed, run.epoch + 1, trainCount, augmentShift)
   }
 
   function trainOneBatch(run: ModelRun): void {
@@ -284,12 +291,18 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
     } else if (run.fast) {
       const start = run.batch * run.batchSize
       const count = Math.min(run.batchSize, trainCount - start)
+      if (run.shifts) {
+        // The module gathers its batch from its own copy of the set: the moved pictures go there first.
+        gatherBatch(train, run.order, start, count, run.batchX.data, run.batchY, run.shifts)
+        run.fast.setTrainSamples(run.order, start, count, run.batchX.data)
+      }
       batchLoss = run.fast.trainBatch(run.order, start, count, learningRate, momentum)
       samples = count
     } else {
       const start = run.batch * run.batchSize
       const count = Math.min(run.batchSize, trainCount - start)
-      gather(train, run.order, start, count, sampleSize, run.batchX.data, run.batchY)
+      // The replica's half is copied from this batch (splitBatch), so it trains on the same moved pictures.
+      gatherBatch(train, run.order, start, count, run.batchX.data, run.batchY, run.shifts)
       const x: Tensor =
         count === run.batchSize
           ? run.batchX
@@ -461,23 +474,6 @@ function copyWeights(model: Sequential): NamedWeights {
     weights[name] = { shape: [...param.value.shape], data: param.value.data.slice() }
   }
   return weights
-}
-
-function gather(
-  set: Dataset,
-  order: Int32Array,
-  start: number,
-  count: number,
-  sampleSize: number,
-  x: FloatArray,
-  y: Int32Array,
-): void {
-  const source = set.x.data
-  for (let i = 0; i < count; i++) {
-    const index = order[start + i]
-    x.set(source.subarray(index * sampleSize, (index + 1) * sampleSize), i * sampleSize)
-    y[i] = set.y[index]
-  }
 }
 
 function toPrecision(set: Dataset, precision: Precision): Dataset {

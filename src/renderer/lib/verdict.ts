@@ -26,7 +26,15 @@ export function verdictText(models: readonly VerdictModel[], rows: readonly Metr
     tail += '.'
   } else if (cnn && mlp && cnn.val !== null && mlp.val !== null && cnn.val !== mlp.val) {
     const [ahead, behind] = cnn.val > mlp.val ? [cnn, mlp] : [mlp, cnn]
-    tail = ` ${ahead.label} is ahead by ${((ahead.val! - behind.val!) * 100).toFixed(1)} points.`
+    tail = ` ${ahead.label} is ${((ahead.val! - behind.val!) * 100).toFixed(1)} points ahead of ${behind.label}${parameterGap(ahead, behind)}.`
   }
   return `Final validation accuracy: ${parts.join('; ')}.${tail}`
+}
+
+/** " with 10.8× fewer parameters" (or more): the gap is the lesson only beside what it cost. */
+function parameterGap(ahead: VerdictModel, behind: VerdictModel): string {
+  if (ahead.parameterCount <= 0 || behind.parameterCount <= 0 || ahead.parameterCount === behind.parameterCount) return ''
+  const fewer = ahead.parameterCount < behind.parameterCount
+  const ratio = fewer ? behind.parameterCount / ahead.parameterCount : ahead.parameterCount / behind.parameterCount
+  return ` with ${ratio.toFixed(1)}× ${fewer ? 'fewer' : 'more'} parameters`
 }
