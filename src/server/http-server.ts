@@ -19,7 +19,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import type { AddressInfo, Socket } from 'node:net'
-import type { LabService } from '../host/lab-service'
+import { logUnexpected, type LabService } from '../host/lab-service'
 import { parseCallBody, statusFor } from './api-body'
 import { BodyPool } from './body-pool'
 import { EventStreams } from './event-stream'
@@ -280,9 +280,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       if (url.pathname.startsWith('/api/')) return handleApi(req, res, url.pathname.slice('/api/'.length))
       return handleStatic(req, res, url, source)
     })().catch((err: unknown) => {
-      // One line: the failure is the server's, and its message is enough to find it.
-      console.error(`request ${req.method} ${(req.url ?? '').split('?')[0]} failed: ${err instanceof Error ? err.message : String(err)}`)
-      if (process.env.CNN_LAB_DEBUG === '1' && err instanceof Error) console.error(err.stack)
+      // The URL without its query: the token never reaches the log.
+      logUnexpected(`request ${req.method} ${(req.url ?? '').split('?')[0]} failed`, err)
       send(res, 500, 'internal error')
     })
   })
