@@ -11,7 +11,7 @@
 import type { ServerResponse } from 'node:http'
 import type { LabEvent } from '../shared/lab-api'
 
-/** A few MB: several snapshot events of a large model, far more than a reading client ever holds. */
+/** A few MB: a client that reads is never this far behind; memory per client stays under this plus one event. */
 export const SSE_CLIENT_BUFFER_BYTES = 4 << 20
 
 export class EventStreams {
@@ -43,8 +43,9 @@ export class EventStreams {
   }
 
   private write(res: ServerResponse, bytes: Buffer): void {
-    // writableLength counts what the response and its socket still hold. One event always fits an empty buffer.
-    if (res.writableLength > 0 && res.writableLength + bytes.length > this.bufferBytes) {
+    // writableLength counts what the response and its socket still hold. The cap is on what is still
+    // queued when the next event comes, so one event larger than the cap (a big snapshot) still goes out.
+    if (res.writableLength > this.bufferBytes) {
       this.clients.delete(res)
       this.dropped++
       res.destroy()
