@@ -12,7 +12,7 @@ import type { ServerResponse } from 'node:http'
 import type { LabEvent } from '../shared/lab-api'
 
 /** A few MB: a client that reads is never this far behind; memory per client stays under this plus one event. */
-export const SSE_CLIENT_BUFFER_BYTES = 4 << 20
+export const SSE_CLIENT_BUFFER_BYTES = 8 << 20
 
 export class EventStreams {
   private readonly clients = new Set<ServerResponse>()
