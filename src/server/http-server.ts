@@ -34,7 +34,7 @@ export interface StartServerOptions {
   token?: string
   /** Milliseconds between SSE keep-alive pings. */
   pingIntervalMs?: number
-  /** Unsent bytes an event-stream client may hold before it is closed (default SSE_CLIENT_BUFFER_BYTES). */
+  /** Unsent bytes past which an event-stream client is on notice to catch up (default SSE_CLIENT_BUFFER_BYTES; see event-stream.ts). */
   sseClientBufferBytes?: number
 }
 

@@ -82,7 +82,8 @@ function readingClient(): { connected: Promise<void>; events: Promise<{ events: 
             rest = rest.slice(end + 2)
             if (!block.startsWith('data: ')) continue
             const event = JSON.parse(block.slice(6)) as LabEvent
-            received.push(event)
+            // Keep only what the assertions read: the snapshots' weights would count against the server's RSS bound.
+            received.push(event.type === 'training' ? ({ ...event, events: event.events.map((e) => ({ type: e.type })) } as LabEvent) : event)
             if (event.type === 'hello') onHello()
             if (event.type === 'run-ended') {
               req.destroy()
@@ -150,8 +151,9 @@ describe('browser door under load', () => {
     )
     // Without a bound each stalled client would hold the whole stream: 5 x the bytes above.
     expect(bytes).toBeGreaterThan(25 * 2 ** 20)
-    // The bound: 5 stalled clients cost at most their 8 MiB buffers (plus one event each) and the run's own working memory.
-    expect(growthMb).toBeLessThan(160)
+    // The bound: 5 stalled clients cost at most their 32 MiB hard caps (the queued Buffers are shared, so in practice one copy) (plus one event each) and the run's own working memory.
+    // Measured here: +110 to +150 MB, most of it the run's own (snapshots stringified, parsed, collected late).
+    expect(growthMb).toBeLessThan(240)
     expect(dropped).toBe(5)
 
     // Each stalled socket, once it reads, gets at most its buffer's worth (plus kernel buffers) and then the end.
