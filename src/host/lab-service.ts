@@ -42,6 +42,7 @@ import { toJsonTensors } from '../shared/json-tensors'
 import { forkNodeWorker, type WorkerHandle } from './worker-handle'
 import { ProbeError, ProbeRunner } from './probe-runner'
 import { SweepError, SweepRunner } from './sweep-runner'
+import { UnsafePathError } from './safe-path'
 import { buildDatasets, datasetInfo } from '../engine/datasets'
 import type { SweepSpec } from '../engine/experiment/sweep'
 
@@ -66,8 +67,22 @@ export interface LabServiceOptions {
 /** A method's failure that is the caller's fault; its message crosses the boundary as is. */
 export class LabError extends Error {}
 
-/** Errors whose messages are written for the user. */
-const USER_ERRORS = [LabError, SupervisorError, RunStoreError, ExperimentFileError, ProbeError, SweepError]
+/**
+ * Errors of the user's making (a bad or missing run id, an invalid file), whose messages are
+ * written for the user: returned as they are and never logged, so a page that asks for a run
+ * that is gone costs the server's log nothing.
+ */
+const USER_ERRORS = [LabError, SupervisorError, RunStoreError, ExperimentFileError, ProbeError, SweepError, UnsafePathError]
+
+export function isUserError(err: unknown): err is Error {
+  return USER_ERRORS.some((kind) => err instanceof kind)
+}
+
+/** An unexpected failure in the log: one line, plus the stack when CNN_LAB_DEBUG=1. */
+export function logUnexpected(what: string, err: unknown): void {
+  console.error(`${what}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`.split('\n').join(' | '))
+  if (process.env.CNN_LAB_DEBUG === '1' && err instanceof Error && err.stack) console.error(err.stack)
+}
 
 /** `implements LabMethodsApi` makes the compiler insist on one method per LAB_METHODS entry. */
 export class LabService implements LabMethodsApi {
@@ -371,9 +386,9 @@ export class LabService implements LabMethodsApi {
       const value = await fn.apply(this, parsed.args as unknown[])
       return { ok: true, value }
     } catch (err) {
-      if (USER_ERRORS.some((kind) => err instanceof kind)) return { ok: false, error: (err as Error).message }
-      // An unexpected failure: log it here, send only its message.
-      console.error(`lab method ${name} failed:`, err)
+      if (isUserError(err)) return { ok: false, error: err.message }
+      // An unexpected failure: log it here (one line), send only its message.
+      logUnexpected(`lab method ${name} failed`, err)
       return { ok: false, error: `${name} failed: ${err instanceof Error ? err.message : String(err)}` }
     }
   }
@@ -390,7 +405,7 @@ export class LabService implements LabMethodsApi {
       try {
         listener(event)
       } catch (err) {
-        console.error('lab event listener failed:', err)
+        logUnexpected('lab event listener failed', err)
       }
     }
   }

@@ -10,14 +10,19 @@
  * - `POST /api/<method>` with a JSON body `{ "args": [...] }` answers a
  *   `LabResult` envelope; `GET /api/events` is a server-sent event stream.
  * - Anything else is a static file from the renderer folder (no traversal).
+ * - Under load: each event-stream client has a bounded buffer (event-stream.ts);
+ *   bodies over 1 MiB are parsed and validated in a worker thread (body-pool.ts);
+ *   headers, whole requests and the number of connections are bounded (408, 503).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import type { AddressInfo } from 'node:net'
-import type { LabService } from '../host/lab-service'
-import type { LabEvent } from '../shared/lab-api'
+import type { AddressInfo, Socket } from 'node:net'
+import { logUnexpected, type LabService } from '../host/lab-service'
+import { parseCallBody, statusFor } from './api-body'
+import { BodyPool } from './body-pool'
+import { EventStreams } from './event-stream'
 
 export interface StartServerOptions {
   /** 0 picks a free port. */
@@ -29,12 +34,16 @@ export interface StartServerOptions {
   token?: string
   /** Milliseconds between SSE keep-alive pings. */
   pingIntervalMs?: number
+  /** Unsent bytes past which an event-stream client is on notice to catch up (default SSE_CLIENT_BUFFER_BYTES; see event-stream.ts). */
+  sseClientBufferBytes?: number
 }
 
 export interface RunningServer {
   url: string
   port: number
   token: string
+  /** Open event streams, and how many were closed for falling behind (tests, diagnostics). */
+  eventStreams(): { open: number; dropped: number }
   close(): Promise<void>
 }
 
@@ -81,6 +90,15 @@ const LARGE_BODY_BYTES: Record<string, number> = {
   exportFigure: 48 << 20,
   robustnessMap: 80 << 20,
 }
+/** Bodies above this go to the body worker; below it JSON.parse takes a few milliseconds. */
+const WORKER_BODY_BYTES = 1 << 20
+/** Large bodies being read or parsed at once (four 80 MiB files); more wait for a 503 and retry. */
+const LARGE_BODIES_IN_FLIGHT_BYTES = 320 << 20
+/** Open connections (pages, event streams, calls); more are answered 503 at once. */
+const MAX_CONNECTIONS = 64
+/** A client has this long to send its headers, and this long for the whole request (an 80 MiB upload included). */
+const HEADERS_TIMEOUT_MS = 10_000
+const REQUEST_TIMEOUT_MS = 60_000
 
 const BASE_HEADERS: Record<string, string> = {
   'Content-Security-Policy': CSP,
@@ -121,7 +139,7 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 
 class BodyTooLarge extends Error {}
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0)
   if (declared > limit) throw new BodyTooLarge()
   const chunks: Buffer[] = []
@@ -131,7 +149,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
     if (size > limit) throw new BodyTooLarge()
     chunks.push(chunk as Buffer)
   }
-  return Buffer.concat(chunks).toString('utf8')
+  return Buffer.concat(chunks)
 }
 
 /** Resolve a URL path to a file strictly inside `root`, or null. */
@@ -162,16 +180,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { service } = options
   const token = options.token ?? randomBytes(24).toString('hex')
   const rendererDir = path.resolve(options.rendererDir)
-  const clients = new Set<ServerResponse>()
+  const streams = new EventStreams(options.sseClientBufferBytes)
+  const bodies = new BodyPool()
+  let largeBytesInFlight = 0
   let port = 0
   let cookieName = 'cnnlab_token'
 
-  const sendEvent = (res: ServerResponse, event: LabEvent): void => {
-    res.write(`data: ${JSON.stringify(event)}\n\n`)
-  }
-  const unsubscribe = service.onEvent((event) => {
-    for (const res of clients) sendEvent(res, event)
-  })
+  const unsubscribe = service.onEvent((event) => streams.broadcast(event))
   const ping = setInterval(() => service.emit({ type: 'ping', at: Date.now() }), options.pingIntervalMs ?? 15_000)
   ping.unref()
 
@@ -199,9 +214,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         Connection: 'keep-alive',
       })
       res.write('retry: 2000\n\n')
-      clients.add(res)
-      sendEvent(res, service.helloEvent())
-      req.on('close', () => clients.delete(res))
+      streams.add(res, service.helloEvent())
       return
     }
     if (req.method !== 'POST') return send(res, 405, 'method not allowed', undefined, { Allow: 'POST' })
@@ -210,22 +223,31 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       return sendJson(res, 415, { ok: false, error: 'expected Content-Type: application/json' })
     }
     const bodyLimit = Object.hasOwn(LARGE_BODY_BYTES, name) ? LARGE_BODY_BYTES[name] : MAX_BODY_BYTES
-    let body: unknown
+    // A large upload reserves its declared size up front, so many at once are refused before they are read.
+    const reserved = bodyLimit > MAX_BODY_BYTES ? Math.min(bodyLimit, Number(req.headers['content-length'] ?? bodyLimit) || bodyLimit) : 0
+    if (largeBytesInFlight + reserved > LARGE_BODIES_IN_FLIGHT_BYTES) {
+      return send(res, 503, JSON.stringify({ ok: false, error: 'the server is busy with other large requests; try again in a moment' }), 'application/json; charset=utf-8', { 'Retry-After': '2', Connection: 'close' })
+    }
+    largeBytesInFlight += reserved
     try {
-      body = JSON.parse(await readBody(req, bodyLimit))
-    } catch (err) {
-      if (err instanceof BodyTooLarge) {
-        // Stop reading: answer and close the connection.
-        return send(res, 413, JSON.stringify({ ok: false, error: `request body larger than ${bodyLimit} bytes` }), 'application/json; charset=utf-8', { Connection: 'close' })
+      let bytes: Buffer
+      try {
+        bytes = await readBody(req, bodyLimit)
+      } catch (err) {
+        if (err instanceof BodyTooLarge) {
+          // Stop reading: answer and close the connection.
+          return send(res, 413, JSON.stringify({ ok: false, error: `request body larger than ${bodyLimit} bytes` }), 'application/json; charset=utf-8', { Connection: 'close' })
+        }
+        throw err
       }
-      return sendJson(res, 400, { ok: false, error: `bad request body: ${(err as Error).message}` })
+      // Small bodies parse here in a few milliseconds; large ones in the worker, which also validates them.
+      const prepared = bytes.length > WORKER_BODY_BYTES ? await bodies.prepare(name, bytes) : parseCallBody(bytes.toString('utf8'))
+      if (prepared.kind === 'reply') return send(res, prepared.status, prepared.json, 'application/json; charset=utf-8')
+      const result = await service.call(name, prepared.args)
+      sendJson(res, statusFor(result), result)
+    } finally {
+      largeBytesInFlight -= reserved
     }
-    if (typeof body !== 'object' || body === null || !Array.isArray((body as { args?: unknown }).args)) {
-      return sendJson(res, 400, { ok: false, error: 'request body must be {"args": [...]}' })
-    }
-    const result = await service.call(name, (body as { args: unknown[] }).args)
-    const status = result.ok ? 200 : result.error.startsWith('unknown lab method') ? 404 : 400
-    sendJson(res, status, result)
   }
 
   const handleStatic = async (req: IncomingMessage, res: ServerResponse, url: URL, source: string): Promise<void> => {
@@ -247,7 +269,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     res.end(req.method === 'HEAD' ? undefined : body)
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
     void (async () => {
       if (!hostAllowed(req.headers.host)) return send(res, 403, 'forbidden: bad Host header')
       const url = new URL(req.url ?? '/', `http://${req.headers.host}`)
@@ -258,9 +280,21 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       if (url.pathname.startsWith('/api/')) return handleApi(req, res, url.pathname.slice('/api/'.length))
       return handleStatic(req, res, url, source)
     })().catch((err: unknown) => {
-      console.error('request failed:', err)
+      // The URL without its query: the token never reaches the log.
+      logUnexpected(`request ${req.method} ${(req.url ?? '').split('?')[0]} failed`, err)
       send(res, 500, 'internal error')
     })
+  })
+  // Node's own cap silently drops sockets past it; below it, ours answers 503 so the page can say why.
+  server.maxConnections = MAX_CONNECTIONS * 2
+  const sockets = new Set<Socket>()
+  server.on('connection', (socket: Socket) => {
+    if (sockets.size >= MAX_CONNECTIONS) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 2\r\nContent-Length: 36\r\n\r\ntoo many connections to the lab now\n')
+      return
+    }
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
   })
 
   await new Promise<void>((resolve, reject) => {
@@ -277,11 +311,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
+    eventStreams: () => ({ open: streams.size, dropped: streams.dropped }),
     close: async () => {
       clearInterval(ping)
       unsubscribe()
-      for (const res of clients) res.end()
-      clients.clear()
+      streams.closeAll()
+      await bodies.close()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },

@@ -60,10 +60,23 @@ export function createHttpClient(location: LocationLike, storage: StorageLike, h
 
   const listeners = new Set<LabEventListener>()
   let source: EventSource | null = null
+  let retry: ReturnType<typeof setTimeout> | null = null
   const ensureSource = (): void => {
     if (source) return
-    source = new EventSource(`${base}/api/events`, { withCredentials: true })
-    source.onmessage = (message: MessageEvent<string>) => {
+    const opened = new EventSource(`${base}/api/events`, { withCredentials: true })
+    source = opened
+    // A dropped stream (the server closes a client that falls behind) reconnects by itself and
+    // starts with a new hello, on which the app resyncs. A refused one (a 503 while the server is
+    // busy) is CLOSED for good by the browser, so open a new one after a pause.
+    opened.onerror = () => {
+      if (opened.readyState !== EventSource.CLOSED || source !== opened) return
+      source = null
+      retry ??= setTimeout(() => {
+        retry = null
+        if (listeners.size > 0) ensureSource()
+      }, 2000)
+    }
+    opened.onmessage = (message: MessageEvent<string>) => {
       let data: unknown
       try {
         data = JSON.parse(message.data)

@@ -25,8 +25,15 @@ export const useAppStore = defineStore('app', () => {
     const runs = useRunsStore()
     const robustness = useRobustnessStore()
     const sweeps = useSweepsStore()
+    let hellos = 0
     lab.onEvent((event) => {
       lastEvent.value = event
+      // A second hello is a reconnected event stream (the browser door closes one that falls behind):
+      // events were missed, so resync the live run and the runs list from the host.
+      if (event.type === 'hello' && ++hellos > 1) {
+        void training.attach()
+        void runs.refresh()
+      }
       if (event.type === 'hello' || event.type === 'ping') connected.value = true
       training.handleEvent(event)
       runs.handleEvent(event)

@@ -229,6 +229,12 @@ export const useTrainingStore = defineStore('training', () => {
     const lab = getLabClient()
     try {
       const current = await lab.trainingStatus()
+      // Reconnected after the run we follow ended unseen (a dropped event stream): take its end from its folder.
+      const followed = source.value.kind === 'live' && live.value ? source.value.runId : ''
+      if (followed && (!current || current.runId !== followed || current.state === 'ended')) {
+        const ended = (await lab.openRun(followed)).status
+        await finish(followed, ended === 'completed' || ended === 'stopped' ? ended : 'failed')
+      }
       if (!current || current.state === 'ended') return
       const details = await lab.openRun(current.runId)
       reset({ kind: 'live', runId: current.runId }, details.experiment)
