@@ -175,7 +175,8 @@ export function sweepSettings(base: Experiment, spec: SweepSpec, tag = ''): Swee
     const counted = models.map((m) => {
       const inferred = inferShapes(m.layers, inputShape)
       if (!inferred.ok) throw new Error(`${SWEEP_LABELS[kind].title} ${value}: ${m.label}: ${inferred.error}`)
-      return { id: m.id, label: m.label, parameterCount: inferred.parameterCount }
+      // The model's own label: the setting is the point's value, not part of its name.
+      return { id: m.id, label: capacityModel?.label ?? m.label, parameterCount: inferred.parameterCount }
     })
     for (let seed = 0; seed < seeds; seed++) {
       const name = `Sweep${tag ? ` ${tag}` : ''} · ${SWEEP_LABELS[kind].title} = ${value}${seeds > 1 ? ` · seed ${seed}` : ''} · ${base.name}`
