@@ -4,6 +4,7 @@
  *   presets                      list the lesson presets (id and name)
  *   preset ID                    print a preset's experiment file (JSON)
  *   run FILE --out DIR [--save-data]   train an experiment headless (src/cli/run.ts)
+ *   sweep FILE --kind K --values V --out DIR   a sweep headless (src/cli/sweep.ts)
  *
  * Exit codes: 0 success, 1 failure while working, 2 bad usage (one clear line
  * on stderr, never a stack trace).
@@ -20,6 +21,9 @@ Commands:
   presets                             list the lesson presets (id and name)
   preset ID                           print preset ID as an experiment file (JSON)
   run FILE --out DIR [--save-data]    train the experiment in FILE, writing a run folder to DIR
+  sweep FILE --kind KIND --values 1,2,5 [--seeds N] --out DIR
+                                      one run folder per setting and seed in DIR, and DIR/sweep.json;
+                                      KIND: mlp-hidden, cnn-filters, train-count, val-shift
   help                                this text
 
 Options:
@@ -29,7 +33,8 @@ Options:
 Examples:
   npm run lab -- presets
   npm run lab -- preset edge-detector > edges.cnnlab.json
-  npm run lab -- run edges.cnnlab.json --out runs/edges`
+  npm run lab -- run edges.cnnlab.json --out runs/edges
+  npm run lab -- sweep patterns.cnnlab.json --kind train-count --values 2,5,30 --seeds 3 --out runs/data`
 
 /** A mistake in how the command was called: one line, exit code 2. */
 export class UsageError extends Error {}
@@ -69,10 +74,17 @@ async function run(args: string[]): Promise<number> {
   return runCommand(args)
 }
 
+/** `sweep` too: the engine and the worker load only when a sweep runs. */
+async function sweep(args: string[], io: Io): Promise<number> {
+  const { sweepCommand } = await import('./sweep')
+  return sweepCommand(args, io)
+}
+
 const COMMANDS: Record<string, (args: string[], io: Io) => number | Promise<number>> = {
   presets: listPresets,
   preset: printPreset,
   run,
+  sweep,
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {

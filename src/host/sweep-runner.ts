@@ -1,5 +1,5 @@
 /**
- * A capacity sweep: one ordinary run per setting, one after another, through
+ * A sweep: one ordinary run per setting and seed, one after another, through
  * the engine supervisor (so each is saved in the runs folder like any run,
  * its name tagged with the sweep). Progress goes out as the whole sweep's
  * state after every change; within a run, the usual training events flow too.
@@ -7,15 +7,16 @@
  * Stop works between runs (no further run starts) and within one (the live
  * run is stopped as the Stop button would; it is recorded as `stopped`).
  *
- * The runs folder is the record: each run's run.json names its sweep, setting
- * and parameter count, and `list` rebuilds the sweeps from it, so they outlive
+ * The runs folder is the record: each run's run.json names its sweep, setting,
+ * seed and parameter counts, and `list` rebuilds the sweeps from it, so they outlive
  * a restart and lose a point when its run is deleted. Only the running sweep
  * is taken from memory, which is ahead of the files (pending settings, the
  * live point's status).
  */
 import type { Experiment } from '../shared/experiment'
 import type { RunListItem, SweepPoint, SweepState } from '../shared/lab-api'
-import { sweepSettings, type SweepSpec } from '../engine/experiment/sweep'
+import { sweepSettings, sweptModelLabel, type SweepSetting, type SweepSpec } from '../engine/experiment/sweep'
+import type { RunSweep } from '../shared/run-file'
 import type { EngineSupervisor } from './engine-supervisor'
 import type { RunStore } from './run-store'
 
@@ -62,11 +63,15 @@ export class SweepRunner {
       id,
       kind: spec.kind,
       baseName: base.name,
-      modelLabel: settings[0].experiment.models[0].label.replace(/ \(.*\)$/, ''),
+      modelLabel: sweptModelLabel(base, spec.kind),
+      seeds: spec.seeds ?? 1,
       status: 'running',
       current: 0,
       startedAt: new Date().toISOString(),
-      points: settings.map((s): SweepPoint => ({ value: s.value, parameterCount: s.parameterCount, status: 'pending', valAccuracy: null })),
+      // One point per model of each run, in the settings' order.
+      points: settings.flatMap((s) =>
+        s.models.map((m): SweepPoint => ({ value: s.value, seed: s.seed, model: m.id, modelLabel: m.label, parameterCount: m.parameterCount, status: 'pending', valAccuracy: null })),
+      ),
     }
     const active = { state, stop: false }
     this.active = active
@@ -86,34 +91,37 @@ export class SweepRunner {
     await this.supervisor.stop()
   }
 
-  private async run(
-    active: { state: SweepState; stop: boolean },
-    settings: ReturnType<typeof sweepSettings>,
-    options: { pace?: number | null; preset?: string },
-  ): Promise<void> {
+  private async run(active: { state: SweepState; stop: boolean }, settings: SweepSetting[], options: { pace?: number | null; preset?: string }): Promise<void> {
     const { state } = active
     this.emit(clone(state))
+    let first = 0
     for (let i = 0; i < settings.length; i++) {
-      if (active.stop) break
       const setting = settings[i]
-      const point = state.points[i]
+      const points = state.points.slice(first, first + setting.models.length)
+      first += setting.models.length
+      if (active.stop) break
       state.current = i
       const handle = await this.supervisor.start(setting.experiment, {
         pace: options.pace ?? null,
         ...(options.preset ? { preset: options.preset } : {}),
-        sweep: { id: state.id, kind: state.kind, value: setting.value, base: state.baseName, model: state.modelLabel, parameterCount: setting.parameterCount },
+        sweep: sweepRecord(state, setting),
       })
-      point.runId = handle.runId
-      point.status = 'running'
+      for (const point of points) {
+        point.runId = handle.runId
+        point.status = 'running'
+      }
       this.emit(clone(state))
       const end = await handle.ended
-      point.status = end.status
-      if (end.error) point.error = end.error
+      let final: Record<string, { valAccuracy: number | null }> = {}
       try {
-        const opened = await this.store.open(handle.runId)
-        point.valAccuracy = opened.run.final[setting.modelId]?.valAccuracy ?? null
+        final = (await this.store.open(handle.runId)).run.final
       } catch {
-        point.valAccuracy = null
+        // No readable run.json: the points keep no accuracy.
+      }
+      for (const point of points) {
+        point.status = end.status
+        if (end.error) point.error = end.error
+        point.valAccuracy = final[point.model]?.valAccuracy ?? null
       }
       this.emit(clone(state))
       if (end.status === 'failed') {
@@ -137,10 +145,27 @@ function clone(state: SweepState): SweepState {
   return { ...state, points: state.points.map((p) => ({ ...p })) }
 }
 
+/** What run.json records of the sweep a run belongs to. */
+export function sweepRecord(state: Pick<SweepState, 'id' | 'kind' | 'baseName' | 'modelLabel' | 'seeds'>, setting: SweepSetting): RunSweep {
+  const [firstModel] = setting.models
+  return {
+    id: state.id,
+    kind: state.kind,
+    value: setting.value,
+    seed: setting.seed,
+    seeds: state.seeds,
+    base: state.baseName,
+    model: state.modelLabel,
+    parameterCount: firstModel.parameterCount,
+    // A capacity sweep's run has one model, said by `model` and `parameterCount` as before.
+    ...(setting.models.length > 1 ? { models: setting.models } : {}),
+  }
+}
+
 /**
  * The sweeps recorded in the runs folder: runs grouped by sweep id, points
- * ordered by setting. The sweep's status follows from its runs' (a failed run
- * ended the sweep; a stopped or interrupted one means it was cut short).
+ * ordered by setting, then seed. The sweep's status follows from its runs' (a
+ * failed run ended the sweep; a stopped or interrupted one means it was cut short).
  */
 export function sweepsFromRuns(runs: readonly RunListItem[]): SweepState[] {
   const groups = new Map<string, (RunListItem & { sweep: NonNullable<RunListItem['sweep']> })[]>()
@@ -151,31 +176,36 @@ export function sweepsFromRuns(runs: readonly RunListItem[]): SweepState[] {
     groups.set(run.sweep.id, group)
   }
   return [...groups.values()].map((group) => {
-    group.sort((a, b) => a.sweep.value - b.sweep.value)
-    const points = group.map(
-      (run): SweepPoint => ({
+    group.sort((a, b) => a.sweep.value - b.sweep.value || a.sweep.seed - b.sweep.seed)
+    const points = group.flatMap((run): SweepPoint[] => {
+      // A capacity sweep's run trains one model, so its one final row is the point's.
+      const models = run.sweep.models ?? [{ id: Object.keys(run.final)[0] ?? '', label: run.sweep.model, parameterCount: run.sweep.parameterCount }]
+      return models.map((m) => ({
         value: run.sweep.value,
-        parameterCount: run.sweep.parameterCount,
+        seed: run.sweep.seed,
+        model: m.id,
+        modelLabel: m.label,
+        parameterCount: m.parameterCount,
         // A run whose process vanished mid-training counts as cut short, like a stopped one.
         status: run.status === 'interrupted' ? 'stopped' : run.status,
         runId: run.id,
-        // A sweep's run trains one model, so its one final row is the point's.
-        valAccuracy: Object.values(run.final)[0]?.valAccuracy ?? null,
+        valAccuracy: run.final[m.id]?.valAccuracy ?? null,
         ...(run.error || run.status === 'interrupted' ? { error: run.error ?? 'the lab closed before the run ended' } : {}),
-      }),
-    )
+      }))
+    })
     const times = group.map((run) => run.startedAt ?? '')
     const sortedTimes = [...times].sort()
     const failed = points.find((p) => p.status === 'failed')
     const status = failed ? 'failed' : points.some((p) => p.status === 'stopped') ? 'stopped' : points.some((p) => p.status === 'running') ? 'running' : 'completed'
-    const { id, kind, base, model } = group[0].sweep
+    const { id, kind, base, model, seeds } = group[0].sweep
     return {
       id,
       kind,
       baseName: base,
       modelLabel: model,
+      seeds,
       status,
-      // The setting that ran last, as `current` means for a finished live sweep.
+      // The run that ran last, as `current` means for a finished live sweep.
       current: times.indexOf(sortedTimes[sortedTimes.length - 1]),
       startedAt: sortedTimes[0],
       points,

@@ -152,10 +152,13 @@ export const PatternsDataset = z.strictObject({
   classes: z.array(PatternClass).min(2).max(PATTERN_CLASSES.length),
   /** Largest random shift in pixels, each axis. */
   maxShift: int(0, 8).default(1),
-  /** Shift every validation image by a random (dx, dy), 1 ≤ max(|dx|,|dy|) ≤ valShift (seeded by `val.seed`), on top of maxShift. */
-  valShift: int(0, 8).default(0),
   brightness: z.tuple([z.number().min(0), z.number().min(0)]).default([0.85, 1.15]),
   noise: z.number().min(0).max(1).default(0.12),
+  /**
+   * Move every validation pattern by a further random (dx, dy), 1 ≤ max(|dx|,|dy|) ≤ valShift
+   * (seeded by `val.seed`), as MNIST's valShift: with maxShift 0, "train centred, validate shifted".
+   */
+  valShift: int(0, 8).default(0),
   /** For patterns, `count` is images per class. */
   train: Split,
   val: Split,

@@ -15,7 +15,7 @@
  */
 import { z } from 'zod'
 import { NamedTensors, type Experiment, type MetricRow } from './experiment'
-import type { ConfusionCells, RunInfo, RunSweep, StepLossPoint } from './run-file'
+import { SweepKindName, type ConfusionCells, type RunInfo, type RunSweep, type StepLossPoint } from './run-file'
 
 /** What the list of lesson presets shows (mirrors the engine's `PresetSummary`). */
 export interface PresetSummary {
@@ -115,10 +115,16 @@ export interface RobustnessMaps {
   models: Record<string, { accuracy: number[]; mean: number }>
 }
 
-export type SweepKindName = 'mlp-hidden' | 'cnn-filters'
+export { SweepKindName, SWEEP_KINDS } from './run-file'
 
+/** One model's result at one setting and seed (a data sweep's run gives one per model). */
 export interface SweepPoint {
   value: number
+  /** Which repeat of the setting, 0 = the base recipe's seeds. */
+  seed: number
+  /** The model's id in the run, and its label. */
+  model: string
+  modelLabel: string
   parameterCount: number
   status: 'pending' | 'running' | 'completed' | 'stopped' | 'failed'
   runId?: string
@@ -131,12 +137,15 @@ export interface SweepState {
   id: string
   kind: SweepKindName
   baseName: string
-  /** The swept model's label, e.g. "TinyMLP". */
+  /** The swept model's label, e.g. "TinyMLP" (the models' labels joined for a data sweep). */
   modelLabel: string
+  /** Seeds per setting. */
+  seeds: number
   status: 'running' | 'completed' | 'stopped' | 'failed'
-  /** Index of the setting running (or last run). */
+  /** Index of the run (one setting and seed) running, or last run. */
   current: number
   startedAt: string
+  /** Ordered by setting, then seed, then model; the points of one run are adjacent. */
   points: SweepPoint[]
   error?: string
 }
@@ -159,8 +168,10 @@ const ProbeSource = z.union([
 ])
 export type ProbeSource = z.input<typeof ProbeSource>
 const SweepSpecArg = z.strictObject({
-  kind: z.enum(['mlp-hidden', 'cnn-filters']),
-  values: z.array(z.number().int().min(1).max(4096)).min(1).max(32),
+  kind: SweepKindName,
+  // 0 is a val shift's centred setting; the engine refuses 0 for the other kinds with a message.
+  values: z.array(z.number().int().min(0).max(100_000)).min(1).max(32),
+  seeds: z.number().int().min(1).max(10).optional(),
 })
 const SweepOptions = z.strictObject({ pace: PaceArg.optional(), preset: presetId.optional() }).nullish()
 /** A figure's bytes, base64; 40 MB of base64 is far beyond any chart. */
@@ -289,7 +300,7 @@ export const LabEventSchema: z.ZodType<LabEvent> = z.discriminatedUnion('type', 
   z.strictObject({ type: z.literal('runs-changed') }),
   z.strictObject({ type: z.literal('probe-progress'), probeId: z.string(), done: z.number(), total: z.number() }),
   // From our own host, which built it; checked at the top like the training batches.
-  z.strictObject({ type: z.literal('sweep'), sweep: z.looseObject({ id: z.string(), kind: z.enum(['mlp-hidden', 'cnn-filters']), points: z.array(z.looseObject({})) }) }),
+  z.strictObject({ type: z.literal('sweep'), sweep: z.looseObject({ id: z.string(), kind: SweepKindName, points: z.array(z.looseObject({})) }) }),
 ]) as unknown as z.ZodType<LabEvent>
 
 // ── the interface every door implements ─────────────────────────────────────

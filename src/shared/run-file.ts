@@ -36,21 +36,36 @@ export const RunModel = z.object({
 export type RunModel = z.output<typeof RunModel>
 
 /**
- * Which capacity sweep a run belongs to, so the Sweeps view can be rebuilt
- * from the runs folder after a restart (the host keeps no other record).
+ * The sweep kinds: two capacity sweeps (one model per run) and two data
+ * sweeps (every model of the experiment in each run). `augment` joins these
+ * once `training.augment` is in the format.
+ */
+export const SWEEP_KINDS = ['mlp-hidden', 'cnn-filters', 'train-count', 'val-shift'] as const
+export const SweepKindName = z.enum(SWEEP_KINDS)
+export type SweepKindName = z.output<typeof SweepKindName>
+
+/**
+ * Which sweep a run belongs to, so the Sweeps view can be rebuilt from the
+ * runs folder after a restart (the host keeps no other record).
  */
 export const RunSweep = z.object({
   /** Shared by every run of one sweep. */
   id: z.string().min(1),
-  kind: z.enum(['mlp-hidden', 'cnn-filters']),
-  /** The setting this run trains: hidden width or filter count. */
-  value: z.number().int().min(1),
+  kind: SweepKindName,
+  /** The setting this run trains: hidden width, filter count, training-set size or val shift (0 allowed). */
+  value: z.number().int().min(0),
+  /** Which repeat of the setting (0 = the base recipe's own seeds); absent in older files. */
+  seed: count.default(0),
+  /** How many seeds each setting of the sweep has. */
+  seeds: z.number().int().min(1).default(1),
   /** The swept experiment's name. */
   base: z.string(),
-  /** The swept model's label, e.g. "TinyMLP". */
+  /** The swept model's label, e.g. "TinyMLP" (the models' labels joined for a data sweep). */
   model: z.string(),
-  /** Known before training, so a run that failed early still has its point on the x axis. */
+  /** Known before training, so a run that failed early still has its point on the x axis (the first model's). */
   parameterCount: count,
+  /** Every model the run trains, for data sweeps (absent for a capacity sweep's one model). */
+  models: z.array(z.object({ id: z.string(), label: z.string(), parameterCount: count })).optional(),
 })
 export type RunSweep = z.output<typeof RunSweep>
 

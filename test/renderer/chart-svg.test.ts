@@ -57,8 +57,17 @@ const charts: [string, EChartsCoreOption][] = [
   ['Equivariance', equivarianceOption(light, [{ model: 'cnn', modelLabel: 'CNN', layer: 'conv1 + ReLU', kind: 'equivariance', error: 0.2, interior: 0, note: null, color: light.models[0] }])],
   [
     'Val accuracy vs parameters',
-    sweepOption(light, [
-      { id: 's', kind: 'mlp-hidden', baseName: 'b', modelLabel: 'TinyMLP', status: 'completed', current: 1, startedAt: '', points: [{ value: 2, parameterCount: 139, status: 'completed', valAccuracy: 0.5 }] },
+    sweepOption(light, 'capacity', [
+      { id: 's', kind: 'mlp-hidden', baseName: 'b', modelLabel: 'TinyMLP', seeds: 1, status: 'completed', current: 1, startedAt: '', points: [{ value: 2, seed: 0, model: 'mlp', modelLabel: 'TinyMLP', parameterCount: 139, status: 'completed', valAccuracy: 0.5 }] },
+    ]),
+  ],
+  [
+    'Val accuracy vs training pictures',
+    sweepOption(light, 'train-count', [
+      {
+        id: 't', kind: 'train-count', baseName: 'b', modelLabel: 'TinyCNN vs TinyMLP', seeds: 2, status: 'completed', current: 1, startedAt: '',
+        points: [0, 1].flatMap((seed) => ['cnn', 'mlp'].map((model) => ({ value: 2, seed, model, modelLabel: model, parameterCount: 10, status: 'completed' as const, valAccuracy: 0.5 + seed / 10 }))),
+      },
     ]),
   ],
 ]

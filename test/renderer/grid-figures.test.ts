@@ -9,7 +9,7 @@ import { flowLayout, framed, gridFigureSvg, legendTicks, type GridFigure } from 
 import { firstConvIndex, imageLinearIndex, kernelGrid, weightWall } from '../../src/renderer/lib/kernels'
 import { ShiftSession, clampShift, modelWithWeights, percentileOf, shiftLimit } from '../../src/renderer/lib/explorer'
 import { errorMapsFigure, featureMapsFigure, mapStages, robustnessFigure, stageNames, traceFigure } from '../../src/renderer/lib/probe-figures'
-import { parseValues, sweepOption } from '../../src/renderer/lib/sweep-chart'
+import { parseValues, sweepLines, sweepOption, sweepSummary } from '../../src/renderer/lib/sweep-chart'
 import { paletteFor } from '../../src/renderer/lib/palette'
 import { getPreset } from '../../src/engine/experiment/presets'
 import { buildModel } from '../../src/engine/model'
@@ -193,23 +193,56 @@ describe('sweep chart', () => {
   })
 
   it('plots accuracy against parameters on a log axis, one point per finished setting', () => {
-    const option = sweepOption(light, [
+    const option = sweepOption(light, 'capacity', [
       {
         id: 's',
         kind: 'mlp-hidden',
         baseName: 'b',
         modelLabel: 'TinyMLP',
+        seeds: 1,
         status: 'running',
         current: 1,
         startedAt: '',
         points: [
-          { value: 2, parameterCount: 139, status: 'completed', valAccuracy: 0.5 },
-          { value: 4, parameterCount: 275, status: 'running', valAccuracy: null },
+          { value: 2, seed: 0, model: 'mlp', modelLabel: 'TinyMLP', parameterCount: 139, status: 'completed', valAccuracy: 0.5 },
+          { value: 4, seed: 0, model: 'mlp', modelLabel: 'TinyMLP', parameterCount: 275, status: 'running', valAccuracy: null },
         ],
       },
     ]) as { xAxis: { type: string }; series: { data: { value: number[] }[] }[] }
     expect(option.xAxis.type).toBe('log')
-    expect(option.series[0].data).toEqual([{ value: [139, 0.5], setting: 2 }])
+    expect(option.series).toHaveLength(1) // one seed: no band
+    expect(option.series[0].data).toEqual([{ value: [139, 0.5], setting: 2, min: 0.5, max: 0.5, n: 1 }])
+  })
+
+  it('a train-count sweep with seeds: a mean line per model and a min-max band under each', () => {
+    const acc: Record<string, number[]> = { cnn: [0.6, 0.8, 0.9, 1], mlp: [0.4, 0.6, 0.7, 0.9] } // [value 2 seed 0, seed 1, value 30 seed 0, seed 1]
+    const points = [2, 30].flatMap((value, v) =>
+      [0, 1].flatMap((seed) =>
+        (['cnn', 'mlp'] as const).map((model) => ({ value, seed, model, modelLabel: model === 'cnn' ? 'TinyCNN' : 'TinyMLP', parameterCount: 1, status: 'completed' as const, valAccuracy: acc[model][v * 2 + seed] })),
+      ),
+    )
+    const sweep = { id: 't', kind: 'train-count' as const, baseName: 'b', modelLabel: 'TinyCNN vs TinyMLP', seeds: 2, status: 'completed' as const, current: 3, startedAt: '', points }
+    const option = sweepOption(light, 'train-count', [sweep]) as {
+      xAxis: { type: string }
+      legend: { data: string[] }
+      series: { name: string; stack?: string; areaStyle?: unknown; data: ({ value: number[] } | number[])[] }[]
+    }
+    expect(option.xAxis.type).toBe('log')
+    expect(option.legend.data).toEqual(['TinyCNN', 'TinyMLP'])
+    const [cnn, cnnLow, cnnSpan] = option.series
+    expect((cnn.data as { value: number[] }[]).map((d) => d.value)).toEqual([[2, 0.7], [30, 0.95]].map(([x, y]) => [x, expect.closeTo(y, 9)]))
+    expect(cnnLow).toMatchObject({ stack: 'band-0', data: [[2, 0.6], [30, 0.9]] })
+    expect(cnnSpan.areaStyle).toBeDefined()
+    expect((cnnSpan.data as number[][]).map(([, d]) => d)).toEqual([expect.closeTo(0.2, 9), expect.closeTo(0.1, 9)])
+    expect(sweepLines('val-shift', [sweep])).toEqual([])
+    expect(sweepSummary('train-count', [sweep])).toMatch(/TinyCNN: 2 → 70.0 % \(60.0 %–80.0 %, 2 seeds\)/)
+  })
+
+  it('a val-shift sweep draws against the shift in px on a linear axis', () => {
+    const sweep = { id: 'v', kind: 'val-shift' as const, baseName: 'b', modelLabel: 'x', seeds: 1, status: 'completed' as const, current: 0, startedAt: '', points: [{ value: 0, seed: 0, model: 'cnn', modelLabel: 'TinyCNN', parameterCount: 1, status: 'completed' as const, valAccuracy: 1 }] }
+    const option = sweepOption(light, 'val-shift', [sweep]) as { xAxis: { type: string; name: string } }
+    expect(option.xAxis).toMatchObject({ type: 'value', name: 'largest val shift (px)' })
+    expect(parseValues('0, 1', 0)).toEqual([0, 1])
   })
 })
 

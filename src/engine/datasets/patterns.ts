@@ -11,7 +11,7 @@ import type { DatasetSpec } from '../../shared/experiment'
 import { deriveSeed, Rng } from '../rng'
 import { tensor } from '../tensor'
 import type { Dataset } from './dataset'
-import { shiftEachRandomly, shiftImage } from './shift'
+import { shiftImage } from './shift'
 
 export type PatternsSpec = Extract<DatasetSpec, { kind: 'patterns' }>
 export type PatternName = PatternsSpec['classes'][number]
@@ -70,6 +70,11 @@ export function makePatterns(spec: PatternsSpec, split: 'train' | 'val'): Datase
   const plane = size * size
   const total = perClass * classes.length
   const rng = new Rng(deriveSeed(spec[split].seed, 'patterns'))
+  // The val shift draws from a stream of its own, so valShift leaves every other
+  // draw (jitter, brightness, noise, order) as it was: only the positions move.
+  const valShift = split === 'val' ? (spec.valShift ?? 0) : 0
+  const shiftRng = new Rng(deriveSeed(spec.val.seed, 'patterns-val-shift'))
+  const valSpan = 2 * valShift + 1
   const templates = classes.map((name) => patternTemplate(name, size))
 
   const raw = new Float32Array(total * plane)
@@ -80,8 +85,20 @@ export function makePatterns(spec: PatternsSpec, split: 'train' | 'val'): Datase
     const template = templates[label]
     for (let k = 0; k < perClass; k++, n++) {
       // Row shift first, then column shift, as the lesson draws them.
-      const dy = rng.int(span) - maxShift
-      const dx = rng.int(span) - maxShift
+      let dy = rng.int(span) - maxShift
+      let dx = rng.int(span) - maxShift
+      if (valShift > 0) {
+        // As MNIST's valShift: uniform over the square minus its centre. Added to the
+        // jitter before brightness and noise, so a moved pattern is noisy edge to edge.
+        let sx = 0
+        let sy = 0
+        while (sx === 0 && sy === 0) {
+          sx = shiftRng.int(valSpan) - valShift
+          sy = shiftRng.int(valSpan) - valShift
+        }
+        dx += sx
+        dy += sy
+      }
       const base = n * plane
       shiftImage(template, raw, 1, size, size, dx, dy, 0, base)
       const brightness = rng.uniform(b0, b1)
@@ -101,6 +118,5 @@ export function makePatterns(spec: PatternsSpec, split: 'train' | 'val'): Datase
     x.set(raw.subarray(from * plane, (from + 1) * plane), i * plane)
     y[i] = labels[from]
   }
-  if (split === 'val' && spec.valShift > 0) shiftEachRandomly(x, total, size, spec.valShift, new Rng(deriveSeed(spec.val.seed, 'patterns-shift')))
   return { x: tensor([total, 1, size, size], x), y, classes: [...classes] }
 }

@@ -1,39 +1,76 @@
 /**
- * Capacity sweeps (lesson 001: the MLP's hidden width; its exercise: the
- * CNN's filter count). One setting is an ordinary experiment holding only the
- * model being varied, with that one size changed and every later layer's
- * input size chained to it, so it trains and saves like any run.
+ * Sweeps: one ordinary experiment per setting (and seed), so each trains and
+ * saves like any run.
+ *
+ * - Capacity (lesson 001: the MLP's hidden width; its exercise: the CNN's
+ *   filter count): the run holds only the model being varied, with that one
+ *   size changed and every later layer's input size chained to it.
+ * - Data (`train-count`, `val-shift`): every model of the experiment in each
+ *   run, side by side on the same pictures, as the lab always trains them.
+ *
+ * `seeds: N` repeats each setting N times: seed 0 is the recipe as it is,
+ * seed k > 0 derives new init, shuffle and training-data seeds from it, so
+ * the chart can draw the spread a class would otherwise mistake for a result.
  */
-import type { Experiment, LayerSpec, ModelSpec } from '../../shared/experiment'
+import type { DatasetSpec, Experiment, LayerSpec, ModelSpec } from '../../shared/experiment'
+import type { SweepKindName } from '../../shared/run-file'
 import { datasetInfo } from '../datasets'
 import { inferShapes } from '../model'
+import { deriveSeed } from '../rng'
 
-export type SweepKind = 'mlp-hidden' | 'cnn-filters'
+export type SweepKind = SweepKindName
 
 export interface SweepSpec {
   kind: SweepKind
   values: number[]
+  /** Runs per setting, each with its own seeds; 1 when left out. */
+  seeds?: number
 }
 
 export const SWEEP_DEFAULTS: Record<SweepKind, number[]> = {
   'mlp-hidden': [2, 4, 8, 18, 32, 64],
   'cnn-filters': [1, 2, 3, 4, 5, 6, 7, 8],
+  'train-count': [2, 5, 10, 30, 100],
+  'val-shift': [0, 1, 2, 3],
 }
 
 export const SWEEP_LABELS: Record<SweepKind, { title: string; unit: string }> = {
   'mlp-hidden': { title: 'MLP hidden width', unit: 'hidden units' },
   'cnn-filters': { title: 'CNN filter count', unit: 'filters' },
+  'train-count': { title: 'Training pictures', unit: 'training pictures' },
+  'val-shift': { title: 'Val shift', unit: 'px largest val shift' },
 }
+
+/** Capacity sweeps vary one model's size; the others vary the data under every model. */
+export function isCapacitySweep(kind: SweepKind): kind is 'mlp-hidden' | 'cnn-filters' {
+  return kind === 'mlp-hidden' || kind === 'cnn-filters'
+}
+
+/** The setting's unit for this dataset: patterns count training pictures per class. */
+export function sweepUnit(kind: SweepKind, dataset: DatasetSpec['kind']): string {
+  if (kind === 'train-count' && dataset === 'patterns') return 'training pictures per class'
+  return SWEEP_LABELS[kind].unit
+}
+
+/** The smallest setting a kind takes: a val shift of 0 is the centred baseline. */
+export const SWEEP_MIN_VALUE: Record<SweepKind, number> = { 'mlp-hidden': 1, 'cnn-filters': 1, 'train-count': 1, 'val-shift': 0 }
+
+/** The largest val shift the dataset field takes. */
+const MAX_VAL_SHIFT = 8
+/** Seeds per setting: enough for a band, few enough for a lesson. */
+export const MAX_SWEEP_SEEDS = 10
 
 export interface SweepSetting {
   value: number
+  /** 0 = the recipe's own seeds. */
+  seed: number
   experiment: Experiment
-  modelId: string
-  parameterCount: number
+  /** The models the run trains, with their parameter counts before training. */
+  models: { id: string; label: string; parameterCount: number }[]
 }
 
 /** The model a sweep varies: `mlp`/`cnn` by id, else the first model without / with a conv layer. */
-export function sweepModel(experiment: Experiment, kind: SweepKind): ModelSpec | undefined {
+export function sweepModel(experiment: Experiment, kind: 'mlp-hidden' | 'cnn-filters'): ModelSpec | undefined {
   const wantConv = kind === 'cnn-filters'
   const byId = experiment.models.find((m) => m.id === (wantConv ? 'cnn' : 'mlp'))
   if (byId && byId.layers.some((l) => l.type === (wantConv ? 'conv2d' : 'linear'))) return byId
@@ -45,7 +82,7 @@ export function sweepModel(experiment: Experiment, kind: SweepKind): ModelSpec |
  * chains the layers after it: a conv's inChannels and a linear's inFeatures
  * follow from the shape the layer before produces.
  */
-export function resizeLayers(layers: readonly LayerSpec[], inputShape: readonly number[], kind: SweepKind, value: number): LayerSpec[] {
+export function resizeLayers(layers: readonly LayerSpec[], inputShape: readonly number[], kind: 'mlp-hidden' | 'cnn-filters', value: number): LayerSpec[] {
   const out = layers.map((l) => ({ ...l })) as LayerSpec[]
   const target = out.findIndex((l, i) =>
     kind === 'cnn-filters' ? l.type === 'conv2d' : l.type === 'linear' && out.slice(i + 1).some((later) => later.type === 'linear'),
@@ -72,27 +109,86 @@ export function resizeLayers(layers: readonly LayerSpec[], inputShape: readonly 
 }
 
 /**
- * One experiment per value, named with the sweep so the runs list tells them
- * apart; smallest first, so the preview, the runs and a sweep rebuilt from the
- * runs folder all list the settings in one order.
+ * The recipe with seed k: k = 0 leaves it as it is; otherwise every model's
+ * init seed, the shuffle seed and the training pictures' seed are derived
+ * from theirs. The val pictures keep their seed, so every seed is measured on
+ * the same val set (MNIST's one seed also picks the split, so its val set moves).
+ */
+export function withSeed(experiment: Experiment, seed: number): Experiment {
+  if (seed === 0) return experiment
+  const derive = (s: number) => deriveSeed(s, `sweep-seed-${seed}`)
+  const dataset = { ...experiment.dataset, train: { ...experiment.dataset.train, seed: derive(experiment.dataset.train.seed) } } as DatasetSpec
+  return {
+    ...experiment,
+    dataset,
+    models: experiment.models.map((m) => ({ ...m, init: { ...m.init, seed: derive(m.init.seed) } })),
+    training: { ...experiment.training, seed: derive(experiment.training.seed) },
+  }
+}
+
+/** The data a data sweep's setting trains and validates on. */
+function sweptDataset(dataset: DatasetSpec, kind: 'train-count' | 'val-shift', value: number): DatasetSpec {
+  if (kind === 'train-count') {
+    if (value > 100_000) throw new Error(`training-set size ${value} is more than 100,000`)
+    return { ...dataset, train: { ...dataset.train, count: value } }
+  }
+  if (dataset.kind === 'edges') throw new Error('the edges dataset has no val shift to sweep; use patterns or MNIST')
+  if (value > MAX_VAL_SHIFT) throw new Error(`val shift ${value} is more than ${MAX_VAL_SHIFT} px`)
+  // Trained on centred pictures: the patterns' own jitter is turned off, so
+  // every model sees each shape in one place and only the val set moves.
+  return dataset.kind === 'patterns' ? { ...dataset, maxShift: 0, valShift: value } : { ...dataset, valShift: value }
+}
+
+/**
+ * One experiment per value and seed, named with the sweep so the runs list
+ * tells them apart; smallest value first, then by seed, so the preview, the
+ * runs and a sweep rebuilt from the runs folder all list them in one order.
+ *
+ * A val-shift sweep trains the same recipe at every value: valShift moves only
+ * the val pictures (drawn from a stream of their own), so each seed's runs
+ * train the very same weights on centred pictures and differ only in what
+ * they are validated on.
  */
 export function sweepSettings(base: Experiment, spec: SweepSpec, tag = ''): SweepSetting[] {
-  const model = sweepModel(base, spec.kind)
-  if (!model) throw new Error(spec.kind === 'cnn-filters' ? 'this experiment has no CNN to sweep' : 'this experiment has no MLP to sweep')
-  const { inputShape } = datasetInfo(base.dataset)
+  const seeds = spec.seeds ?? 1
+  if (!Number.isInteger(seeds) || seeds < 1 || seeds > MAX_SWEEP_SEEDS) throw new Error(`seeds must be a whole number from 1 to ${MAX_SWEEP_SEEDS}, got ${seeds}`)
+  const { kind } = spec
+  const min = SWEEP_MIN_VALUE[kind]
   const { results: _results, ...recipe } = base
-  return [...spec.values].sort((a, b) => a - b).map((value) => {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`sweep values must be whole numbers ≥ 1, got ${value}`)
-    const layers = resizeLayers(model.layers, inputShape, spec.kind, value)
-    const inferred = inferShapes(layers, inputShape)
-    if (!inferred.ok) throw new Error(`${SWEEP_LABELS[spec.kind].title} ${value}: ${inferred.error}`)
-    const label = `${model.label} (${value} ${SWEEP_LABELS[spec.kind].unit})`
-    const experiment: Experiment = {
-      ...recipe,
-      name: `Sweep${tag ? ` ${tag}` : ''} · ${SWEEP_LABELS[spec.kind].title} = ${value} · ${base.name}`.slice(0, 200),
-      models: [{ ...model, label, layers }],
-      training: { ...recipe.training, snapshotEpochs: [] },
+  const { inputShape } = datasetInfo(base.dataset)
+  const capacityModel = isCapacitySweep(kind) ? sweepModel(base, kind) : undefined
+  if (isCapacitySweep(kind) && !capacityModel) throw new Error(kind === 'cnn-filters' ? 'this experiment has no CNN to sweep' : 'this experiment has no MLP to sweep')
+  const values = [...new Set(spec.values)].sort((a, b) => a - b)
+  const settings: SweepSetting[] = []
+  for (const value of values) {
+    if (!Number.isInteger(value) || value < min) throw new Error(`sweep values must be whole numbers ≥ ${min}, got ${value}`)
+    let models: ModelSpec[]
+    let dataset = recipe.dataset
+    if (capacityModel && isCapacitySweep(kind)) {
+      const layers = resizeLayers(capacityModel.layers, inputShape, kind, value)
+      models = [{ ...capacityModel, label: `${capacityModel.label} (${value} ${SWEEP_LABELS[kind].unit})`, layers }]
+    } else {
+      // 'augment' will vary training.augment here once the format has it.
+      models = recipe.models
+      dataset = sweptDataset(recipe.dataset, kind as 'train-count' | 'val-shift', value)
     }
-    return { value, experiment, modelId: model.id, parameterCount: inferred.parameterCount }
-  })
+    const counted = models.map((m) => {
+      const inferred = inferShapes(m.layers, inputShape)
+      if (!inferred.ok) throw new Error(`${SWEEP_LABELS[kind].title} ${value}: ${m.label}: ${inferred.error}`)
+      // The model's own label: the setting is the point's value, not part of its name.
+      return { id: m.id, label: capacityModel?.label ?? m.label, parameterCount: inferred.parameterCount }
+    })
+    for (let seed = 0; seed < seeds; seed++) {
+      const name = `Sweep${tag ? ` ${tag}` : ''} · ${SWEEP_LABELS[kind].title} = ${value}${seeds > 1 ? ` · seed ${seed}` : ''} · ${base.name}`
+      const experiment = withSeed({ ...recipe, name: name.slice(0, 200), dataset, models, training: { ...recipe.training, snapshotEpochs: [] } }, seed)
+      settings.push({ value, seed, experiment, models: counted })
+    }
+  }
+  return settings
+}
+
+/** The label a sweep goes by: the swept model's, or every model's for a data sweep. */
+export function sweptModelLabel(base: Experiment, kind: SweepKind): string {
+  if (isCapacitySweep(kind)) return sweepModel(base, kind)?.label ?? ''
+  return base.models.map((m) => m.label).join(' vs ')
 }

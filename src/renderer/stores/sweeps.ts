@@ -51,11 +51,11 @@ export const useSweepsStore = defineStore('sweeps', () => {
     if (!listed) await refresh()
   }
 
-  async function start(base: Experiment, kind: SweepKindName, values: number[], preset?: string): Promise<void> {
+  async function start(base: Experiment, kind: SweepKindName, values: number[], preset?: string, seeds = 1): Promise<void> {
     starting.value = true
     error.value = null
     try {
-      upsert(await getLabClient().startSweep(base, { kind, values }, { pace: null, ...(preset ? { preset } : {}) }))
+      upsert(await getLabClient().startSweep(base, { kind, values, ...(seeds > 1 ? { seeds } : {}) }, { pace: null, ...(preset ? { preset } : {}) }))
     } catch (err) {
       error.value = (err as Error).message
     } finally {
