@@ -36,11 +36,11 @@ export const RunModel = z.object({
 export type RunModel = z.output<typeof RunModel>
 
 /**
- * The sweep kinds: two capacity sweeps (one model per run) and two data
- * sweeps (every model of the experiment in each run). `augment` joins these
- * once `training.augment` is in the format.
+ * The sweep kinds: two capacity sweeps (one model per run) and three data
+ * sweeps (every model of the experiment in each run): the training-set size,
+ * the val pictures' shift, and the training pictures' random-shift augmentation.
  */
-export const SWEEP_KINDS = ['mlp-hidden', 'cnn-filters', 'train-count', 'val-shift'] as const
+export const SWEEP_KINDS = ['mlp-hidden', 'cnn-filters', 'train-count', 'val-shift', 'augment'] as const
 export const SweepKindName = z.enum(SWEEP_KINDS)
 export type SweepKindName = z.output<typeof SweepKindName>
 

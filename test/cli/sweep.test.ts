@@ -76,7 +76,7 @@ describe('lab sweep', () => {
     const noKind = lab('sweep', file, '--values', '1', '--out', join(dir, 'x'))
     expect(noKind.status).toBe(2)
     expect(noKind.stderr).toMatch(/^cnn-lab: sweep: --kind is required/)
-    expect(lab('sweep', file, '--kind', 'augment', '--values', '1', '--out', join(dir, 'x')).stderr).toMatch(/unknown kind "augment"/)
+    expect(lab('sweep', file, '--kind', 'rotate', '--values', '1', '--out', join(dir, 'x')).stderr).toMatch(/unknown kind "rotate"/)
     expect(lab('sweep', file, '--kind', 'train-count', '--values', '1,x', '--out', join(dir, 'x')).status).toBe(2)
     expect(lab('sweep', file, '--kind', 'train-count', '--values', '0', '--out', join(dir, 'x')).stderr).toMatch(/≥ 1/)
     const full = lab('sweep', file, '--kind', 'train-count', '--values', '2', '--out', dir)

@@ -88,6 +88,20 @@ describe('data sweeps: sweepSettings', () => {
     expect(mnist).toMatchObject({ kind: 'mnist', valShift: 3 })
     expect(() => sweepSettings(getPreset('edge-detector')!, { kind: 'val-shift', values: [1] })).toThrow(/no val shift/)
   })
+
+  it('augment: every model trained with random shifts up to the value (none at 0), data and val set unchanged', () => {
+    const shifted = getPreset('patterns-shifted')!
+    const settings = sweepSettings(shifted, { kind: 'augment', values: [2, 0] })
+    expect(settings.map((s) => s.value)).toEqual([0, 2])
+    expect(settings[0].experiment.training.augment).toBeUndefined()
+    expect(settings[1].experiment.training.augment).toEqual({ shift: 2 })
+    for (const s of settings) {
+      expect(s.experiment.dataset).toEqual(shifted.dataset)
+      expect(s.experiment.models.map((m) => m.id)).toEqual(shifted.models.map((m) => m.id))
+      expect(s.experiment.name).toMatch(new RegExp(`Augment shift = ${s.value}`))
+    }
+    expect(() => sweepSettings(shifted, { kind: 'augment', values: [9] })).toThrow(/more than 8 px/)
+  })
 })
 
 describe('patterns valShift', () => {

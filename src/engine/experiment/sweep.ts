@@ -5,8 +5,11 @@
  * - Capacity (lesson 001: the MLP's hidden width; its exercise: the CNN's
  *   filter count): the run holds only the model being varied, with that one
  *   size changed and every later layer's input size chained to it.
- * - Data (`train-count`, `val-shift`): every model of the experiment in each
- *   run, side by side on the same pictures, as the lab always trains them.
+ * - Data (`train-count`, `val-shift`, `augment`): every model of the
+ *   experiment in each run, side by side on the same pictures, as the lab
+ *   always trains them. `augment` sets `training.augment.shift` (0 = none):
+ *   on a recipe validated on moved pictures it shows how much shifting the
+ *   MLP must be shown to buy what convolution gives for free.
  *
  * `seeds: N` repeats each setting N times: seed 0 is the recipe as it is,
  * seed k > 0 derives new init, shuffle and training-data seeds from it, so
@@ -32,6 +35,7 @@ export const SWEEP_DEFAULTS: Record<SweepKind, number[]> = {
   'cnn-filters': [1, 2, 3, 4, 5, 6, 7, 8],
   'train-count': [2, 5, 10, 30, 100],
   'val-shift': [0, 1, 2, 3],
+  augment: [0, 1, 2, 3],
 }
 
 export const SWEEP_LABELS: Record<SweepKind, { title: string; unit: string }> = {
@@ -39,6 +43,7 @@ export const SWEEP_LABELS: Record<SweepKind, { title: string; unit: string }> = 
   'cnn-filters': { title: 'CNN filter count', unit: 'filters' },
   'train-count': { title: 'Training pictures', unit: 'training pictures' },
   'val-shift': { title: 'Val shift', unit: 'px largest val shift' },
+  augment: { title: 'Augment shift', unit: 'px largest training shift' },
 }
 
 /** Capacity sweeps vary one model's size; the others vary the data under every model. */
@@ -53,10 +58,11 @@ export function sweepUnit(kind: SweepKind, dataset: DatasetSpec['kind']): string
 }
 
 /** The smallest setting a kind takes: a val shift of 0 is the centred baseline. */
-export const SWEEP_MIN_VALUE: Record<SweepKind, number> = { 'mlp-hidden': 1, 'cnn-filters': 1, 'train-count': 1, 'val-shift': 0 }
+export const SWEEP_MIN_VALUE: Record<SweepKind, number> = { 'mlp-hidden': 1, 'cnn-filters': 1, 'train-count': 1, 'val-shift': 0, augment: 0 }
 
-/** The largest val shift the dataset field takes. */
+/** The largest val shift the dataset field takes, and the largest augmentation shift. */
 const MAX_VAL_SHIFT = 8
+const MAX_AUGMENT_SHIFT = 8
 /** Seeds per setting: enough for a band, few enough for a lesson. */
 export const MAX_SWEEP_SEEDS = 10
 
@@ -139,6 +145,13 @@ function sweptDataset(dataset: DatasetSpec, kind: 'train-count' | 'val-shift', v
   return dataset.kind === 'patterns' ? { ...dataset, maxShift: 0, valShift: value } : { ...dataset, valShift: value }
 }
 
+/** The training of an augment sweep's setting: random shifts up to `value` px, none at 0. */
+function augmentedTraining(training: Experiment['training'], value: number): Experiment['training'] {
+  if (value > MAX_AUGMENT_SHIFT) throw new Error(`augmentation shift ${value} is more than ${MAX_AUGMENT_SHIFT} px`)
+  const { augment: _augment, ...rest } = training
+  return value === 0 ? rest : { ...rest, augment: { shift: value } }
+}
+
 /**
  * One experiment per value and seed, named with the sweep so the runs list
  * tells them apart; smallest value first, then by seed, so the preview, the
@@ -164,13 +177,14 @@ export function sweepSettings(base: Experiment, spec: SweepSpec, tag = ''): Swee
     if (!Number.isInteger(value) || value < min) throw new Error(`sweep values must be whole numbers ≥ ${min}, got ${value}`)
     let models: ModelSpec[]
     let dataset = recipe.dataset
+    let training = recipe.training
     if (capacityModel && isCapacitySweep(kind)) {
       const layers = resizeLayers(capacityModel.layers, inputShape, kind, value)
       models = [{ ...capacityModel, label: `${capacityModel.label} (${value} ${SWEEP_LABELS[kind].unit})`, layers }]
     } else {
-      // 'augment' will vary training.augment here once the format has it.
       models = recipe.models
-      dataset = sweptDataset(recipe.dataset, kind as 'train-count' | 'val-shift', value)
+      if (kind === 'augment') training = augmentedTraining(recipe.training, value)
+      else dataset = sweptDataset(recipe.dataset, kind as 'train-count' | 'val-shift', value)
     }
     const counted = models.map((m) => {
       const inferred = inferShapes(m.layers, inputShape)
@@ -180,7 +194,7 @@ export function sweepSettings(base: Experiment, spec: SweepSpec, tag = ''): Swee
     })
     for (let seed = 0; seed < seeds; seed++) {
       const name = `Sweep${tag ? ` ${tag}` : ''} · ${SWEEP_LABELS[kind].title} = ${value}${seeds > 1 ? ` · seed ${seed}` : ''} · ${base.name}`
-      const experiment = withSeed({ ...recipe, name: name.slice(0, 200), dataset, models, training: { ...recipe.training, snapshotEpochs: [] } }, seed)
+      const experiment = withSeed({ ...recipe, name: name.slice(0, 200), dataset, models, training: { ...training, snapshotEpochs: [] } }, seed)
       settings.push({ value, seed, experiment, models: counted })
     }
   }

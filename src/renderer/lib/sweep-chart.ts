@@ -15,16 +15,17 @@ import type { SweepKindName, SweepPoint, SweepState } from '../../shared/lab-api
 import { SWEEP_LABELS } from '../../engine/experiment/sweep'
 import type { Palette } from './palette'
 
-export type SweepChartFamily = 'capacity' | 'train-count' | 'val-shift'
+export type SweepChartFamily = 'capacity' | 'train-count' | 'val-shift' | 'augment'
 
 export const SWEEP_CHART_TITLES: Record<SweepChartFamily, string> = {
   capacity: 'Val accuracy vs parameters',
   'train-count': 'Val accuracy vs training pictures',
   'val-shift': 'Val accuracy vs val shift',
+  augment: 'Val accuracy vs augmentation shift',
 }
 
 export function chartFamily(kind: SweepKindName): SweepChartFamily {
-  return kind === 'train-count' || kind === 'val-shift' ? kind : 'capacity'
+  return kind === 'train-count' || kind === 'val-shift' || kind === 'augment' ? kind : 'capacity'
 }
 
 /** One setting's results over its seeds. */
@@ -124,7 +125,7 @@ export function sweepOption(p: Palette, family: SweepChartFamily, sweeps: readon
       },
     },
     xAxis:
-      family === 'val-shift'
+      family === 'val-shift' || family === 'augment'
         ? { type: 'value', minInterval: 1, name: xAxisName, nameLocation: 'middle', nameGap: 26, axisLabel: { color: p.muted } }
         : { type: 'log', name: xAxisName, nameLocation: 'middle', nameGap: 26, axisLabel: { color: p.muted } },
     yAxis: { type: 'value', min: 0, max: 1, axisLabel: { color: p.muted, formatter: (v: number) => `${Math.round(v * 100)}%` } },
