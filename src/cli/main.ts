@@ -3,7 +3,8 @@
  *
  *   presets                      list the lesson presets (id and name)
  *   preset ID                    print a preset's experiment file (JSON)
- *   run FILE --out DIR [--save-data]   train an experiment headless (src/cli/run.ts)
+ *   run FILE --out DIR [--save-data] [--memory-budget GB] [--snapshot-budget GB]
+ *                                train an experiment headless (src/cli/run.ts)
  *
  * Exit codes: 0 success, 1 failure while working, 2 bad usage (one clear line
  * on stderr, never a stack trace).
@@ -20,6 +21,8 @@ Commands:
   presets                             list the lesson presets (id and name)
   preset ID                           print preset ID as an experiment file (JSON)
   run FILE --out DIR [--save-data]    train the experiment in FILE, writing a run folder to DIR
+    --memory-budget GB                memory the run may use (default 2, or $CNN_LAB_MEMORY_BUDGET)
+    --snapshot-budget GB              weight files it may write (default 1, or $CNN_LAB_SNAPSHOT_BUDGET)
   help                                this text
 
 Options:
