@@ -15,8 +15,11 @@
  *   each replica sizes its buffers for the batch it is given. Evaluation goes
  *   through in chunks of EVAL_CHUNK, so a batch smaller than that is counted as
  *   a chunk; finite differences evaluate the whole training set at once.
+ * A tiny model (src/engine/train/fast-path.ts) also keeps its weights,
+ * activations and a copy of both sets inside its WebAssembly module.
  * Plus, once per run: the data (train + val images as float32, a second copy
- * with the split, since the helper thread holds both sets), the MNIST source
+ * with the split, since the helper thread holds both sets, and a float64 copy
+ * for a float64 run), the MNIST source
  * images when the data is MNIST, and the engine process's own start-up memory.
  *
  * Snapshot bytes: (snapshot epochs the model reaches + the final weights) ×
@@ -31,6 +34,7 @@ import { datasetInfo } from '../datasets'
 import { Conv2d } from '../layers/conv2d'
 import { inferShapes } from '../model'
 import { EVAL_CHUNK, worthSplitting } from '../train/data-parallel'
+import { TINY_MODEL_LIMIT } from '../train/fast-path'
 import type { CheckIssue } from './check'
 
 /** The engine's sustained rate on a laptop core for the time estimate (FLOP/s; docs/bench.md has measured GEMM rates). */
@@ -39,6 +43,8 @@ export const ASSUMED_FLOPS = 2e9
 export const ENGINE_BASE_BYTES = 80e6
 /** The MNIST source: 10,000 float32 images of 28×28, plus the JSON parse they come from. */
 export const MNIST_SOURCE_BYTES = 10_000 * 784 * (4 + 8)
+/** Data values (both sets) up to which the tiny-model fast path copies the sets into its module (fast-path.ts). */
+const TINY_DATA_LIMIT = 1 << 22
 
 export interface ModelEstimate {
   id: string
@@ -138,6 +144,7 @@ function walkModel(experiment: Experiment, m: number): Walk | null {
   let perSample = product(inputShape)
   let columns = 0
   let forwardFlops = 0
+  let macs = 0 // as fast-path.ts's tinyModelCost counts them
   let heaviest = 0
   let widest = 0
   let widestValues = 0
@@ -153,14 +160,21 @@ function walkModel(experiment: Experiment, m: number): Walk | null {
       const positions = layer.outputShape[1] * layer.outputShape[2]
       columns += 2 * Math.min(perPosition * positions * batch, Conv2d.columnBudget)
       forwardFlops += 2 * perPosition * positions * layerSpec.outChannels
+      macs += perPosition * positions * layerSpec.outChannels
     } else if (layerSpec.type === 'linear') {
       forwardFlops += 2 * layerSpec.inFeatures * layerSpec.outFeatures
+      macs += layerSpec.inFeatures * layerSpec.outFeatures
     } else {
       forwardFlops += product(shape)
+      macs += product(shape)
     }
     shape = layer.outputShape
   })
-  const activationBytes = (perSample * batch + columns) * bytes * (split ? 2 : 1)
+  let activationBytes = (perSample * batch + columns) * bytes * (split ? 2 : 1)
+  const samples = counts.train + counts.val
+  const tiny = macs <= TINY_MODEL_LIMIT && samples * product(inputShape) <= TINY_DATA_LIMIT
+  // The module's copy: both sets (values and labels), weights, gradients and the batch's activations again.
+  if (tiny) activationBytes += samples * (product(inputShape) * bytes + 4) + P * bytes * copies + perSample * batch * bytes
 
   const epochs = spec.training?.epochs ?? training.epochs
   const snapshots = new Set(training.snapshotEpochs.filter((e) => e <= epochs)).size + 1
@@ -180,7 +194,9 @@ function walkModel(experiment: Experiment, m: number): Walk | null {
 function datasetBytes(experiment: Experiment, split: boolean): number {
   const counts = sampleCounts(experiment)
   const images = (counts.train + counts.val) * product(datasetInfo(experiment.dataset).inputShape) * 4
-  return images * (split ? 2 : 1) + (experiment.dataset.kind === 'mnist' ? MNIST_SOURCE_BYTES : 0)
+  // The trainer keeps a float64 copy of both sets for a float64 run.
+  const copy = experiment.training.precision === 'float64' ? images * 2 : 0
+  return images * (split ? 2 : 1) + copy + (experiment.dataset.kind === 'mnist' ? MNIST_SOURCE_BYTES : 0)
 }
 
 /** The estimate of a run; models whose layers do not chain are left out (their issue is the chain's). */
