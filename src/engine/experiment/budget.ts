@@ -9,12 +9,13 @@
  *   its way out as a snapshot or final weights; with the two-core split a
  *   replica holds the same again plus two flat exchange buffers
  *   (src/engine/train/data-parallel.ts);
- * - activations for one batch: every layer's output, forward and its gradient
- *   backward, the batch's input, and each conv's im2col columns (capped at
- *   Conv2d.columnBudget values) and their gradient; ×2 with the split, since
- *   each replica sizes its buffers for the batch it is given. Evaluation goes
- *   through in chunks of EVAL_CHUNK, so a batch smaller than that is counted as
- *   a chunk; finite differences evaluate the whole training set at once.
+ * - activations: every layer's output forward (and the input) for the larger
+ *   of a training batch and an evaluation chunk (evaluation goes through in
+ *   chunks of EVAL_CHUNK), every output's gradient backward for a training
+ *   batch, and each conv's im2col columns (capped at Conv2d.columnBudget
+ *   values) and their gradient; ×2 with the split, since each replica sizes
+ *   its buffers for the batch it is given. Finite differences run forward
+ *   passes over the whole training set.
  * A tiny model (src/engine/train/fast-path.ts) also keeps its weights,
  * activations and a copy of both sets inside its WebAssembly module.
  * Plus, once per run: the data (train + val images as float32, a second copy
@@ -52,7 +53,7 @@ export interface ModelEstimate {
   /** Weights, gradients, momentum, the outgoing copy (and the replica's, with the split). */
   parameterBytes: number
   activationBytes: number
-  /** The samples one batch holds as counted (a full batch, or an evaluation chunk). */
+  /** Samples of a training batch (the whole set for finite differences). */
   batch: number
   snapshotBytes: number
   snapshots: number
@@ -128,7 +129,9 @@ function walkModel(experiment: Experiment, m: number): Walk | null {
   const fd = training.gradient === 'finite-difference'
   const setting = spec.training?.batchSize ?? training.batchSize
   const trainBatch = setting === 'full' ? counts.train : Math.min(setting, counts.train)
-  const batch = fd ? counts.train : Math.max(trainBatch, Math.min(EVAL_CHUNK, Math.max(counts.train, counts.val)))
+  // Forward buffers are sized for the larger of a batch and an evaluation chunk; backward ones for a batch.
+  const backwardBatch = fd ? 0 : trainBatch
+  const forwardBatch = fd ? counts.train : Math.max(trainBatch, Math.min(EVAL_CHUNK, Math.max(counts.train, counts.val)))
   const split =
     !fd &&
     worthSplitting({
@@ -141,7 +144,8 @@ function walkModel(experiment: Experiment, m: number): Walk | null {
   const parameterBytes = P * bytes * (copies + (split ? copies + 2 : 0))
 
   // Activations per sample: the input, each output forward and its gradient backward.
-  let perSample = product(inputShape)
+  let forwardValues = product(inputShape)
+  let backwardValues = 0
   let columns = 0
   let forwardFlops = 0
   let macs = 0 // as fast-path.ts's tinyModelCost counts them
@@ -151,14 +155,15 @@ function walkModel(experiment: Experiment, m: number): Walk | null {
   let shape: readonly number[] = inputShape
   inference.layers.forEach((layer, i) => {
     const out = product(layer.outputShape)
-    perSample += 2 * out
+    forwardValues += out
+    backwardValues += out
     if (out > widestValues) [widest, widestValues] = [i, out]
     if (layer.parameterCount > inference.layers[heaviest].parameterCount) heaviest = i
     const layerSpec = spec.layers[i]
     if (layerSpec.type === 'conv2d') {
       const perPosition = layerSpec.inChannels * layerSpec.kernelSize ** 2
       const positions = layer.outputShape[1] * layer.outputShape[2]
-      columns += 2 * Math.min(perPosition * positions * batch, Conv2d.columnBudget)
+      columns += Math.min(perPosition * positions * forwardBatch, Conv2d.columnBudget) + Math.min(perPosition * positions * backwardBatch, Conv2d.columnBudget)
       forwardFlops += 2 * perPosition * positions * layerSpec.outChannels
       macs += perPosition * positions * layerSpec.outChannels
     } else if (layerSpec.type === 'linear') {
@@ -170,11 +175,12 @@ function walkModel(experiment: Experiment, m: number): Walk | null {
     }
     shape = layer.outputShape
   })
-  let activationBytes = (perSample * batch + columns) * bytes * (split ? 2 : 1)
+  const batchValues = forwardValues * forwardBatch + backwardValues * backwardBatch
+  let activationBytes = (batchValues + columns) * bytes * (split ? 2 : 1)
   const samples = counts.train + counts.val
   const tiny = macs <= TINY_MODEL_LIMIT && samples * product(inputShape) <= TINY_DATA_LIMIT
   // The module's copy: both sets (values and labels), weights, gradients and the batch's activations again.
-  if (tiny) activationBytes += samples * (product(inputShape) * bytes + 4) + P * bytes * copies + perSample * batch * bytes
+  if (tiny) activationBytes += samples * (product(inputShape) * bytes + 4) + P * bytes * copies + batchValues * bytes
 
   const epochs = spec.training?.epochs ?? training.epochs
   const snapshots = new Set(training.snapshotEpochs.filter((e) => e <= epochs)).size + 1
@@ -183,7 +189,7 @@ function walkModel(experiment: Experiment, m: number): Walk | null {
   const perEpoch = fd ? 2 * P * counts.train * forwardFlops + evaluation : 3 * counts.train * forwardFlops + evaluation
   const batchPath = spec.training?.batchSize !== undefined ? `models.${m}.training.batchSize` : 'training.batchSize'
   return {
-    model: { id: spec.id, parameters: P, parameterBytes, activationBytes, batch, snapshotBytes, snapshots, flops: perEpoch * epochs, split },
+    model: { id: spec.id, parameters: P, parameterBytes, activationBytes, batch: fd ? counts.train : trainBatch, snapshotBytes, snapshots, flops: perEpoch * epochs, split },
     heaviest,
     widest,
     widestValues,
