@@ -28,12 +28,12 @@ export interface LabServer {
   dataDir: string
 }
 
-/** `dataDir` reuses another server's data folder (an app restart); its owner removes it. */
-export async function startLabServer(options: { dataDir?: string } = {}): Promise<LabServer> {
+/** `dataDir` reuses another server's data folder (an app restart); its owner removes it. `args`: more server flags. */
+export async function startLabServer(options: { dataDir?: string; args?: string[] } = {}): Promise<LabServer> {
   const tsx = path.join(ROOT, 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx')
   // A temporary data folder: runs trained by the tests never land in the user's own runs folder.
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'cnn-lab-e2e-'))
-  const child = spawn(tsx, ['src/server/main.ts', '--port', '0', '--data', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(tsx, ['src/server/main.ts', '--port', '0', '--data', dataDir, ...(options.args ?? [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const lines = createInterface({ input: child.stdout! })
@@ -56,7 +56,7 @@ export async function startLabServer(options: { dataDir?: string } = {}): Promis
   return { url: match[1], origin: `http://127.0.0.1:${match[2]}`, port: Number(match[2]), token: match[3], process: child, dataDir }
 }
 
-async function stopLabServer(server: LabServer): Promise<void> {
+export async function stopLabServer(server: LabServer): Promise<void> {
   if (server.process.exitCode !== null) return
   const exited = new Promise<void>((resolve) => server.process.once('exit', () => resolve()))
   server.process.kill('SIGTERM')

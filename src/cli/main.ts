@@ -3,7 +3,8 @@
  *
  *   presets                      list the lesson presets (id and name)
  *   preset ID                    print a preset's experiment file (JSON)
- *   run FILE --out DIR [--save-data]   train an experiment headless (src/cli/run.ts)
+ *   run FILE --out DIR [--save-data] [--memory-budget GB] [--snapshot-budget GB]
+ *                                train an experiment headless (src/cli/run.ts)
  *   sweep FILE --kind K --values V --out DIR   a sweep headless (src/cli/sweep.ts)
  *
  * Exit codes: 0 success, 1 failure while working, 2 bad usage (one clear line
@@ -21,9 +22,11 @@ Commands:
   presets                             list the lesson presets (id and name)
   preset ID                           print preset ID as an experiment file (JSON)
   run FILE --out DIR [--save-data]    train the experiment in FILE, writing a run folder to DIR
+    --memory-budget GB                memory the run may use (default 2, or $CNN_LAB_MEMORY_BUDGET)
+    --snapshot-budget GB              weight files it may write (default 1, or $CNN_LAB_SNAPSHOT_BUDGET)
   sweep FILE --kind KIND --values 1,2,5 [--seeds N] --out DIR
                                       one run folder per setting and seed in DIR, and DIR/sweep.json;
-                                      KIND: mlp-hidden, cnn-filters, train-count, val-shift
+                                      KIND: mlp-hidden, cnn-filters, train-count, val-shift, augment
   help                                this text
 
 Options:

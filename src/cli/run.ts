@@ -1,12 +1,14 @@
 /**
- * `npm run lab -- run FILE --out DIR [--save-data] [--quiet]`: trains an
- * experiment file headless and writes a run folder.
+ * `npm run lab -- run FILE --out DIR [--save-data] [--quiet] [--memory-budget GB]
+ * [--snapshot-budget GB]`: trains an experiment file headless and writes a run folder.
  *
  * Everything that can be wrong with the input is checked before the folder is
  * made: the file, its JSON, the schema, and checkExperiment (the check the
  * editor and the host use: layers chain from the dataset's input shape to one
  * output per class, settings fit). Each problem is one line on stderr naming
- * the field, never a stack trace.
+ * the field, never a stack trace. The budget (flags, else CNN_LAB_MEMORY_BUDGET
+ * and CNN_LAB_SNAPSHOT_BUDGET, else 2 GB and 1 GB) is part of that check, and
+ * the training thread's V8 heap is capped to it.
  *
  * Training runs on a worker thread (run-worker.ts) so this thread stays free
  * for Ctrl-C and for the run folder's writes; the worker's events feed the
@@ -31,8 +33,10 @@ import { RunProgress, type ProgressStream } from './run-progress'
 import { summaryTable, weightGrids } from './run-summary'
 import type { WorkerInput, WorkerMessage } from './run-worker'
 import { errorMessage, fileErrorReason } from '../host/error-words'
+import { memoryFailure } from '../host/worker-handle'
+import { budgetFromEnv, GIGABYTES_RULE, parseGigabytes, workerHeapMb, type ResourceBudget } from '../shared/budget'
 
-export const RUN_USAGE = 'usage: npm run lab -- run FILE --out DIR [--save-data] [--quiet]'
+export const RUN_USAGE = 'usage: npm run lab -- run FILE --out DIR [--save-data] [--quiet] [--memory-budget GB] [--snapshot-budget GB]'
 
 const EXIT_INTERRUPTED = 130
 
@@ -66,6 +70,7 @@ interface RunArgs {
   out: string
   saveData: boolean
   quiet: boolean
+  budget: ResourceBudget
 }
 
 function parseRunArgs(args: string[]): RunArgs {
@@ -79,6 +84,8 @@ function parseRunArgs(args: string[]): RunArgs {
         out: { type: 'string', short: 'o' },
         'save-data': { type: 'boolean', default: false },
         quiet: { type: 'boolean', short: 'q', default: false },
+        'memory-budget': { type: 'string' },
+        'snapshot-budget': { type: 'string' },
       },
     })
   } catch (error) {
@@ -89,7 +96,25 @@ function parseRunArgs(args: string[]): RunArgs {
   if (positionals.length === 0) throw fail(`run: which experiment? give a FILE (${RUN_USAGE})`, 2)
   if (positionals.length > 1) throw fail(`run: unexpected argument "${positionals[1]}" (${RUN_USAGE})`, 2)
   if (!values.out) throw fail(`run: --out DIR is required: the run folder to create (${RUN_USAGE})`, 2)
-  return { file: positionals[0], out: values.out, saveData: values['save-data'] === true, quiet: values.quiet === true }
+  return { file: positionals[0], out: values.out, saveData: values['save-data'] === true, quiet: values.quiet === true, budget: runBudget(values) }
+}
+
+/** The flags over the environment over the defaults; a malformed value is bad usage. */
+function runBudget(values: { 'memory-budget'?: string; 'snapshot-budget'?: string }): ResourceBudget {
+  let budget: ResourceBudget
+  try {
+    budget = budgetFromEnv(process.env)
+  } catch (error) {
+    throw fail(`run: ${errorMessage(error)}`, 2)
+  }
+  const gigabytes = (flag: string, text: string): number => {
+    const bytes = parseGigabytes(text)
+    if (bytes === null) throw fail(`run: --${flag} must be ${GIGABYTES_RULE}, not "${text}"`, 2)
+    return bytes
+  }
+  if (values['memory-budget'] !== undefined) budget = { ...budget, memoryBytes: gigabytes('memory-budget', values['memory-budget']) }
+  if (values['snapshot-budget'] !== undefined) budget = { ...budget, snapshotBytes: gigabytes('snapshot-budget', values['snapshot-budget']) }
+  return budget
 }
 
 /** Read with the host's own reader: one behaviour in every door (size cap, BOM, depth, migration, messages). */
@@ -117,13 +142,16 @@ async function loadData(experiment: Experiment): Promise<{ train: Dataset; val: 
 /** How long a stopped worker may take to finish its current step and hand over its weights. */
 const STOP_GRACE_MS = 1500
 
-function startWorker(input: WorkerInput): Worker {
+function startWorker(input: WorkerInput, heapMb: number): Worker {
   const entry = new URL('./run-worker' + extname(fileURLToPath(import.meta.url)), import.meta.url)
+  // The thread's heap is capped to the budget: a model that outgrows it ends
+  // the thread (ERR_WORKER_OUT_OF_MEMORY), not this process.
+  const resourceLimits = { maxOldGenerationSizeMb: heapMb }
   // Under tsx (how the terminal door runs) the entry is TypeScript and the
   // worker thread needs tsx registered first; a compiled build loads it directly.
   return entry.pathname.endsWith('.ts')
-    ? new Worker(new URL('./tsx-worker.mjs', import.meta.url), { workerData: { ...input, entry: entry.href } })
-    : new Worker(entry, { workerData: input })
+    ? new Worker(new URL('./tsx-worker.mjs', import.meta.url), { workerData: { ...input, entry: entry.href }, resourceLimits })
+    : new Worker(entry, { workerData: input, resourceLimits })
 }
 
 interface Training {
@@ -134,12 +162,15 @@ interface Training {
 }
 
 /** Runs the trainer on a worker thread, passing each message to `onMessage`. */
-function train(input: WorkerInput, onMessage: (message: WorkerMessage) => void): Training {
-  const worker = startWorker(input)
+function train(input: WorkerInput, budget: ResourceBudget, onMessage: (message: WorkerMessage) => void): Training {
+  const worker = startWorker(input, workerHeapMb(budget))
   let timer: NodeJS.Timeout | undefined
   const done = new Promise<void>((resolveDone) => {
     worker.on('message', onMessage)
-    worker.on('error', (error) => onMessage({ kind: 'fatal', message: errorMessage(error) }))
+    worker.on('error', (error) => {
+      const code = (error as NodeJS.ErrnoException).code ?? ''
+      onMessage({ kind: 'fatal', message: memoryFailure(null, null, `${code} ${errorMessage(error)}`, budget.memoryBytes) ?? errorMessage(error) })
+    })
     worker.on('exit', () => {
       if (timer) clearTimeout(timer)
       resolveDone()
@@ -162,7 +193,7 @@ export async function runCommand(args: string[], io: RunIo = processIo): Promise
   try {
     const options = parseRunArgs(args)
     const experiment = await loadExperiment(options.file)
-    const check = checkExperiment(experiment)
+    const check = checkExperiment(experiment, options.budget)
     if (!check.ok) throw new Failure(check.issues.map((issue) => `${options.file}: ${formatIssue(issue)}`), 1)
     const data = await loadData(experiment)
 
@@ -188,7 +219,7 @@ export async function runCommand(args: string[], io: RunIo = processIo): Promise
     let failed: string | undefined
     let interrupted = false
 
-    const training = train({ experiment, train: data.train, val: data.val }, (msg) => {
+    const training = train({ experiment, train: data.train, val: data.val }, options.budget, (msg) => {
       switch (msg.kind) {
         case 'event':
           runWriter.handle(msg.event)

@@ -22,7 +22,8 @@ import { checkExperiment, formatIssue } from '../engine/experiment/check'
 import type { RunSweep } from '../shared/run-file'
 import type { FinalStatus, RunFolderWriter } from './run-folder'
 import type { RunStore } from './run-store'
-import { forkNodeWorker, type WorkerHandle } from './worker-handle'
+import { forkNodeWorker, memoryFailure, type WorkerHandle } from './worker-handle'
+import { DEFAULT_BUDGET, workerHeapMb, type ResourceBudget } from '../shared/budget'
 import { errorMessage } from './error-words'
 
 export type RunState = 'starting' | 'running' | 'paused' | 'stopping' | 'ended'
@@ -72,6 +73,8 @@ export interface SupervisorOptions {
   stopGraceMs?: number
   /** How long a new worker may take to say `ready`. */
   readyTimeoutMs?: number
+  /** What a run may use (checked before it starts; the worker's heap cap follows it). Default DEFAULT_BUDGET. */
+  budget?: ResourceBudget
 }
 
 /** A request the supervisor refuses; the message is meant for the user. */
@@ -109,6 +112,7 @@ export class EngineSupervisor {
   private readonly forkWorker: () => WorkerHandle
   private readonly stopGraceMs: number
   private readonly readyTimeoutMs: number
+  private readonly budget: ResourceBudget
   private active: ActiveRun | undefined
   /** Guards the await between the start check and `active` being set. */
   private starting = false
@@ -118,7 +122,8 @@ export class EngineSupervisor {
   private disposed = false
 
   constructor(private readonly options: SupervisorOptions) {
-    this.forkWorker = options.forkWorker ?? (() => forkNodeWorker())
+    this.budget = options.budget ?? DEFAULT_BUDGET
+    this.forkWorker = options.forkWorker ?? (() => forkNodeWorker({ heapMb: workerHeapMb(this.budget) }))
     this.stopGraceMs = options.stopGraceMs ?? 2000
     this.readyTimeoutMs = options.readyTimeoutMs ?? 30_000
   }
@@ -145,7 +150,7 @@ export class EngineSupervisor {
     // Everything that can be wrong with the input is refused before a folder or process exists.
     const parsed = parseExperiment(experiment)
     if (!parsed.ok) throw new SupervisorError(`the experiment is invalid: ${parsed.error.split('\n').join('; ')}`)
-    const check = checkExperiment(parsed.value)
+    const check = checkExperiment(parsed.value, this.budget)
     if (!check.ok) throw new SupervisorError(check.issues.map(formatIssue).join('; '))
     const pace = options.pace ?? null
     if (pace !== null && !(pace > 0 && pace <= 10_000)) throw new SupervisorError('pace must be a positive number of epochs per second, or null')
@@ -343,10 +348,13 @@ export class EngineSupervisor {
       return
     }
     const last = worker.lastError?.()
-    const how = signal
-      ? `the engine process was killed (${signal})`
-      : `the engine process exited with code ${code ?? 'unknown'}${code === 0 ? ' before the run finished' : ''}`
-    void this.finish(run, 'failed', run.failReason ?? (last ? `${how}: ${last}` : how))
+    const memory = memoryFailure(code, signal, worker.stderrTail?.(), this.budget.memoryBytes)
+    const how =
+      memory ??
+      (signal
+        ? `the engine process was killed (${signal})`
+        : `the engine process exited with code ${code ?? 'unknown'}${code === 0 ? ' before the run finished' : ''}`)
+    void this.finish(run, 'failed', run.failReason ?? (last && !memory ? `${how}: ${last}` : how))
   }
 
   /** Ends a run exactly once: drains the writer, writes the final run.json, tells the listeners. */

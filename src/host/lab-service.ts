@@ -40,6 +40,7 @@ import { createTrainingCoalescer, type Coalescer } from './coalescer'
 import { writeFileAtomic } from './atomic-file'
 import { toJsonTensors } from '../shared/json-tensors'
 import { forkNodeWorker, type WorkerHandle } from './worker-handle'
+import { budgetFromEnv, DEFAULT_BUDGET, type ResourceBudget } from '../shared/budget'
 import { ProbeError, ProbeRunner } from './probe-runner'
 import { SweepError, SweepRunner } from './sweep-runner'
 import { UnsafePathError } from './safe-path'
@@ -62,6 +63,17 @@ export interface LabServiceOptions {
   dialogs?: DoorDialogs
   /** How to launch the engine worker (Electron passes its utilityProcess launcher). */
   forkWorker?: () => WorkerHandle
+  /** What one run may use (the doors' flags); default CNN_LAB_MEMORY_BUDGET / CNN_LAB_SNAPSHOT_BUDGET, else DEFAULT_BUDGET. */
+  budget?: ResourceBudget
+}
+
+/** The desktop door has no flags: its budget is the environment's; a malformed value falls back to the default. */
+function envBudget(): ResourceBudget {
+  try {
+    return budgetFromEnv(process.env)
+  } catch {
+    return DEFAULT_BUDGET
+  }
 }
 
 /** A method's failure that is the caller's fault; its message crosses the boundary as is. */
@@ -94,13 +106,16 @@ export class LabService implements LabMethodsApi {
   private readonly probes: ProbeRunner
   private readonly sweeps?: SweepRunner
 
+  private readonly budget: ResourceBudget
+
   constructor(private readonly options: LabServiceOptions) {
+    this.budget = options.budget ?? envBudget()
     // Probes get a short-lived worker of their own (the same entry as training's), so they never disturb a run.
     this.probes = new ProbeRunner(options.forkWorker ?? (() => forkNodeWorker()), (p) => this.emit({ type: 'probe-progress', ...p }))
     if (options.dataDir) {
       this.store = new RunStore(join(options.dataDir, 'runs'))
       this.recent = new RecentFiles(join(options.dataDir, RECENT_FILES_NAME))
-      this.supervisor = new EngineSupervisor({ store: this.store, forkWorker: options.forkWorker })
+      this.supervisor = new EngineSupervisor({ store: this.store, forkWorker: options.forkWorker, budget: this.budget })
       this.supervisor.onEvent((event) => {
         switch (event.type) {
           case 'run-started':
@@ -147,7 +162,7 @@ export class LabService implements LabMethodsApi {
   // ── the methods (one per entry of LAB_METHODS) ────────────────────────────
 
   async appInfo(): Promise<AppInfo> {
-    return { name: this.options.name ?? 'CNN Lab', version: this.options.version, door: this.options.door }
+    return { name: this.options.name ?? 'CNN Lab', version: this.options.version, door: this.options.door, budget: this.budget }
   }
 
   async listPresets(): Promise<PresetSummary[]> {

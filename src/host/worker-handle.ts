@@ -10,6 +10,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { HostToWorker } from '../shared/engine-protocol'
+import { formatBytes } from '../shared/budget'
 
 export interface WorkerHandle {
   readonly pid: number | undefined
@@ -21,6 +22,8 @@ export interface WorkerHandle {
   kill(signal?: NodeJS.Signals): void
   /** The last line the worker wrote to stderr, when the launcher keeps it (for crash reasons). */
   lastError?(): string | undefined
+  /** The last STDERR_TAIL characters of stderr (V8's out-of-memory report ends in native stack lines). */
+  stderrTail?(): string
 }
 
 export interface ForkNodeWorkerOptions {
@@ -28,9 +31,28 @@ export interface ForkNodeWorkerOptions {
   entry?: string
   /** Extra environment for the worker. */
   env?: NodeJS.ProcessEnv
+  /** V8's heap cap for the worker (--max-old-space-size, MB): see workerHeapMb in src/shared/budget.ts. */
+  heapMb?: number
 }
 
-const STDERR_TAIL = 2000
+export const STDERR_TAIL = 2000
+
+/** What V8 and Node print when an allocation fails: the heap cap was reached, or an ArrayBuffer could not be had. */
+const OUT_OF_MEMORY_WORDS = /heap out of memory|Allocation failed|Array buffer allocation failed|ERR_WORKER_OUT_OF_MEMORY|Cannot allocate memory/i
+
+/**
+ * The reason to record when a worker died for memory, or null when it did not.
+ * V8 aborts (SIGABRT, exit code 134 where only a code is seen) when its heap
+ * cap is reached and says "heap out of memory" on stderr; the system's
+ * out-of-memory killer sends SIGKILL (137), which the supervisor never sends to
+ * a running worker unasked, so an unexpected SIGKILL is read as memory too.
+ */
+export function memoryFailure(code: number | null, signal: string | null, stderr: string | undefined, budgetBytes: number): string | null {
+  const words = `the engine ran out of memory (budget ${formatBytes(budgetBytes)}): make the model or the batch smaller`
+  if (signal === 'SIGABRT' || code === 134 || OUT_OF_MEMORY_WORDS.test(stderr ?? '')) return words
+  if (signal === 'SIGKILL' || code === 137) return `${words}; the process was killed (SIGKILL), which is how the system ends a process that runs out of memory`
+  return null
+}
 
 export function defaultWorkerEntry(): string {
   const here = dirname(fileURLToPath(import.meta.url))
@@ -47,6 +69,8 @@ export function forkNodeWorker(options: ForkNodeWorkerOptions = {}): WorkerHandl
   const execArgv = entry.endsWith('.ts')
     ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href]
     : []
+  // A model that outgrows the budget ends in V8's own out-of-memory abort, not in the system swapping.
+  if (options.heapMb !== undefined) execArgv.push(`--max-old-space-size=${Math.round(options.heapMb)}`)
   const child = fork(entry, [], {
     execArgv,
     // Structured clone, so Float32Array / Float64Array weights cross as themselves.
@@ -86,5 +110,6 @@ export function forkNodeWorker(options: ForkNodeWorkerOptions = {}): WorkerHandl
         .filter(Boolean)
         .at(-1)
     },
+    stderrTail: () => stderr,
   }
 }

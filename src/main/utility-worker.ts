@@ -7,19 +7,23 @@ import { utilityProcess } from 'electron'
 import { constants } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { WorkerHandle } from '../host/worker-handle'
+import { STDERR_TAIL, type WorkerHandle } from '../host/worker-handle'
+import { budgetFromEnv, workerHeapMb } from '../shared/budget'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 
-export function forkUtilityWorker(): WorkerHandle {
+/** `heapMb`: V8's heap cap for the worker; by default the one the budget from the environment gives (the desktop app has no flags). */
+export function forkUtilityWorker(heapMb: number = workerHeapMb(budgetFromEnv(process.env))): WorkerHandle {
   const child = utilityProcess.fork(join(here, 'engine-worker.js'), [], {
     serviceName: 'CNN Lab engine',
     stdio: ['ignore', 'ignore', 'pipe'],
+    // A model that outgrows the budget ends in V8's out-of-memory abort, which the supervisor reports as such.
+    execArgv: [`--max-old-space-size=${Math.round(heapMb)}`],
   })
   let stderr = ''
   child.stderr?.setEncoding('utf8')
   child.stderr?.on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-2000)
+    stderr = (stderr + chunk).slice(-STDERR_TAIL)
   })
   let exited = false
   return {
@@ -46,6 +50,7 @@ export function forkUtilityWorker(): WorkerHandle {
       else child.kill()
     },
     lastError: () => stderr.trim().split('\n').at(-1),
+    stderrTail: () => stderr,
   }
 }
 

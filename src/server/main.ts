@@ -12,6 +12,7 @@ import { LabService } from '../host/lab-service'
 import { defaultDataDir } from '../host/data-dir'
 import { DataDirLockedError, lockDataDir, type DataDirLock } from '../host/data-lock'
 import { startServer } from './http-server'
+import { budgetFromEnv, GIGABYTES_RULE, parseGigabytes, type ResourceBudget } from '../shared/budget'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -22,6 +23,8 @@ Serves CNN Lab to a browser on 127.0.0.1 only, guarded by a random token.
   --renderer DIR  the built renderer (default out/renderer; build it with npm run build)
   --data DIR      where runs/ and recent files live (default: the app's data folder,
                   shared with the desktop app; or $CNN_LAB_DATA)
+  --memory-budget GB    memory one run may use (default 2, or $CNN_LAB_MEMORY_BUDGET)
+  --snapshot-budget GB  weight files one run may write (default 1, or $CNN_LAB_SNAPSHOT_BUDGET)
   --help          this text`
 
 function fail(message: string, code = 2): never {
@@ -29,8 +32,15 @@ function fail(message: string, code = 2): never {
   process.exit(code)
 }
 
-function parseArgs(argv: string[]): { port: number; rendererDir: string; dataDir: string } {
+function parseArgs(argv: string[]): { port: number; rendererDir: string; dataDir: string; budget: ResourceBudget } {
   let port = 0
+  let budget: ResourceBudget
+  try {
+    budget = budgetFromEnv(process.env)
+  } catch (err) {
+    fail((err as Error).message)
+  }
+  const gigabytes = (flag: string, v: string): number => parseGigabytes(v) ?? fail(`${flag} must be ${GIGABYTES_RULE}, not "${v}"`)
   let dataDir = defaultDataDir()
   let rendererDir = path.join(ROOT, 'out', 'renderer')
   for (let i = 0; i < argv.length; i++) {
@@ -52,11 +62,15 @@ function parseArgs(argv: string[]): { port: number; rendererDir: string; dataDir
       rendererDir = path.resolve(value())
     } else if (flag === '--data') {
       dataDir = path.resolve(value())
+    } else if (flag === '--memory-budget') {
+      budget = { ...budget, memoryBytes: gigabytes(flag, value()) }
+    } else if (flag === '--snapshot-budget') {
+      budget = { ...budget, snapshotBytes: gigabytes(flag, value()) }
     } else {
       fail(`unknown argument "${arg}" (try --help)`)
     }
   }
-  return { port, rendererDir, dataDir }
+  return { port, rendererDir, dataDir, budget }
 }
 
 function version(): string {
@@ -68,7 +82,7 @@ function version(): string {
 }
 
 async function main(): Promise<void> {
-  const { port, rendererDir, dataDir } = parseArgs(process.argv.slice(2))
+  const { port, rendererDir, dataDir, budget } = parseArgs(process.argv.slice(2))
   if (!existsSync(path.join(rendererDir, 'index.html'))) {
     fail(`no built renderer in ${rendererDir}; run "npm run build" first (npm run serve does it for you)`, 1)
   }
@@ -79,7 +93,7 @@ async function main(): Promise<void> {
   } catch (err) {
     fail(err instanceof DataDirLockedError ? err.message : `cannot use the data folder ${dataDir}: ${(err as Error).message}`, 1)
   }
-  const service = new LabService({ door: 'browser', version: version(), dataDir })
+  const service = new LabService({ door: 'browser', version: version(), dataDir, budget })
   try {
     await service.init()
   } catch (err) {

@@ -14,6 +14,7 @@
  * on the other side as a plain `Error` with that message.
  */
 import { z } from 'zod'
+import type { ResourceBudget } from './budget'
 import { NamedTensors, type Experiment, type MetricRow } from './experiment'
 import { SweepKindName, type ConfusionCells, type RunInfo, type RunSweep, type StepLossPoint } from './run-file'
 
@@ -32,6 +33,8 @@ export interface AppInfo {
   name: string
   version: string
   door: LabDoor
+  /** The host's resource budget, so the editor checks a draft against the numbers a start is checked against. */
+  budget: ResourceBudget
 }
 
 /** Phantom marker for a method's result type (no runtime value). */

@@ -184,6 +184,36 @@ describe('lab run', () => {
     expectOneLineFailure(lab(['run', file, '--out', join(tmp, 'x')]), `cnn-lab: ${file}: models.0.layers.4: the last layer (linear) gives 5 outputs but the dataset has 3 classes; set outFeatures to 3`)
   })
 
+  it('refuses a run over the memory budget, naming the field and the limit, and takes the budget from a flag or the environment', () => {
+    const experiment = smallPatterns()
+    experiment.models[1].layers = [
+      { type: 'flatten' },
+      { type: 'linear', inFeatures: 64, outFeatures: 20_000, bias: true },
+      { type: 'relu' },
+      { type: 'linear', inFeatures: 20_000, outFeatures: 20_000, bias: true },
+      { type: 'relu' },
+      { type: 'linear', inFeatures: 20_000, outFeatures: 3, bias: true },
+    ]
+    experiment.training.snapshotEpochs = []
+    const file = writeExperiment('huge.cnnlab.json', experiment)
+    const out = join(tmp, 'huge-run')
+    expectOneLineFailure(
+      lab(['run', file, '--out', out]),
+      /^cnn-lab: .*huge\.cnnlab\.json: models\.1\.layers\.3\.outFeatures: this model has 400 million parameters \(1\.61 GB of weights.*the memory budget for a run is 2 GB \(raise it with --memory-budget GB or CNN_LAB_MEMORY_BUDGET\)$/,
+      /^cnn-lab: .*huge\.cnnlab\.json: models\.1\.layers\.3\.outFeatures: the final weights alone take 1\.61 GB on disk; the snapshot budget for a run is 1 GB \(raise it with --snapshot-budget GB or CNN_LAB_SNAPSHOT_BUDGET\)$/,
+    )
+    expect(existsSync(out)).toBe(false)
+    // The lesson's own small run does not fit 50 MB (the engine alone needs more): the flag and the variable both set the budget.
+    const small = writeExperiment('small.cnnlab.json', smallPatterns())
+    expectOneLineFailure(lab(['run', small, '--out', out, '--memory-budget', '0.05']), /memory budget for a run is 50 MB/)
+    const viaEnv = spawnSync(TSX, [MAIN, 'run', small, '--out', out], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CNN_LAB_MEMORY_BUDGET: '0.05' } })
+    expectOneLineFailure({ code: viaEnv.status, stdout: viaEnv.stdout, stderr: viaEnv.stderr }, /memory budget for a run is 50 MB/)
+    const bad = lab(['run', small, '--out', out, '--memory-budget', 'lots'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toBe('cnn-lab: run: --memory-budget must be a number of gigabytes from 0.05 to 1000, not "lots"\n')
+    expect(existsSync(out)).toBe(false)
+  })
+
   it('refuses an --out folder that is not empty, and one whose parent is missing', () => {
     const file = writeExperiment('ok.cnnlab.json', smallPatterns())
     const full = join(tmp, 'full')

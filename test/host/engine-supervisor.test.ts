@@ -149,10 +149,12 @@ describe('EngineSupervisor with a real worker', () => {
     process.kill(l.workers.at(-1)!.pid!, 'SIGKILL')
     const end = await run.ended
     expect(end.status).toBe('failed')
-    expect(end.error).toBe('the engine process was killed (SIGKILL)')
+    // An unasked SIGKILL is how the system's out-of-memory killer ends a process: said so, with the budget.
+    const reason = 'the engine ran out of memory (budget 2 GB): make the model or the batch smaller; the process was killed (SIGKILL), which is how the system ends a process that runs out of memory'
+    expect(end.error).toBe(reason)
     const folder = await readRunFolder(run.dir)
     expect(folder.run.status).toBe('failed')
-    expect(folder.run.error).toBe('the engine process was killed (SIGKILL)')
+    expect(folder.run.error).toBe(reason)
     // Epoch 0 of both models and epoch 1 of the first were on disk before the kill.
     expect(folder.metrics.length).toBeGreaterThanOrEqual(3)
     await sleep(300)

@@ -16,6 +16,8 @@ import {
 } from '../../src/renderer/lib/editor'
 import { checkExperiment, formatIssue } from '../../src/engine/experiment/check'
 import type { LayerSpec } from '../../src/shared/experiment'
+import { DEFAULT_BUDGET } from '../../src/shared/budget'
+import { estimateLines, formatDuration } from '../../src/renderer/lib/editor'
 
 describe('experiment editor validation', () => {
   it('accepts every preset as it is', () => {
@@ -196,5 +198,25 @@ describe('modified recipes and their names', () => {
     expect(numberListProblem('two', limits)).toBe('"two" is not a number: enter whole numbers from 1 to 4096.')
     expect(numberListProblem('', limits)).toBe('Enter whole numbers from 1 to 4096, separated by commas.')
     expect(numberListProblem(Array(33).fill('1').join(','), limits)).toBe('At most 32 values (there are 33).')
+  })
+})
+
+describe('the editor against the host budget', () => {
+  it('refuses a draft over the budget it is given and shows the estimate against it', () => {
+    const recipe = getPreset('patterns-3')!
+    const roomy = validateDraft(recipe)
+    expect(roomy.ok).toBe(true)
+    expect(roomy.budget).toEqual(DEFAULT_BUDGET)
+    const lines = estimateLines(roomy.estimate!, roomy.budget)
+    expect(lines.map((l) => l.label)).toEqual(['parameters', 'memory', 'snapshots', 'time'])
+    expect(lines[0].value).toBe('1,341')
+    expect(lines[1]).toMatchObject({ value: expect.stringMatching(/ MB of 2 GB$/), over: false })
+    // The same recipe under a 50 MB host budget: not ready, the memory line over, the field named.
+    const tight = validateDraft(recipe, { memoryBytes: 0.05e9, snapshotBytes: 1e9 })
+    expect(tight.ok).toBe(false)
+    expect(Object.values(tight.errors).join(' ')).toMatch(/the memory budget for a run is 50 MB/)
+    expect(estimateLines(tight.estimate!, tight.budget)[1].over).toBe(true)
+    expect(formatDuration(0.2)).toBe('under a second')
+    expect(formatDuration(447)).toBe('about 7 min')
   })
 })

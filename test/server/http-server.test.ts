@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LabService } from '../../src/host/lab-service'
 import { startServer, type RunningServer } from '../../src/server/http-server'
 import { presetSummaries } from '../../src/engine/experiment/presets'
+import { DEFAULT_BUDGET } from '../../src/shared/budget'
 
 interface Reply {
   status: number
@@ -146,7 +147,7 @@ describe('browser door server: lab API', () => {
     expect(body.ok).toBe(true)
     expect(body.value.map((p) => p.id)).toEqual(presetSummaries().map((p) => p.id))
     const info = JSON.parse((await api('appInfo', { args: [] })).body)
-    expect(info).toEqual({ ok: true, value: { name: 'CNN Lab', version: '9.9.9', door: 'browser' } })
+    expect(info).toEqual({ ok: true, value: { name: 'CNN Lab', version: '9.9.9', door: 'browser', budget: DEFAULT_BUDGET } })
   })
 
   it('getPreset returns the experiment, or a clear error', async () => {

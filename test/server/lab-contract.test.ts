@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { LabService } from '../../src/host/lab-service'
 import { LAB_METHOD_NAMES, LabEventSchema, isLabMethod, parseLabArgs, unwrapResult } from '../../src/shared/lab-api'
+import { DEFAULT_BUDGET } from '../../src/shared/budget'
 
 describe('lab API contract', () => {
   it('the service implements every method of the table', () => {
@@ -24,7 +25,7 @@ describe('lab API contract', () => {
 
   it('call() never throws: envelopes for success and failure', async () => {
     const service = new LabService({ door: 'electron', version: '1.2.3' })
-    expect(await service.call('appInfo', [])).toEqual({ ok: true, value: { name: 'CNN Lab', version: '1.2.3', door: 'electron' } })
+    expect(await service.call('appInfo', [])).toEqual({ ok: true, value: { name: 'CNN Lab', version: '1.2.3', door: 'electron', budget: DEFAULT_BUDGET } })
     expect(await service.call('getPreset', ['nope'])).toEqual({ ok: false, error: 'unknown preset "nope"' })
     expect((await service.call('nope', [])).ok).toBe(false)
     expect((await service.call('getPreset', null)).ok).toBe(false)

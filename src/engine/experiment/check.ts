@@ -14,6 +14,8 @@ import type { Experiment, LayerSpec } from '../../shared/experiment'
 import { datasetInfo } from '../datasets'
 import { inferShapes, type ShapeInference } from '../model'
 import { formatShape } from '../tensor'
+import { DEFAULT_BUDGET, type ResourceBudget } from '../../shared/budget'
+import { budgetIssues } from './budget'
 
 export interface CheckIssue {
   /** Field path in the experiment, e.g. "models.0.layers.6" or "training.loss". */
@@ -32,7 +34,8 @@ export function formatIssue(issue: CheckIssue): string {
 /** Layers that pass their input's shape through unchanged. */
 const KEEPS_SHAPE = new Set<LayerSpec['type']>(['relu', 'sigmoid', 'dropout'])
 
-export function checkExperiment(experiment: Experiment): CheckResult {
+/** `budget` is the host's (flags, CNN_LAB_MEMORY_BUDGET); without one, DEFAULT_BUDGET. */
+export function checkExperiment(experiment: Experiment, budget: ResourceBudget = DEFAULT_BUDGET): CheckResult {
   const { inputShape, classes } = datasetInfo(experiment.dataset)
   const issues: CheckIssue[] = []
   issues.push(...checkLoss(experiment, classes.length))
@@ -44,8 +47,9 @@ export function checkExperiment(experiment: Experiment): CheckResult {
     else if (inference.ok) issues.push(...checkOutput(experiment, m, inference.outputShape, classes.length))
     issues.push(...checkModelSettings(experiment, m))
   })
-  // Resource budgets (parameter count, activation memory per batch, finite-difference cost)
-  // belong here, as one more list of issues pushed for each model; a later issue adds them.
+  // Resource budgets: estimated from the specs alone (./budget.ts), so a run that cannot fit is
+  // refused before any weight, batch or data set is allocated.
+  issues.push(...budgetIssues(experiment, budget))
   return issues.length === 0 ? { ok: true } : { ok: false, issues }
 }
 

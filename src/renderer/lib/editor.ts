@@ -8,10 +8,14 @@
  *
  * A draft is "ready" only when the schema accepts it and the engine's
  * checkExperiment does too: the very check the host and `lab run` apply before
- * a run starts, so the editor never accepts what they would refuse.
+ * a run starts, so the editor never accepts what they would refuse. The
+ * budget it checks against is the host's (AppInfo.budget), and the draft's
+ * estimate (parameters, memory, snapshot bytes, time) is shown under the models.
  */
 import { datasetInfo } from '../../engine/datasets'
 import { chainIssue, checkExperiment } from '../../engine/experiment/check'
+import { estimateRun, type RunEstimate } from '../../engine/experiment/budget'
+import { DEFAULT_BUDGET, formatBytes, type ResourceBudget } from '../../shared/budget'
 import { inferShapes, type ShapeInference } from '../../engine/model'
 import { Experiment, type DatasetSpec, type LayerSpec } from '../../shared/experiment'
 
@@ -41,6 +45,10 @@ export interface DraftValidation {
   /** Shape inference per model (by index), or null when the dataset itself is invalid. */
   shapes: (ShapeInference | null)[]
   inputShape: number[] | null
+  /** What the run would cost, once the schema accepts the draft (null before). */
+  estimate: RunEstimate | null
+  /** The budget the draft was checked against. */
+  budget: ResourceBudget
 }
 
 /** Zod says "Invalid input: expected number, received NaN"; an editor should say what to type, and the limit. */
@@ -69,7 +77,8 @@ function safeInputShape(dataset: DatasetSpec): number[] | null {
   }
 }
 
-export function validateDraft(draft: unknown): DraftValidation {
+/** `budget`: the host's (AppInfo.budget), so the editor refuses exactly what a start would. */
+export function validateDraft(draft: unknown, budget: ResourceBudget = DEFAULT_BUDGET): DraftValidation {
   const errors: Record<string, string> = {}
   const parsed = Experiment.safeParse(draft)
   if (!parsed.success) {
@@ -88,12 +97,41 @@ export function validateDraft(draft: unknown): DraftValidation {
     if (chain) errors[chain.path] ??= chain.message
     return inference
   })
+  let estimate: RunEstimate | null = null
   if (parsed.success) {
-    // What the host and `lab run` check before a run starts: the output fits the classes, and so on.
-    const check = checkExperiment(parsed.data)
+    // What the host and `lab run` check before a run starts: the output fits the classes, the budget, and so on.
+    const check = checkExperiment(parsed.data, budget)
     if (!check.ok) for (const issue of check.issues) errors[issue.path] ??= issue.message
+    estimate = estimateRun(parsed.data)
   }
-  return { ok: Object.keys(errors).length === 0, errors, shapes, inputShape }
+  return { ok: Object.keys(errors).length === 0, errors, shapes, inputShape, estimate, budget }
+}
+
+export interface EstimateLine {
+  label: string
+  value: string
+  /** Over the budget: shown as a problem. */
+  over: boolean
+}
+
+/** "about 3 min", "12 s", "under a second": the rough time, said as rough. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 1) return 'under a second'
+  if (seconds < 90) return `about ${Math.round(seconds)} s`
+  if (seconds < 90 * 60) return `about ${Math.round(seconds / 60)} min`
+  if (seconds < 48 * 3600) return `about ${Number((seconds / 3600).toFixed(1))} h`
+  return `about ${Math.round(seconds / 86400)} days`
+}
+
+/** The estimate under the models, as label/value lines against the budget. */
+export function estimateLines(estimate: RunEstimate, budget: ResourceBudget): EstimateLine[] {
+  const parameters = estimate.models.reduce((s, m) => s + m.parameters, 0)
+  return [
+    { label: 'parameters', value: parameters.toLocaleString('en-US'), over: false },
+    { label: 'memory', value: `${formatBytes(estimate.memoryBytes)} of ${formatBytes(budget.memoryBytes)}`, over: estimate.memoryBytes > budget.memoryBytes },
+    { label: 'snapshots', value: `${formatBytes(estimate.snapshotBytes)} of ${formatBytes(budget.snapshotBytes)}`, over: estimate.snapshotBytes > budget.snapshotBytes },
+    { label: 'time', value: formatDuration(estimate.seconds), over: false },
+  ]
 }
 
 /** The errors under one prefix ("models.0.layers.2"), for a row that shows them together. */

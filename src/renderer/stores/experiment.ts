@@ -3,6 +3,7 @@ import { computed, ref } from 'vue'
 import { Experiment } from '../../shared/experiment'
 import { getLabClient } from '../lab-client'
 import { editedName, sameRecipe, validateDraft } from '../lib/editor'
+import { useAppStore } from './app'
 
 /**
  * The recipe being prepared: a preset or an opened file, as edited in the
@@ -28,7 +29,8 @@ export const useExperimentStore = defineStore('experiment', () => {
   /** The recipe as last saved to a file (null: not saved since it was loaded). */
   const saved = ref<Experiment | null>(null)
 
-  const validation = computed(() => (recipe.value ? validateDraft(recipe.value) : null))
+  // Checked against the host's budget (until appInfo answers, the default one).
+  const validation = computed(() => (recipe.value ? validateDraft(recipe.value, useAppStore().info?.budget) : null))
   const runnable = computed<Experiment | null>(() => {
     if (!recipe.value || !validation.value?.ok) return null
     const parsed = Experiment.safeParse(recipe.value)
