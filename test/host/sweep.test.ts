@@ -5,7 +5,7 @@
  * rebuilt from the runs folder by a fresh lab (an app restart).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { getPreset } from '../../src/engine/experiment/presets'
+import { getPreset, suggestedSweep } from '../../src/engine/experiment/presets'
 import { SWEEP_DEFAULTS, sweepSettings } from '../../src/engine/experiment/sweep'
 import { buildDatasets } from '../../src/engine/datasets'
 import { LabService } from '../../src/host/lab-service'
@@ -307,5 +307,17 @@ describe('sweepsFromRuns', () => {
     const future = RunInfo.parse({ ...base, sweep: { id: 's', kind: 'transformer-heads', value: 2 } })
     expect(future.sweep).toBeUndefined()
     expect(future.name).toBe('n')
+  })
+})
+
+describe('suggested sweeps', () => {
+  it('every suggestion builds on its own preset, and a preset without one has none', () => {
+    for (const id of ['patterns-few', 'mnist-few', 'patterns-shifted']) {
+      const spec = suggestedSweep(id)!
+      expect(spec, id).toBeDefined()
+      expect(sweepSettings(getPreset(id)!, spec).length).toBe(spec.values.length * (spec.seeds ?? 1))
+    }
+    expect(suggestedSweep('patterns-3')).toBeUndefined()
+    expect(suggestedSweep(null)).toBeUndefined()
   })
 })

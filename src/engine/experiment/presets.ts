@@ -11,6 +11,7 @@ import {
   type PatternClass,
 } from '../../shared/experiment'
 import type { z } from 'zod'
+import type { SweepSpec } from './sweep'
 
 export interface PresetSummary {
   id: string
@@ -295,6 +296,20 @@ const BUILDERS: Record<string, { lesson: string; build: () => ExperimentInput }>
 }
 
 export const PRESET_IDS = Object.keys(BUILDERS)
+
+/**
+ * The sweep a preset's lesson text asks for, set up in the Sweeps view when
+ * that preset is the current experiment, so it is one press away in class.
+ */
+const SUGGESTED_SWEEPS: Record<string, SweepSpec> = {
+  'patterns-few': { kind: 'train-count', values: [2, 5, 10, 30], seeds: 3 },
+  'mnist-few': { kind: 'train-count', values: [30, 100, 300, 1000] },
+  'patterns-shifted': { kind: 'augment', values: [0, 1, 2], seeds: 2 },
+}
+
+export function suggestedSweep(presetId: string | null): SweepSpec | undefined {
+  return presetId ? SUGGESTED_SWEEPS[presetId] : undefined
+}
 
 /** A fresh, validated copy of a preset (callers may mutate it). */
 export function getPreset(id: string): Experiment | undefined {
