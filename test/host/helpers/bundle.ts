@@ -26,7 +26,7 @@ export function bundleEntry(entry: string): Promise<string> {
       target: 'node20',
       outfile,
       logLevel: 'error',
-      // CommonJS dependencies (write-file-atomic) call require() and read __filename.
+      // CommonJS dependencies call require() and read __filename.
       banner: {
         js: [
           "import { createRequire as __cnnlabRequire } from 'node:module';",
