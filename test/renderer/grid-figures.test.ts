@@ -244,6 +244,14 @@ describe('sweep chart', () => {
     expect(option.xAxis).toMatchObject({ type: 'value', name: 'largest val shift (px)' })
     expect(parseValues('0, 1', 0)).toEqual([0, 1])
   })
+
+  it('an augment sweep draws against the training pictures’ shift, named as such', () => {
+    const sweep = { id: 'a', kind: 'augment' as const, baseName: 'b', modelLabel: 'x', seeds: 1, status: 'completed' as const, current: 0, startedAt: '', points: [{ value: 2, seed: 0, model: 'mlp', modelLabel: 'TinyMLP', parameterCount: 1, status: 'completed' as const, valAccuracy: 0.9 }] }
+    const option = sweepOption(light, 'augment', [sweep]) as { xAxis: { type: string; name: string } }
+    expect(option.xAxis).toMatchObject({ type: 'value', name: 'largest random shift of the training pictures (px)' })
+    expect(sweepLines('augment', [sweep])).toHaveLength(1)
+    expect(sweepLines('val-shift', [sweep])).toEqual([])
+  })
 })
 
 describe('where equivariance breaks (errorMapsFigure)', () => {

@@ -4,6 +4,7 @@
  *   per sweep kind (the newest MLP-width and CNN-filter sweeps);
  * - train-count: val accuracy against training pictures (log x), one line per model;
  * - val-shift: val accuracy against the largest val shift (px), one line per model.
+ * - augment: val accuracy against the largest random shift of the training pictures (px).
  *
  * With several seeds a line goes through the mean of each setting and a band
  * spans the seeds' min to max (with 2–5 seeds a standard deviation says
@@ -22,6 +23,13 @@ export const SWEEP_CHART_TITLES: Record<SweepChartFamily, string> = {
   'train-count': 'Val accuracy vs training pictures',
   'val-shift': 'Val accuracy vs val shift',
   augment: 'Val accuracy vs augmentation shift',
+}
+
+const X_AXIS_NAMES: Record<SweepChartFamily, string> = {
+  capacity: 'parameters (log scale)',
+  'train-count': 'training pictures (log scale)',
+  'val-shift': 'largest val shift (px)',
+  augment: 'largest random shift of the training pictures (px)',
 }
 
 export function chartFamily(kind: SweepKindName): SweepChartFamily {
@@ -90,7 +98,7 @@ const pct = (v: number) => `${(v * 100).toFixed(1)} %`
 export function sweepOption(p: Palette, family: SweepChartFamily, sweeps: readonly SweepState[], xName = ''): EChartsCoreOption {
   const lines = sweepLines(family, sweeps)
   const xAxisName =
-    xName || (family === 'capacity' ? 'parameters (log scale)' : family === 'train-count' ? 'training pictures (log scale)' : 'largest val shift (px)')
+    xName || X_AXIS_NAMES[family]
   const series: Record<string, unknown>[] = []
   lines.forEach((line, i) => {
     const color = p.models[line.colorIndex]
