@@ -35,7 +35,7 @@ describe('lab sweep', () => {
     const help = lab('--help')
     expect(help.status).toBe(0)
     expect(help.stdout).toMatch(/sweep FILE --kind KIND --values 1,2,5 \[--seeds N\] --out DIR/)
-    expect(help.stdout).toContain('train-count, val-shift')
+    expect(help.stdout).toContain('train-count, val-shift, augment')
   })
 
   it('2 training-set sizes × 2 seeds: four run folders and sweep.json with both models at each', () => {
@@ -69,6 +69,19 @@ describe('lab sweep', () => {
     expect(seed(1).dataset.train.seed).not.toBe(seed(0).dataset.train.seed)
     expect(seed(1).dataset.val).toEqual(seed(0).dataset.val)
     expect(result.stdout).toMatch(/mean, min–max of 2/)
+  })
+
+  it('an augment sweep: each setting trains both models with its random shift, recorded in the run folder', () => {
+    const out = join(dir, 'augment')
+    const result = lab('sweep', experimentFile(), '--kind', 'augment', '--values', '0,2', '--out', out, '--quiet')
+    expect(result.stderr).toBe('')
+    expect(result.status).toBe(0)
+    const file = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as SweepFile
+    expect(file).toMatchObject({ kind: 'augment', values: [0, 2], seeds: 1, status: 'completed' })
+    expect(file.points.map((p) => [p.value, p.model])).toEqual([[0, 'cnn'], [0, 'mlp'], [2, 'cnn'], [2, 'mlp']])
+    const recipe = (value: number) => JSON.parse(readFileSync(join(out, `augment-${value}-seed-0`, 'experiment.cnnlab.json'), 'utf8'))
+    expect(recipe(0).training.augment).toBeUndefined()
+    expect(recipe(2).training.augment).toEqual({ shift: 2 })
   })
 
   it('refuses bad usage with one line and exit code 2, and a non-empty DIR with 1', () => {
