@@ -74,3 +74,21 @@ test('dragging the input 2 pixels right: conv error ≈ 0 inside the band, the M
   await expect(page.getByTestId('draw-pad')).toBeVisible()
   expect(errors).toEqual([])
 })
+
+test('in presentation mode (everything drawn 25 % larger) a drag of two cells on screen shifts by two pixels', async ({ page, labServer }) => {
+  await trainLesson(page, labServer.url, 'patterns-3')
+  await page.locator('body').press('p')
+  await expect(page.locator('html')).toHaveAttribute('data-presentation', 'on')
+  await goTo(page, 'explorer')
+  const pad = page.getByTestId('shift-pad')
+  await expect(pad).toHaveAttribute('data-dx', '0')
+  // A cell's size as drawn on screen: the 8x8 picture's canvas width over 8, in viewport pixels.
+  const onScreen = await pad.evaluate((el) => el.querySelector('canvas')!.getBoundingClientRect().width / 8)
+  const box = (await pad.boundingBox())!
+  const [x, y] = [box.x + box.width / 2, box.y + box.height / 2]
+  await page.mouse.move(x, y)
+  await page.mouse.down()
+  await page.mouse.move(x + 2 * onScreen, y, { steps: 6 })
+  await page.mouse.up()
+  await expect(pad).toHaveAttribute('data-dx', '2')
+})
