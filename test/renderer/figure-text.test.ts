@@ -140,7 +140,7 @@ describe('grid figure SVGs are well-formed XML', () => {
       { x: 0, y: 30, cell: 4, rows: 2, cols: 2, values: [0, 0.5, 1, 2], scale: sequentialScale(0, 2) },
     ],
     texts: [{ x: 0, y: 5, text: 'T & U <v> "w"\u0001', bold: true, align: 'center' }],
-    legend: { scale: divergingScale('dark', 2), label: '|f(shift x) − shift f(x)|, mean over filters & "more"' },
+    legends: [{ scale: divergingScale('dark', 2), label: '|f(shift x) − shift f(x)|, mean over filters & "more"' }],
   }
 
   it('with every character XML reserves, in both themes, and the legend label inside the frame', () => {
@@ -153,7 +153,7 @@ describe('grid figure SVGs are well-formed XML', () => {
       expect(elements.linearGradient).toBe(1)
     }
     const { width } = framed(awkward, 't')
-    expect(width).toBeGreaterThanOrEqual(12 + 200 + 12 + textWidth(awkward.legend!.label, 11))
+    expect(width).toBeGreaterThanOrEqual(12 + 200 + 12 + textWidth(awkward.legends![0].label, 11))
   })
 
   it('for the kernels and weight walls of every lesson', () => {

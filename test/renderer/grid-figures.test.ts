@@ -8,7 +8,7 @@ import { cellText, colorIndex, colorOf, divergingScale, makeLut, maxAbs, sequent
 import { flowLayout, framed, gridFigureSvg, legendTicks, type GridFigure } from '../../src/renderer/lib/grid-figure'
 import { firstConvIndex, imageLinearIndex, kernelGrid, weightWall } from '../../src/renderer/lib/kernels'
 import { ShiftSession, clampShift, modelWithWeights, percentileOf, shiftLimit } from '../../src/renderer/lib/explorer'
-import { errorMapsFigure, featureMapsFigure, mapStages, robustnessFigure, stageNames, traceFigure } from '../../src/renderer/lib/probe-figures'
+import { errorMapsFigure, featureMapsFigure, hiddenFigure, mapStages, robustnessFigure, stageNames, traceFigure } from '../../src/renderer/lib/probe-figures'
 import { parseValues, sweepLines, sweepOption, sweepSummary } from '../../src/renderer/lib/sweep-chart'
 import { paletteFor } from '../../src/renderer/lib/palette'
 import { getPreset } from '../../src/engine/experiment/presets'
@@ -59,7 +59,7 @@ describe('grid figures', () => {
     height: 40,
     panels: [{ x: 0, y: 14, cell: 28, rows: 1, cols: 2, values: [-1, 0.5], scale: divergingScale('light', 1), text: true, label: 'a<b', interior: { x0: 1, x1: 2, y0: 0, y1: 1 } }],
     texts: [{ x: 0, y: 5, text: 'T & U', bold: true }],
-    legend: { scale: divergingScale('light', 1), label: 'weight' },
+    legends: [{ scale: divergingScale('light', 1), label: 'weight' }],
   }
 
   it('the SVG has one rect per cell, the written values, the title, escaped text and the legend', () => {
@@ -118,7 +118,7 @@ describe('weight grids', () => {
     expect(grid.values[1][0]).toEqual(w['0.weight'].data.slice(9, 18))
     // Epoch 0 is the first column, the selected epoch 5 is highlighted.
     expect(grid.figure.panels.filter((p) => p.highlight).every((p) => p.x > grid.figure.panels[0].x)).toBe(true)
-    expect(grid.figure.legend?.scale.min).toBe(-grid.limit)
+    expect(grid.figure.legends?.[0].scale.min).toBe(-grid.limit)
   })
 
   it('the MLP wall: one 8x8 image per hidden unit; lesson 000’s single wall gets its numbers written', () => {
@@ -273,5 +273,27 @@ describe('where equivariance breaks (errorMapsFigure)', () => {
     const { fig, names } = maps('patterns-3')
     expect(fig.panels.length).toBeGreaterThan(0)
     expect(fig.panels.map((p) => p.label)).not.toContain(names[1])
+  })
+})
+
+describe('every probe heatmap says how to read its colours', () => {
+  it('the trace, the hidden units and the maps each carry at least one legend, and their SVGs write every label', () => {
+    const exp = getPreset('patterns-3')!
+    const input = tensor([1, 8, 8], Float32Array.from({ length: 64 }, (_, i) => (i % 8 === 3 ? 1 : 0)))
+    const mlp = buildModel(exp.models[1], [1, 8, 8])
+    const cnn = buildModel(exp.models[0], [1, 8, 8])
+    const mlpTrace = inferenceTrace(mlp, input)
+    const cnnTrace = inferenceTrace(cnn, input)
+    const figures = {
+      trace: traceFigure(cnnTrace, ['a', 'b', 'c'], 'light'),
+      hidden: hiddenFigure(mlpTrace, mlpTrace, 'light', 400),
+      errors: errorMapsFigure(equivarianceProfile(cnn, input, 2, 0), cnnTrace, 'light', 470),
+    }
+    for (const [name, fig] of Object.entries(figures)) {
+      expect(fig.legends?.length, name).toBeGreaterThan(0)
+      const svg = gridFigureSvg(fig, name, light)
+      for (const legend of fig.legends!) expect(svg, name).toContain(legend.label.replace(/&/g, '&amp;'))
+    }
+    expect(figures.hidden.legends!.map((l) => l.scale.kind)).toEqual(['sequential', 'diverging'])
   })
 })

@@ -2,7 +2,7 @@ import { nextTick, onBeforeUnmount, watch, type Ref } from 'vue'
 import { MAIN_CONTROLS, useNavigationStore, type ViewId } from '../stores/navigation'
 
 /** How long a view may take to show its main control (the Explorer builds its models first). */
-const WAIT_MS = 6000
+const WAIT_MS = 15_000
 
 function usable(el: Element): el is HTMLElement {
   if (!(el instanceof HTMLElement) || el.closest('[hidden], .visually-hidden')) return false

@@ -5,7 +5,7 @@
  */
 import { FONT_FAMILY } from './fonts'
 import { cellText, colorIndex, colorOf, textColorOn } from './colormap'
-import { LEGEND_BAR, PAD, TITLE_H, fitCellText, framed, legendTicks, type GridFigure, type GridPanel } from './grid-figure'
+import { LEGEND_BAR, LEGEND_H, PAD, TITLE_H, fitCellText, framed, legendTicks, type GridFigure, type GridLegend, type GridPanel } from './grid-figure'
 import type { Palette } from './palette'
 
 /** One small canvas and image per panel size: resizing a canvas per panel would reallocate it every time. */
@@ -102,7 +102,7 @@ export function drawGridFigure(ctx: CanvasRenderingContext2D, fig: GridFigure, p
   }
 }
 
-function drawLegend(ctx: CanvasRenderingContext2D, legend: NonNullable<GridFigure['legend']>, x: number, y: number, palette: Palette): void {
+function drawLegend(ctx: CanvasRenderingContext2D, legend: GridLegend, x: number, y: number, palette: Palette): void {
   const w = LEGEND_BAR
   const h = 10
   for (let i = 0; i < w; i++) {
@@ -133,7 +133,7 @@ export function gridFigurePng(fig: GridFigure, title: string, palette: Palette, 
   ctx.fillStyle = palette.background
   ctx.fillRect(0, 0, width, height)
   drawGridFigure(ctx, inner, palette)
-  if (fig.legend) drawLegend(ctx, fig.legend, PAD, TITLE_H + fig.height + 12, palette)
+  ;(fig.legends ?? []).forEach((legend, n) => drawLegend(ctx, legend, PAD, TITLE_H + fig.height + 12 + n * LEGEND_H, palette))
   const url = canvas.toDataURL('image/png')
   const binary = atob(url.slice(url.indexOf(',') + 1))
   const bytes = new Uint8Array(binary.length)

@@ -50,7 +50,13 @@ export interface GridFigure {
   height: number
   panels: GridPanel[]
   texts: FigureText[]
-  legend?: { scale: ColorScale; label: string }
+  /** The colour scales a reader needs, each with what it means; shown under the figure. */
+  legends?: GridLegend[]
+}
+
+export interface GridLegend {
+  scale: ColorScale
+  label: string
 }
 
 export const LABEL_HEIGHT = 14
@@ -196,7 +202,7 @@ export function flowLayout(
 // ── export: title on top, legend below ──────────────────────────────────────
 
 export const TITLE_H = 30
-const LEGEND_H = 40
+export const LEGEND_H = 40
 export const PAD = 12
 /** Length of the exported legend's colour bar. */
 export const LEGEND_BAR = 200
@@ -204,9 +210,10 @@ export const LEGEND_BAR = 200
 /** The figure moved inside a frame with its title and legend, as both exports draw it. */
 export function framed(fig: GridFigure, title: string): { fig: GridFigure; width: number; height: number } {
   // Wide enough for the title and for the legend's label written after its 200 px bar.
-  const legendWidth = fig.legend ? LEGEND_BAR + 12 + textWidth(fig.legend.label, 11) : 0
+  const legends = fig.legends ?? []
+  const legendWidth = Math.max(0, ...legends.map((l) => LEGEND_BAR + 12 + textWidth(l.label, 11)))
   const width = Math.ceil(Math.max(fig.width + 2 * PAD, 280, textWidth(title, 15, true) + 2 * PAD, legendWidth + 2 * PAD))
-  const height = TITLE_H + fig.height + (fig.legend ? LEGEND_H : 0) + PAD
+  const height = TITLE_H + fig.height + legends.length * LEGEND_H + PAD
   const shifted: GridFigure = {
     width: fig.width,
     height: fig.height,
@@ -215,7 +222,7 @@ export function framed(fig: GridFigure, title: string): { fig: GridFigure; width
       { x: PAD, y: TITLE_H / 2 + 2, text: title, size: 15, bold: true },
       ...fig.texts.map((t) => ({ ...t, x: t.x + PAD, y: t.y + TITLE_H })),
     ],
-    legend: fig.legend,
+    legends: fig.legends,
   }
   return { fig: shifted, width, height }
 }
@@ -285,22 +292,22 @@ export function gridFigureSvg(fig: GridFigure, title: string, palette: Palette):
       `<text x="${r2(t.x)}" y="${r2(t.y)}" font-size="${t.size ?? 12}"${t.bold ? ' font-weight="600"' : ''} text-anchor="${anchor}" dominant-baseline="central" fill="${t.muted ? palette.muted : palette.text}">${esc(t.text)}</text>`,
     )
   }
-  if (fig.legend) {
+  ;(fig.legends ?? []).forEach((legend, n) => {
     const x = 12
-    const y = TITLE_H + fig.height + 12
-    const id = `legend-${fig.legend.scale.kind}`
+    const y = TITLE_H + fig.height + 12 + n * LEGEND_H
+    const id = `legend-${n}-${legend.scale.kind}`
     const stops = Array.from({ length: 11 }, (_, i) => {
-      const v = fig.legend!.scale.min + ((fig.legend!.scale.max - fig.legend!.scale.min) * i) / 10
-      return `<stop offset="${i * 10}%" stop-color="${colorOf(fig.legend!.scale, v)}"/>`
+      const v = legend.scale.min + ((legend.scale.max - legend.scale.min) * i) / 10
+      return `<stop offset="${i * 10}%" stop-color="${colorOf(legend.scale, v)}"/>`
     }).join('')
     out.push(`<defs><linearGradient id="${id}">${stops}</linearGradient></defs>`)
     out.push(`<rect x="${x}" y="${y}" width="${LEGEND_BAR}" height="10" fill="url(#${id})"/>`)
-    legendTicks(fig.legend.scale).forEach((t, i) => {
+    legendTicks(legend.scale).forEach((t, i) => {
       const anchor = i === 0 ? 'start' : i === 1 ? 'middle' : 'end'
       out.push(`<text x="${x + (i * LEGEND_BAR) / 2}" y="${y + 22}" font-size="11" text-anchor="${anchor}" fill="${palette.muted}">${esc(t.label)}</text>`)
     })
-    out.push(`<text x="${x + LEGEND_BAR + 12}" y="${y + 5}" font-size="11" dominant-baseline="central" fill="${palette.muted}">${esc(fig.legend.label)}</text>`)
-  }
+    out.push(`<text x="${x + LEGEND_BAR + 12}" y="${y + 5}" font-size="11" dominant-baseline="central" fill="${palette.muted}">${esc(legend.label)}</text>`)
+  })
   out.push('</svg>')
   return out.join('\n')
 }

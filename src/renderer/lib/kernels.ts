@@ -100,7 +100,7 @@ export function kernelGrid(snaps: readonly EpochWeights[], layerIndex: number, t
   const width = Math.ceil(Math.max(left + usable.length * (kw * cell + gap) - gap + 4, lastRight)) // + room for the selected column's stroke
   const height = top + rows * (kh * cell + rowGap) - rowGap
   return {
-    figure: { width, height, panels, texts, legend: { scale, label: 'weight (blue < 0 < red)' } },
+    figure: { width, height, panels, texts, legends: [{ scale, label: 'weight (blue < 0 < red)' }] },
     filters: out,
     epochs: usable.map((s) => s.epoch),
     values,
@@ -142,5 +142,5 @@ export function weightWall(
     name: `unit h${u + 1}`,
     text: cell >= TEXT_MIN_CELL,
   }))
-  return { figure: { width, height, panels, texts: [], legend: { scale, label: 'weight (blue < 0 < red)' } }, units }
+  return { figure: { width, height, panels, texts: [], legends: [{ scale, label: 'weight (blue < 0 < red)' }] }, units }
 }

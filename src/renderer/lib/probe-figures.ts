@@ -108,7 +108,7 @@ export function featureMapsFigure(
     width = Math.max(width, layout.width)
     y = layout.height + 12
   }
-  return { width, height: Math.max(0, y - 12), panels, texts, legend: { scale: sequentialScale(0, 1), label: 'activation (per stage, 0 to its max)' } }
+  return { width, height: Math.max(0, y - 12), panels, texts, legends: [{ scale: sequentialScale(0, 1), label: 'activation (per stage, 0 to its max)' }] }
 }
 
 /** |f(shift x) − shift f(x)| per position for each spatial layer, with the interior outlined. */
@@ -135,7 +135,7 @@ export function errorMapsFigure(profile: readonly LayerEquivariance[], trace: Tr
     if (x > maxWidth) break
   }
   const width = Math.max(0, x - 16)
-  return { width, height, panels, texts: [], legend: { scale, label: '|f(shift x) − shift f(x)|, mean over filters' } }
+  return { width, height, panels, texts: [], legends: [{ scale, label: '|f(shift x) − shift f(x)|, mean over filters' }] }
 }
 
 /** The MLP's hidden units (1-D stages after a ReLU) now, and how far each moved from the unshifted input. */
@@ -170,7 +170,16 @@ export function hiddenFigure(trace: Trace, base: Trace, theme: ThemeName, maxWid
     y += HEADER + rows * cell + 12
     width = Math.max(width, cols * cell)
   })
-  return { width, height: Math.max(0, y - 12), panels, texts }
+  return {
+    width,
+    height: Math.max(0, y - 12),
+    panels,
+    texts,
+    legends: [
+      { scale: sequentialScale(0, 1), label: 'activation (per layer, 0 to its max)' },
+      { scale: divergingScale(theme, 1), label: 'change from the unshifted picture (± the layer’s max)' },
+    ],
+  }
 }
 
 /**
@@ -240,8 +249,14 @@ export function traceFigure(
     columns.push({ x, width: colWidth, height: y, panels: first.panels, texts: first.texts, arrow })
     x += colWidth + 26
   })
-  if (!options.maxWidth || x - 26 <= options.maxWidth) return { width: x - 26, height, panels, texts }
-  return wrapColumns(columns, panels, texts, options.maxWidth)
+  // Each stage has a scale of its own (hover a cell for its value): the legends say how to read them.
+  const legends = [
+    { scale: inkScale(theme, 1), label: 'input pixel (0 to its max)' },
+    { scale: sequentialScale(0, 1), label: 'values ≥ 0 (each stage, 0 to its max)' },
+    { scale: divergingScale(theme, 1), label: 'signed values (each stage, ± its max)' },
+  ]
+  if (!options.maxWidth || x - 26 <= options.maxWidth) return { width: x - 26, height, panels, texts, legends }
+  return { ...wrapColumns(columns, panels, texts, options.maxWidth), legends }
 }
 
 /** Moves whole stage columns onto further rows so that none ends beyond maxWidth; an arrow that would start a row is dropped. */
@@ -302,5 +317,5 @@ export function robustnessFigure(maps: { label: string; accuracy: readonly numbe
   const width = left + maps.length * (size * cell + left + 24) - left - 24
   texts.push({ x: left, y: top + size * cell + 14, text: 'dx → (right), dy ↓ (down), pixels', size: 11, muted: true })
   void scale
-  return { width, height: top + size * cell + 22, panels, texts, legend: { scale: sequentialScale(0, 100), label: 'val accuracy, %' } }
+  return { width, height: top + size * cell + 22, panels, texts, legends: [{ scale: sequentialScale(0, 100), label: 'val accuracy, %' }] }
 }
