@@ -56,7 +56,7 @@ export async function findOverflow(page: Page, root = 'body'): Promise<Offender[
       const style = getComputedStyle(el)
       const clips = (v: string) => v === 'hidden' || v === 'clip'
       // 1. A box that hides part of its own content (ellipsis included: the text is cut). A
-      // line-clamped teaser is meant to be cut (the preset cards: the details beside them show it all).
+      // line-clamped teaser is meant to be cut (its full text is shown elsewhere).
       const clamped = style.getPropertyValue('-webkit-line-clamp') !== 'none' && style.getPropertyValue('-webkit-line-clamp') !== ''
       const cut = (clips(style.overflowX) && el.scrollWidth > el.clientWidth + SLACK) || (clips(style.overflowY) && el.scrollHeight > el.clientHeight + SLACK)
       if (cut && !clamped) {
