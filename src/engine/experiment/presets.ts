@@ -113,6 +113,23 @@ function edgeDetector(): ExperimentInput {
   }
 }
 
+/** Lesson 001's training: plain SGD, 80 epochs of 18-picture batches (shared by every patterns preset). */
+function lesson001Training(snapshotEpochs: number[]): ExperimentInput['training'] {
+  return {
+    epochs: 80,
+    learningRate: 0.12,
+    batchSize: 18,
+    optimizer: 'sgd',
+    momentum: 0,
+    seed: 11,
+    loss: 'softmax-cross-entropy',
+    gradient: 'backprop',
+    epsilon: 0.01,
+    precision: 'float32',
+    snapshotEpochs,
+  }
+}
+
 function patterns(id: keyof typeof PATTERN_SETS): ExperimentInput {
   const classes = PATTERN_SETS[id]
   const n = classes.length
@@ -144,19 +161,7 @@ function patterns(id: keyof typeof PATTERN_SETS): ExperimentInput {
       { id: 'cnn', label: 'TinyCNN', init: { scheme: 'he-normal', seed: 3 }, layers: tinyCnnLayers(n) },
       { id: 'mlp', label: 'TinyMLP', init: { scheme: 'he-normal', seed: 5 }, layers: tinyMlpLayers(n) },
     ],
-    training: {
-      epochs: 80,
-      learningRate: 0.12,
-      batchSize: 18,
-      optimizer: 'sgd',
-      momentum: 0,
-      seed: 11,
-      loss: 'softmax-cross-entropy',
-      gradient: 'backprop',
-      epsilon: 0.01,
-      precision: 'float32',
-      snapshotEpochs: [0, 1, 5, 15, 40, 80],
-    },
+    training: lesson001Training([0, 1, 5, 15, 40, 80]),
   }
 }
 
@@ -251,19 +256,7 @@ function patternsWhereTheCnnWins(kind: 'shifted' | 'few'): ExperimentInput {
       { id: 'cnn', label: 'Pooling CNN', init: { scheme: 'he-normal', seed: 14 }, layers: shiftCnnLayers(classes.length) },
       { id: 'mlp', label: 'TinyMLP', init: { scheme: 'he-normal', seed: 16 }, layers: tinyMlpLayers(classes.length) },
     ],
-    training: {
-      epochs: 80,
-      learningRate: 0.12,
-      batchSize: 18,
-      optimizer: 'sgd',
-      momentum: 0,
-      seed: 11,
-      loss: 'softmax-cross-entropy',
-      gradient: 'backprop',
-      epsilon: 0.01,
-      precision: 'float32',
-      snapshotEpochs: [0, 1, 5, 20, 80],
-    },
+    training: lesson001Training([0, 1, 5, 20, 80]),
   }
 }
 
