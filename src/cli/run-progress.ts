@@ -5,7 +5,7 @@
  * second plus each model's last epoch, so a 400-epoch run stays readable.
  */
 import type { MetricRow } from '../shared/experiment'
-import type { ModelSummary, TrainingEvent } from '../engine/train/events'
+import type { ModelSummary, TrainingEvent } from '../shared/training-events'
 
 export interface ProgressStream {
   write(text: string): unknown

@@ -1,6 +1,6 @@
 /** The table `lab run` prints on stdout when it ends: one row per model. */
 import type { MetricRow } from '../shared/experiment'
-import type { ModelSummary } from '../engine/train/events'
+import type { ModelSummary } from '../shared/training-events'
 
 function percent(value: number | null | undefined): string {
   return value === null || value === undefined ? '-' : `${(value * 100).toFixed(1)}%`

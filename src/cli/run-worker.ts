@@ -13,7 +13,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { createGradientHelper } from '../host/parallel/gradient-helper'
 import type { Experiment } from '../shared/experiment'
 import type { Dataset } from '../engine/datasets/dataset'
-import type { NamedWeights, TrainingEvent } from '../engine/train/events'
+import type { NamedWeights, TrainingEvent } from '../shared/training-events'
 import { createTrainer } from '../engine/train/trainer'
 
 export interface WorkerInput {

@@ -27,7 +27,7 @@ import { ExperimentFileError, readExperimentFile } from '../host/experiment-file
 import { buildDatasets, type Dataset } from '../engine/datasets'
 import { checkExperiment, formatIssue } from '../engine/experiment/check'
 import { createTrainer } from '../engine/train/trainer'
-import type { ModelSummary, NamedWeights } from '../engine/train/events'
+import type { ModelSummary, NamedWeights } from '../shared/training-events'
 import { RunFolderWriter } from '../host/run-folder'
 import { RunProgress, type ProgressStream } from './run-progress'
 import { summaryTable, weightGrids } from './run-summary'

@@ -9,7 +9,7 @@ import { initialiseParams } from './init'
 import { createLayer, layerOutputShape, layerParameterCount, type Layer, type Param, type RandomSource } from './layers'
 import { ConvBlock } from './layers/conv-block'
 import { formatShape, type Precision, type Tensor } from './tensor'
-import type { LayerSummary } from './train/events'
+import type { LayerSummary } from '../shared/training-events'
 
 export interface NamedParam {
   /** "0.weight", "3.bias", … */

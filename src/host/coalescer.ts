@@ -10,7 +10,7 @@
  *
  * The run files do not go through here: the supervisor writes every epoch.
  */
-import type { TrainingEvent } from '../engine/train/events'
+import type { TrainingEvent } from '../shared/training-events'
 
 export interface CoalescerOptions<T> {
   /** Receives each batch; never called with an empty one. */

@@ -14,7 +14,7 @@ import { buildDatasets, datasetInfo, shiftDataset, type Dataset, type MnistSourc
 import { buildModel, type Sequential } from '../engine/model'
 import { createTrainer, type Trainer } from '../engine/train/trainer'
 import type { DataParallel } from '../engine/train/data-parallel'
-import type { TrainingEvent } from '../engine/train/events'
+import type { TrainingEvent } from '../shared/training-events'
 import { createLoss, type Loss } from '../engine/loss/index'
 import { shiftRobustness } from '../engine/probes/robustness'
 import { PaceClock } from './pace-clock'

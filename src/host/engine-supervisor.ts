@@ -17,7 +17,7 @@
  */
 import { parseExperiment, type Experiment } from '../shared/experiment'
 import { parseWorkerToHost, type HostToWorker, type ProbeRequest, type ProbeResult, type WorkerToHost } from '../shared/engine-protocol'
-import type { TrainingEvent } from '../engine/train/events'
+import type { TrainingEvent } from '../shared/training-events'
 import { checkExperiment, formatIssue } from '../engine/experiment/check'
 import type { RunSweep } from '../shared/run-file'
 import type { FinalStatus, RunFolderWriter } from './run-folder'

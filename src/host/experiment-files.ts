@@ -30,7 +30,7 @@ import {
   type Results,
 } from '../shared/experiment'
 import { experimentFileText, MAX_EXPERIMENT_BYTES, utf8Length } from '../shared/experiment-file'
-import type { NamedWeights } from '../engine/train/events'
+import type { NamedWeights } from '../shared/training-events'
 import { writeFileAtomic } from './atomic-file'
 import { errorMessage, fileErrorReason } from './error-words'
 

@@ -31,7 +31,7 @@ import {
 } from '../shared/lab-api'
 import { parseExperiment, type Experiment, type NamedTensors } from '../shared/experiment'
 import { getPreset, presetSummaries } from '../engine/experiment/presets'
-import type { NamedWeights, TrainingEvent } from '../engine/train/events'
+import type { NamedWeights, TrainingEvent } from '../shared/training-events'
 import { EngineSupervisor, SupervisorError } from './engine-supervisor'
 import { RunStore, RunStoreError } from './run-store'
 import { RecentFiles, RECENT_FILES_NAME } from './recent-files'

@@ -8,7 +8,7 @@
  */
 import { parseWorkerToHost, type ProbeRequest, type RobustnessResult } from '../shared/engine-protocol'
 import type { Experiment } from '../shared/experiment'
-import type { NamedWeights } from '../engine/train/events'
+import type { NamedWeights } from '../shared/training-events'
 import type { WorkerHandle } from './worker-handle'
 
 export class ProbeError extends Error {

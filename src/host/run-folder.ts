@@ -39,7 +39,7 @@ import {
   type SafetensorsTensors,
 } from '../shared/safetensors'
 import type { Dataset } from '../engine/datasets/dataset'
-import type { ModelSummary, NamedWeights, TrainingEvent } from '../engine/train/events'
+import type { ModelSummary, NamedWeights, TrainingEvent } from '../shared/training-events'
 import { appendLineDurable, writeFileAtomic } from './atomic-file'
 import { fileErrorReason } from './error-words'
 import { lstatKind, readFileNoFollow, RefusedFileError } from './safe-path'

@@ -16,7 +16,7 @@ import { access, constants, lstat, mkdir, readdir, rm, stat, unlink, writeFile }
 import { join, resolve } from 'node:path'
 import type { Experiment, MetricRow } from '../shared/experiment'
 import { RunInfo, type ConfusionCells, type RunStatus, type StepLossPoint } from '../shared/run-file'
-import type { NamedWeights } from '../engine/train/events'
+import type { NamedWeights } from '../shared/training-events'
 import {
   jsonErrorReason,
   readRunFolder,

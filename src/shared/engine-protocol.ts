@@ -15,7 +15,7 @@
  */
 import { z } from 'zod'
 import { Experiment, MetricRow } from './experiment'
-import { CELL_SAMPLE_LIMIT, type NamedWeights, type TrainingEvent } from '../engine/train/events'
+import { CELL_SAMPLE_LIMIT, type NamedWeights, type TrainingEvent } from './training-events'
 
 // ── pieces ──────────────────────────────────────────────────────────────────
 

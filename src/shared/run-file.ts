@@ -32,6 +32,15 @@ export const RunModel = z.object({
   inputShape: z.array(count),
   epochs: count,
   layers: z.array(RunLayer),
+  /** Which code trained it (training-events.ts RouteSummary); absent in runs from before routes were named. */
+  route: z
+    .object({
+      id: z.enum(['reference', 'tiny-wasm', 'fused-simd']),
+      cores: z.union([z.literal(1), z.literal(2)]),
+      backend: z.enum(['reference', 'simd', 'relaxed-simd']),
+      label: z.string(),
+    })
+    .optional(),
 })
 export type RunModel = z.output<typeof RunModel>
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { weightGrids } from '../../src/cli/run-summary'
 
 type Weights = Parameters<typeof weightGrids>[1] extends ReadonlyMap<string, infer W> ? W : never
-import type { ModelSummary } from '../../src/engine/train/events'
+import type { ModelSummary } from '../../src/shared/training-events'
 
 const summary = (id: string, inputShape: number[]): ModelSummary => ({
   id,

@@ -10,7 +10,7 @@ import { buildDatasets } from '../../src/engine/datasets'
 import { shiftImage } from '../../src/engine/datasets/shift'
 import { createTrainer, trainToEnd } from '../../src/engine/train/trainer'
 import { setTinyFastPath } from '../../src/engine/train/fast-path'
-import type { TrainingEvent } from '../../src/engine/train/events'
+import type { TrainingEvent } from '../../src/shared/training-events'
 import { parseExperiment, type Experiment, type MetricRow } from '../../src/shared/experiment'
 
 function train(experiment: Experiment): MetricRow[] {

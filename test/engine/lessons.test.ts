@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { getPreset } from '../../src/engine/experiment/presets'
 import { buildDatasets } from '../../src/engine/datasets'
 import { createTrainer, trainToEnd } from '../../src/engine/train/trainer'
-import type { TrainingEvent } from '../../src/engine/train/events'
+import type { TrainingEvent } from '../../src/shared/training-events'
 import type { Experiment, MetricRow } from '../../src/shared/experiment'
 import { loadMnistSource } from '../../src/host/mnist-source'
 

@@ -8,7 +8,7 @@ import { getPreset } from '../../src/engine/experiment/presets'
 import { buildDatasets } from '../../src/engine/datasets'
 import { createTrainer, trainToEnd } from '../../src/engine/train/trainer'
 import { setTinyFastPath } from '../../src/engine/train/fast-path'
-import { CELL_SAMPLE_LIMIT, type TrainingEvent } from '../../src/engine/train/events'
+import { CELL_SAMPLE_LIMIT, type TrainingEvent } from '../../src/shared/training-events'
 import type { Experiment } from '../../src/shared/experiment'
 
 afterEach(() => {

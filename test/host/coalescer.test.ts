@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createCoalescer, createTrainingCoalescer } from '../../src/host/coalescer'
-import type { TrainingEvent } from '../../src/engine/train/events'
+import type { TrainingEvent } from '../../src/shared/training-events'
 
 /** A hand-cranked clock and timer queue. */
 function fakeTime() {

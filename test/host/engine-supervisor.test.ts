@@ -12,7 +12,7 @@ import { EngineSupervisor, SupervisorError, type SupervisorEvent } from '../../s
 import { RunStore } from '../../src/host/run-store'
 import { readRunFolder } from '../../src/host/run-folder'
 import { forkNodeWorker, type WorkerHandle } from '../../src/host/worker-handle'
-import type { TrainingEvent } from '../../src/engine/train/events'
+import type { TrainingEvent } from '../../src/shared/training-events'
 import { bundleEntry, removeBundles, WORKER_SOURCE } from './helpers/bundle'
 import { makeLab, tempDir, tinyExperiment, waitFor, type Lab } from './helpers/lab'
 

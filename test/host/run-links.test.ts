@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { RunStore } from '../../src/host/run-store'
 import { RUN_FILES } from '../../src/host/run-folder'
 import { LINK_REFUSED, readFileNoFollow, RefusedFileError } from '../../src/host/safe-path'
-import type { ModelSummary, NamedWeights } from '../../src/engine/train/events'
+import type { ModelSummary, NamedWeights } from '../../src/shared/training-events'
 import { tinyExperiment } from './helpers/lab'
 
 // A secret that parses as the start of JSON and as a run.json would, so a reader that followed

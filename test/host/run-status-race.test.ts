@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RunStore, type RunSummary } from '../../src/host/run-store'
-import type { ModelSummary, TrainingEvent } from '../../src/engine/train/events'
+import type { ModelSummary, TrainingEvent } from '../../src/shared/training-events'
 import { bundleEntry, removeBundles, WORKER_SOURCE } from './helpers/bundle'
 import { makeLab, tempDir, tinyExperiment } from './helpers/lab'
 

@@ -10,7 +10,7 @@ import { RunStore, RunStoreError, slug } from '../../src/host/run-store'
 import { RUN_FILES } from '../../src/host/run-folder'
 import { RUN_ID_PATTERN, UnsafePathError } from '../../src/host/safe-path'
 import { EngineSupervisor, SupervisorError } from '../../src/host/engine-supervisor'
-import type { ModelSummary, NamedWeights, TrainingEvent } from '../../src/engine/train/events'
+import type { ModelSummary, NamedWeights, TrainingEvent } from '../../src/shared/training-events'
 import { tempDir, tinyExperiment } from './helpers/lab'
 
 let dir: ReturnType<typeof tempDir>

@@ -3,7 +3,7 @@
  * fills them in its own val pass each epoch; the renderer uses the same code
  * for results files that carry weights but no counts.
  */
-import { CELL_SAMPLE_LIMIT } from './events'
+import { CELL_SAMPLE_LIMIT } from '../../shared/training-events'
 
 /** counts[actual][predicted] over a set. */
 export function confusionCounts(actual: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): number[][] {

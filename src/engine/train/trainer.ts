@@ -18,7 +18,7 @@ import { allocate, sizeOf, type Precision, type Tensor } from '../tensor'
 import { createLoss, type Loss } from '../loss/index'
 import { finiteDifferenceGradients } from './finite-difference'
 import { createFastPath, type FastPath } from './fast-path'
-import type { ModelSummary, NamedWeights, TrainingSink } from './events'
+import type { ModelSummary, NamedWeights, TrainingSink } from '../../shared/training-events'
 import { confusionCells, confusionCounts } from './confusion'
 import { epochShifts, gatherBatch } from './augment'
 import {

@@ -1,12 +1,33 @@
 /**
- * What the trainer tells the world. The engine does no I/O: the worker turns
+ * What the trainer tells the world (shared: the engine emits these, the host
+ * and the renderer read them). The engine does no I/O: the worker turns
  * these into protocol messages, the host into run files and UI updates.
  */
-import type { MetricRow } from '../../shared/experiment'
-import type { Tensor } from '../tensor'
+import type { MetricRow } from './experiment'
+
+/** One parameter tensor as the engine holds it (structurally the engine's Tensor). */
+export interface WeightTensor {
+  readonly shape: readonly number[]
+  readonly data: Float32Array | Float64Array
+}
 
 /** Parameters by PyTorch name ("0.weight"). */
-export type NamedWeights = Record<string, Tensor>
+export type NamedWeights = Record<string, WeightTensor>
+
+/** The numeric backend the engine runs on (CNN_LAB_KERNELS, read once: src/engine/backend.ts). */
+export type Backend = 'reference' | 'simd' | 'relaxed-simd'
+
+/**
+ * Which code trained a model (src/engine/routes/): the reference layers, the
+ * tiny-model WebAssembly module, or the fused SIMD kernels, on one core or two.
+ */
+export interface RouteSummary {
+  id: 'reference' | 'tiny-wasm' | 'fused-simd'
+  cores: 1 | 2
+  backend: Backend
+  /** For people: "fused SIMD, two cores". */
+  label: string
+}
 
 export interface LayerSummary {
   index: number
@@ -23,6 +44,8 @@ export interface ModelSummary {
   layers: LayerSummary[]
   parameterCount: number
   epochs: number
+  /** The training route chosen for this model (absent in runs from before routes were named). */
+  route?: RouteSummary
 }
 
 export type TrainingEvent =
