@@ -119,3 +119,13 @@ export function inkScale(theme: ThemeName, max = 1): ColorScale {
   const lut = cached(`ink-${theme}`, () => makeLut(theme === 'dark' ? ['#141821', '#ffffff'] : ['#ffffff', '#111111']))
   return { kind: 'sequential', min: 0, max: max > 0 ? max : 1, lut }
 }
+
+const CHANNEL_STOPS = ['#ff0000', '#00ff00', '#0000ff'] as const
+export const CHANNEL_NAMES = ['red', 'green', 'blue'] as const
+
+/** One channel of a colour picture on its own: black at min (0) up to the channel's pure colour at max, in either theme. */
+export function channelScale(channel: number, max = 1, min = 0): ColorScale {
+  const stop = CHANNEL_STOPS[channel] ?? '#ffffff'
+  const lut = cached(`channel-${stop}`, () => makeLut(['#000000', stop]))
+  return { kind: 'sequential', min, max: max > min ? max : min + 1, lut }
+}

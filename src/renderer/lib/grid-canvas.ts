@@ -7,6 +7,7 @@ import { FONT_FAMILY } from './fonts'
 import { cellText, colorIndex, colorOf, textColorOn } from './colormap'
 import { LEGEND_BAR, LEGEND_H, PAD, TITLE_H, fitCellText, framed, legendTicks, type GridFigure, type GridLegend, type GridPanel } from './grid-figure'
 import type { Palette } from './palette'
+import { intensity } from './rgb'
 
 /** One small canvas and image per panel size: resizing a canvas per panel would reallocate it every time. */
 const scratches = new Map<string, { canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D; image: ImageData }>()
@@ -32,12 +33,23 @@ function drawCells(ctx: CanvasRenderingContext2D, p: GridPanel): void {
   const lut = p.scale.lut
   const off = p.offset ?? 0
   const n = p.rows * p.cols
-  for (let i = 0; i < n; i++) {
-    const k = colorIndex(p.scale, p.values[off + i]) * 3
-    px[i * 4] = lut[k]
-    px[i * 4 + 1] = lut[k + 1]
-    px[i * 4 + 2] = lut[k + 2]
-    px[i * 4 + 3] = 255
+  const rgb = p.rgb
+  if (rgb) {
+    // Three planes, one per colour channel.
+    for (let i = 0; i < n; i++) {
+      px[i * 4] = intensity(p.values[off + i], rgb)
+      px[i * 4 + 1] = intensity(p.values[off + n + i], rgb)
+      px[i * 4 + 2] = intensity(p.values[off + 2 * n + i], rgb)
+      px[i * 4 + 3] = 255
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const k = colorIndex(p.scale, p.values[off + i]) * 3
+      px[i * 4] = lut[k]
+      px[i * 4 + 1] = lut[k + 1]
+      px[i * 4 + 2] = lut[k + 2]
+      px[i * 4 + 3] = 255
+    }
   }
   sctx.putImageData(image, 0, 0)
   ctx.imageSmoothingEnabled = false

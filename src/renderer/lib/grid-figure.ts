@@ -10,6 +10,7 @@
 import type { Palette } from './palette'
 import { cellText, colorOf, textColorOn, type ColorScale } from './colormap'
 import { FONT_FAMILY } from './fonts'
+import { rgbAt, rgbCss, type RgbRange } from './rgb'
 
 export interface GridPanel {
   x: number
@@ -33,6 +34,20 @@ export interface GridPanel {
   interior?: { x0: number; x1: number; y0: number; y1: number } | null
   /** A stroke around the panel (the selected epoch). */
   highlight?: boolean
+  /**
+   * A colour picture instead of a heatmap: values[offset …] hold three planes
+   * of rows × cols (red, green, blue), each mapped from this range to 0–255.
+   * `scale` is then unused for the cells, and no values are written in them
+   * (three numbers do not fit a cell; the tooltip gives them).
+   */
+  rgb?: RgbRange
+}
+
+/** The colour of one cell as CSS, whichever way the panel is drawn. */
+export function cellColor(p: GridPanel, row: number, col: number): string {
+  const i = row * p.cols + col
+  if (p.rgb) return rgbCss(rgbAt(p.values, p.offset ?? 0, p.rows * p.cols, i, p.rgb))
+  return colorOf(p.scale, p.values[(p.offset ?? 0) + i])
 }
 
 export interface FigureText {
@@ -92,6 +107,7 @@ const CELL_PAD = 2
  * hover tooltip), so a "−1.23" never spills into its neighbour.
  */
 export function fitCellText(p: GridPanel): { size: number; digits: number } | null {
+  if (p.rgb) return null
   const off = p.offset ?? 0
   const n = p.rows * p.cols
   let widest = 0
@@ -116,7 +132,10 @@ export interface CellHit {
   panel: number
   row: number
   col: number
+  /** The cell's value (a colour panel's red). */
   value: number
+  /** A colour panel's red, green and blue values. */
+  rgb?: [number, number, number]
 }
 
 /** The cell under a point of the figure (CSS pixels from its top-left), or null. */
@@ -127,7 +146,10 @@ export function hitTest(fig: GridFigure, x: number, y: number): CellHit | null {
     const col = Math.floor((x - p.x) / p.cell)
     const row = Math.floor((y - p.y) / p.cell)
     if (col < 0 || row < 0 || col >= p.cols || row >= p.rows) continue
-    return { panel: i, row, col, value: p.values[(p.offset ?? 0) + row * p.cols + col] }
+    const at = (p.offset ?? 0) + row * p.cols + col
+    const plane = p.rows * p.cols
+    if (p.rgb) return { panel: i, row, col, value: p.values[at], rgb: [p.values[at], p.values[at + plane], p.values[at + 2 * plane]] }
+    return { panel: i, row, col, value: p.values[at] }
   }
   return null
 }
@@ -154,7 +176,8 @@ export function hoverText(fig: GridFigure, hit: CellHit): string {
   const name = p.name ?? p.label
   const where = p.rows === 1 && p.cols === 1 ? '' : p.cols === 1 ? `row ${hit.row + 1}` : p.rows === 1 ? `col ${hit.col + 1}` : `row ${hit.row + 1}, col ${hit.col + 1}`
   const head = [name, where].filter(Boolean).join(' · ')
-  return `${head ? `${head}: ` : ''}${formatValue(hit.value)}`
+  const value = hit.rgb ? `R ${formatValue(hit.rgb[0])}, G ${formatValue(hit.rgb[1])}, B ${formatValue(hit.rgb[2])}` : formatValue(hit.value)
+  return `${head ? `${head}: ` : ''}${value}`
 }
 
 export function emptyFigure(): GridFigure {
@@ -259,8 +282,7 @@ export function gridFigureSvg(fig: GridFigure, title: string, palette: Palette):
     out.push('<g shape-rendering="crispEdges">')
     for (let r = 0; r < p.rows; r++) {
       for (let c = 0; c < p.cols; c++) {
-        const v = p.values[off + r * p.cols + c]
-        out.push(`<rect x="${r2(p.x + c * p.cell)}" y="${r2(p.y + r * p.cell)}" width="${r2(p.cell)}" height="${r2(p.cell)}" fill="${colorOf(p.scale, v)}"/>`)
+        out.push(`<rect x="${r2(p.x + c * p.cell)}" y="${r2(p.y + r * p.cell)}" width="${r2(p.cell)}" height="${r2(p.cell)}" fill="${cellColor(p, r, c)}"/>`)
       }
     }
     out.push('</g>')

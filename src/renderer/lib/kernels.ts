@@ -2,11 +2,15 @@
  * What the Kernels view draws: every conv filter at every snapshot epoch
  * (rows filters, columns epochs) and an MLP's first-layer weights as images,
  * one per hidden unit, as grid figures. Pure functions of the weights.
+ * A first layer that sees a colour picture is drawn twice: each filter as one
+ * RGB tile (its three channels together, as lesson 002 shows its filters) and
+ * channel by channel with the weights written.
  */
 import type { LayerSpec, NamedTensors } from '../../shared/experiment'
-import { divergingScale, maxAbs } from './colormap'
+import { channelScale, divergingScale, maxAbs } from './colormap'
 import { LABEL_HEIGHT, TEXT_MIN_CELL, flowLayout, textWidth, type GridFigure, type GridPanel } from './grid-figure'
 import type { ThemeName } from './palette'
+import { RGB_CHANNELS, ownRange, symmetricRange } from './rgb'
 
 /** Font size of the epoch headers and filter names. */
 const HEADER_SIZE = 11
@@ -35,16 +39,42 @@ export interface KernelGrid {
   figure: GridFigure
   filters: number
   epochs: number[]
-  /** [filter][epoch] → the kernel's values (channel 0), for the accessible table. */
+  /** [filter][epoch] → the kernel's values (every channel, channel after channel), for the accessible table. */
   values: number[][][]
   kernelSize: number
+  /** Input channels each filter spans. */
+  channels: number
   limit: number
+}
+
+const CHANNEL_LETTERS = ['R', 'G', 'B']
+const CHANNEL_WORDS = ['red', 'green', 'blue']
+
+/** The snapshots that hold the layer's weights, oldest first. */
+function usableSnaps(snaps: readonly EpochWeights[], key: string): EpochWeights[] {
+  return snaps.filter((s) => s.weights[key]).sort((a, b) => a.epoch - b.epoch)
+}
+
+/**
+ * Where the epoch columns and filter rows go: columns at least as far apart
+ * as their widest header, so "epoch 0" and "epoch 1" never overlap above
+ * narrow kernels (MNIST: 32 filters of 3×3 in 9 px cells); rows as far in as
+ * their widest name.
+ */
+function epochColumns(headers: readonly string[], rowNames: readonly string[], kw: number, cell: number) {
+  const headerRoom = Math.max(...headers.map((t) => textWidth(t, HEADER_SIZE))) + 12
+  const gap = Math.max(cell >= TEXT_MIN_CELL ? 12 : 6, Math.ceil(headerRoom - kw * cell))
+  const left = Math.max(34, Math.ceil(Math.max(...rowNames.map((t) => textWidth(t, HEADER_SIZE))) + 12), Math.ceil(headerRoom / 2 - (kw * cell) / 2) + 2)
+  // The last header may be wider than its column: the figure keeps it inside.
+  const lastRight = left + (headers.length - 1) * (kw * cell + gap) + (kw * cell) / 2 + headerRoom / 2
+  const width = Math.ceil(Math.max(left + headers.length * (kw * cell + gap) - gap + 4, lastRight)) // + room for the selected column's stroke
+  return { left, gap, width }
 }
 
 /** Every filter (rows) at every epoch (columns); one symmetric scale for all so epochs compare. */
 export function kernelGrid(snaps: readonly EpochWeights[], layerIndex: number, theme: ThemeName, selected: number | null): KernelGrid | null {
   const key = `${layerIndex}.weight`
-  const usable = snaps.filter((s) => s.weights[key]).sort((a, b) => a.epoch - b.epoch)
+  const usable = usableSnaps(snaps, key)
   if (usable.length === 0) return null
   const [out, inCh, kh, kw] = usable[0].weights[key].shape
   const limit = Math.max(...usable.map((s) => maxAbs(s.weights[key].data)))
@@ -53,12 +83,14 @@ export function kernelGrid(snaps: readonly EpochWeights[], layerIndex: number, t
   // Weights of 1 or more print as "−2.80": such cells need a little more room than ".25".
   const cell = rows <= 8 && kh <= 5 ? (limit >= 1 ? 34 : 28) : rows <= 16 ? 14 : 9
   const headers = usable.map((snap) => `epoch ${snap.epoch}`)
-  const rowNames = Array.from({ length: rows }, (_, row) => (inCh > 1 ? `${Math.floor(row / inCh) + 1}·${(row % inCh) + 1}` : `f${row + 1}`))
-  // Columns at least as far apart as their widest header, so "epoch 0" and "epoch 1" never overlap
-  // above narrow kernels (MNIST: 32 filters of 3×3 in 9 px cells); rows as far in as their widest name.
-  const headerRoom = Math.max(...headers.map((t) => textWidth(t, HEADER_SIZE))) + 12
-  const gap = Math.max(cell >= TEXT_MIN_CELL ? 12 : 6, Math.ceil(headerRoom - kw * cell))
-  const left = Math.max(34, Math.ceil(Math.max(...rowNames.map((t) => textWidth(t, HEADER_SIZE))) + 12), Math.ceil(headerRoom / 2 - (kw * cell) / 2) + 2)
+  const colour = inCh === RGB_CHANNELS
+  const channelName = (c: number) => (colour ? CHANNEL_WORDS[c] : `channel ${c + 1}`)
+  const rowNames = Array.from({ length: rows }, (_, row) => {
+    const f = Math.floor(row / inCh)
+    const c = row % inCh
+    return colour ? `f${f + 1} ${CHANNEL_LETTERS[c]}` : inCh > 1 ? `${f + 1}·${c + 1}` : `f${row + 1}`
+  })
+  const { left, gap, width } = epochColumns(headers, rowNames, kw, cell)
   const rowGap = cell >= TEXT_MIN_CELL ? 12 : 6
   const top = LABEL_HEIGHT + 6
   const panels: GridPanel[] = []
@@ -75,7 +107,7 @@ export function kernelGrid(snaps: readonly EpochWeights[], layerIndex: number, t
         panels.push({
           x,
           y: top + row * (kh * cell + rowGap),
-          name: `${inCh > 1 ? `filter ${f + 1}, channel ${c + 1}` : `filter ${f + 1}`}, epoch ${snap.epoch}`,
+          name: `${inCh > 1 ? `filter ${f + 1}, ${channelName(c)}` : `filter ${f + 1}`}, epoch ${snap.epoch}`,
           cell,
           rows: kh,
           cols: kw,
@@ -85,19 +117,14 @@ export function kernelGrid(snaps: readonly EpochWeights[], layerIndex: number, t
           text: cell >= TEXT_MIN_CELL,
           highlight: snap.epoch === selected,
         })
-        if (c === 0) {
-          values[f] ??= []
-          values[f][col] = data.slice(offset, offset + kh * kw)
-        }
       }
+      values[f] ??= []
+      values[f][col] = data.slice(f * inCh * kh * kw, (f + 1) * inCh * kh * kw)
     }
   })
   rowNames.forEach((text, row) => {
     texts.push({ x: left - 6, y: top + row * (kh * cell + rowGap) + (kh * cell) / 2, text, size: HEADER_SIZE, align: 'right', muted: true })
   })
-  // The last header may be wider than its column: keep it inside the figure.
-  const lastRight = left + (usable.length - 1) * (kw * cell + gap) + (kw * cell) / 2 + headerRoom / 2
-  const width = Math.ceil(Math.max(left + usable.length * (kw * cell + gap) - gap + 4, lastRight)) // + room for the selected column's stroke
   const height = top + rows * (kh * cell + rowGap) - rowGap
   return {
     figure: { width, height, panels, texts, legends: [{ scale, label: 'weight (blue < 0 < red)' }] },
@@ -105,8 +132,68 @@ export function kernelGrid(snaps: readonly EpochWeights[], layerIndex: number, t
     epochs: usable.map((s) => s.epoch),
     values,
     kernelSize: kh,
+    channels: inCh,
     limit,
   }
+}
+
+export interface ColourKernelGrid {
+  figure: GridFigure
+  filters: number
+  epochs: number[]
+  kernelSize: number
+}
+
+/**
+ * A first layer that sees colour pictures: each filter at each epoch as one
+ * RGB tile, its three channels the tile's red, green and blue. Each tile is
+ * stretched to its own range (its smallest weight black, its largest full
+ * intensity), as lesson 002 draws its filters, so a young filter's pattern is
+ * as visible as a trained one's; the exact weights are in kernelGrid. Null
+ * unless the layer's input has three channels.
+ */
+export function colourKernelGrid(snaps: readonly EpochWeights[], layerIndex: number, selected: number | null): ColourKernelGrid | null {
+  const key = `${layerIndex}.weight`
+  const usable = usableSnaps(snaps, key)
+  if (usable.length === 0) return null
+  const [out, inCh, kh, kw] = usable[0].weights[key].shape
+  if (inCh !== RGB_CHANNELS) return null
+  const size = inCh * kh * kw
+  const cell = out <= 8 && kh <= 5 ? 26 : out <= 16 ? 14 : 9
+  const headers = usable.map((snap) => `epoch ${snap.epoch}`)
+  const rowNames = Array.from({ length: out }, (_, f) => `f${f + 1}`)
+  const { left, gap, width } = epochColumns(headers, rowNames, kw, cell)
+  const rowGap = cell >= 14 ? 8 : 5
+  const top = LABEL_HEIGHT + 6
+  const panels: GridPanel[] = []
+  const texts: GridFigure['texts'] = []
+  usable.forEach((snap, col) => {
+    const x = left + col * (kw * cell + gap)
+    texts.push({ x: x + (kw * cell) / 2, y: LABEL_HEIGHT / 2, text: headers[col], size: HEADER_SIZE, align: 'center', muted: snap.epoch !== selected })
+    const data = snap.weights[key].data
+    for (let f = 0; f < out; f++) {
+      panels.push({
+        x,
+        y: top + f * (kh * cell + rowGap),
+        name: `filter ${f + 1}, epoch ${snap.epoch}`,
+        cell,
+        rows: kh,
+        cols: kw,
+        values: data,
+        offset: f * size,
+        // Unused for the cells (the tile is a colour image); kept for the panel's type.
+        scale: divergingScale('light', 1),
+        rgb: ownRange(data, f * size, (f + 1) * size),
+        highlight: snap.epoch === selected,
+      })
+    }
+  })
+  rowNames.forEach((text, f) => {
+    texts.push({ x: left - 6, y: top + f * (kh * cell + rowGap) + (kh * cell) / 2, text, size: HEADER_SIZE, align: 'right', muted: true })
+  })
+  const height = top + out * (kh * cell + rowGap) - rowGap
+  const legends = [{ scale: channelScale(0, 1), label: 'each channel, the tile’s smallest weight (0) to its largest (1); red shown, green and blue alike' }]
+  return { figure: { width, height, panels, texts, legends }, filters: out, epochs: usable.map((s) => s.epoch), kernelSize: kh }
 }
 
 /** The first linear layer's weights, one image per unit, on the input's grid. */
@@ -117,12 +204,14 @@ export function weightWall(
   theme: ThemeName,
   maxWidth: number,
   limit?: number,
-): { figure: GridFigure; units: number } | null {
+): { figure: GridFigure; units: number; colour: boolean } | null {
   const w = weights[`${layerIndex}.weight`]
   if (!w) return null
   const [units, features] = w.shape
   const [, h, wd] = inputShape
   if (features !== inputShape.reduce((a, b) => a * b, 1)) return null
+  const [channels] = inputShape
+  const colour = channels === RGB_CHANNELS
   const scale = divergingScale(theme, limit ?? maxAbs(w.data))
   // Big enough to read when there are few units (lesson 000's single 8x8 wall gets its numbers written).
   const cell = units === 1 ? (wd <= 8 ? 36 : 8) : wd <= 8 ? (units <= 8 ? 14 : 8) : units <= 16 ? 4 : 2
@@ -135,12 +224,17 @@ export function weightWall(
     rows: h,
     cols: wd,
     values: w.data,
-    // Channel 0 of unit u's row: one grey channel in every lesson.
+    // Unit u's row: one grey channel, or three planes drawn as one colour image.
     offset: u * features,
     scale,
+    // One range for every unit and epoch, so a weight of 0 is mid-grey everywhere and units compare.
+    rgb: colour ? symmetricRange(-scale.min) : undefined,
     label: items[u].label,
     name: `unit h${u + 1}`,
-    text: cell >= TEXT_MIN_CELL,
+    text: !colour && cell >= TEXT_MIN_CELL,
   }))
-  return { figure: { width, height, panels, texts: [], legends: [{ scale, label: 'weight (blue < 0 < red)' }] }, units }
+  const legends = colour
+    ? [{ scale: channelScale(0, -scale.min, scale.min), label: 'weight in each channel, black −max to full +max (red shown; green, blue alike)' }]
+    : [{ scale, label: 'weight (blue < 0 < red)' }]
+  return { figure: { width, height, panels, texts: [], legends }, units, colour }
 }

@@ -7,18 +7,33 @@
  */
 import type { LayerEquivariance } from '../../engine/probes/equivariance'
 import type { Trace, TraceStage } from '../../engine/probes/trace'
-import { divergingScale, inkScale, maxAbs, sequentialScale, type ColorScale } from './colormap'
-import { LABEL_HEIGHT, TEXT_MIN_CELL, flowLayout, type FigureText, type GridFigure, type GridPanel } from './grid-figure'
+import { CHANNEL_NAMES, channelScale, divergingScale, inkScale, maxAbs, sequentialScale, type ColorScale } from './colormap'
+import { LABEL_HEIGHT, TEXT_MIN_CELL, flowLayout, type FigureText, type GridFigure, type GridLegend, type GridPanel } from './grid-figure'
 import type { ThemeName } from './palette'
+import { isRgbShape } from './rgb'
 
 const HEADER = 18
 
+/** An input picture: a colour image for [3, H, W] (values 0 to scaleMax), otherwise channel 0 as ink. */
 export function inputFigure(data: ArrayLike<number>, shape: readonly number[], cell: number, theme: ThemeName, scaleMax = 1): GridFigure {
   const [, h, w] = shape
+  const colour = isRgbShape(shape)
   return {
     width: w * cell,
     height: h * cell,
-    panels: [{ x: 0, y: 0, cell, rows: h, cols: w, values: data, scale: inkScale(theme, scaleMax), text: cell >= TEXT_MIN_CELL * 1.4 }],
+    panels: [
+      {
+        x: 0,
+        y: 0,
+        cell,
+        rows: h,
+        cols: w,
+        values: data,
+        scale: inkScale(theme, scaleMax),
+        rgb: colour ? { min: 0, max: scaleMax } : undefined,
+        text: !colour && cell >= TEXT_MIN_CELL * 1.4,
+      },
+    ],
     texts: [],
   }
 }
@@ -213,8 +228,16 @@ export function traceFigure(
       const big = w <= 8
       const cell = big ? (i === 0 ? 26 : 24) : cellFor(w, 84, 2, 12)
       const shown = Math.min(c, maxMaps)
+      const colourInput = i === 0 && isRgbShape(stage.shape)
+      if (colourInput) {
+        // The picture as it looks, then each channel on its own (black to that channel's colour) with its values.
+        panels.push({ x, y: y + LABEL_HEIGHT, cell, rows: h, cols: w, values: stage.values, scale, rgb: { min: 0, max: maxAbs(stage.values) }, label: 'colour', name: 'input' })
+        y += LABEL_HEIGHT + h * cell + 8
+      }
       for (let f = 0; f < shown; f++) {
-        panels.push({ x, y: y + LABEL_HEIGHT, cell, rows: h, cols: w, values: stage.values, offset: f * h * w, scale, text: cell >= TEXT_MIN_CELL, digits: 2, label: c > 1 ? `filter ${f + 1}` : undefined })
+        const label = colourInput ? CHANNEL_NAMES[f] : c > 1 ? `filter ${f + 1}` : undefined
+        const own = colourInput ? channelScale(f, maxAbs(stage.values)) : scale
+        panels.push({ x, y: y + LABEL_HEIGHT, cell, rows: h, cols: w, values: stage.values, offset: f * h * w, scale: own, text: cell >= TEXT_MIN_CELL, digits: 2, label })
         y += LABEL_HEIGHT + h * cell + 8
       }
       if (c > shown) {
@@ -250,8 +273,10 @@ export function traceFigure(
     x += colWidth + 26
   })
   // Each stage has a scale of its own (hover a cell for its value): the legends say how to read them.
-  const legends = [
-    { scale: inkScale(theme, 1), label: 'input pixel (0 to its max)' },
+  const legends: GridLegend[] = [
+    isRgbShape(trace.stages[0]?.shape ?? [])
+      ? { scale: channelScale(0, 1), label: 'input channel, black 0 to its max (red shown; green, blue alike)' }
+      : { scale: inkScale(theme, 1), label: 'input pixel (0 to its max)' },
     { scale: sequentialScale(0, 1), label: 'values ≥ 0 (each stage, 0 to its max)' },
     { scale: divergingScale(theme, 1), label: 'signed values (each stage, ± its max)' },
   ]
