@@ -5,6 +5,7 @@ import {
   convParameters,
   costTable,
   denseParameters,
+  experimentInputSize,
   fieldError,
   formulaTerm,
   growthSeries,
@@ -99,5 +100,16 @@ describe('calculator fields and formula text', () => {
     // And the result itself is null rather than NaN for such input.
     expect(outputSize(Number.NaN, 3, 0, 1)).toBeNull()
     expect(outputSize(8, 3, -1, 1)).toBeNull()
+  })
+
+  it('the open experiment’s row takes its channel count: a colour input costs the conv layer three times the kernel', () => {
+    const colour = experimentInputSize('Colour shapes', [3, 16, 16])
+    expect(colour).toEqual({ label: '16×16 RGB (this experiment: Colour shapes)', height: 16, width: 16, channels: 3 })
+    const [row] = costTable([colour], 512, 32, 3)
+    expect(row.features).toBe(768)
+    expect(row.conv).toBe(32 * 3 * 9 + 32)
+    expect(row.dense).toBe(768 * 512 + 512)
+    expect(experimentInputSize('digits', [1, 8, 8]).label).toBe('8×8 grey (this experiment: digits)')
+    expect(() => experimentInputSize('x', [8, 8])).toThrow(/inputShape/)
   })
 })

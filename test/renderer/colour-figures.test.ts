@@ -11,6 +11,7 @@ import { colourKernelGrid, kernelGrid, weightWall } from '../../src/renderer/lib
 import { inputFigure, traceFigure } from '../../src/renderer/lib/probe-figures'
 import { intensity, isRgbShape, ownRange, pictureRgba, rgbAt, symmetricRange } from '../../src/renderer/lib/rgb'
 import { paletteFor } from '../../src/renderer/lib/palette'
+import { PAINT_COLOURS, paintAt } from '../../src/renderer/lib/paint'
 import type { Trace } from '../../src/engine/probes/trace'
 import type { NamedTensors } from '../../src/shared/experiment'
 import { xmlProblems } from './xml-check'
@@ -206,5 +207,28 @@ describe('input pictures in the explorer and the trace', () => {
     expect(input[2].text).toBe(true)
     expect(fig.legends?.[0].label).toMatch(/input channel/)
     expect(xmlProblems(gridFigureSvg(fig, 'trace', light)).error).toBeNull()
+  })
+})
+
+describe('painting a picture', () => {
+  it('a colour picture takes the brush colour at the centre; the halo adds to what is there; erase clears every channel', () => {
+    const shape = [3, 16, 16]
+    const plane = 256
+    const blank = new Float32Array(3 * plane)
+    const red = paintAt(blank, shape, 5, 5, PAINT_COLOURS.find((c) => c.name === 'red')!.rgb)
+    const at = (img: Float32Array, x: number, y: number) => [0, 1, 2].map((k) => img[k * plane + y * 16 + x])
+    expect(at(red, 5, 5)).toEqual([1, 0, 0])
+    expect(at(red, 6, 5)).toEqual([0.5, 0, 0])
+    const both = paintAt(red, shape, 7, 5, [0, 1, 0])
+    expect(at(both, 6, 5)).toEqual([0.5, 0.5, 0]) // the two strokes mix where they meet
+    expect(at(both, 7, 5)).toEqual([0, 1, 0])
+    expect(at(paintAt(both, shape, 7, 5, null), 7, 5)).toEqual([0, 0, 0])
+    expect(blank.every((v) => v === 0)).toBe(true) // the input is not changed
+  })
+
+  it('a grey picture gets ink in its one channel, as before', () => {
+    const img = paintAt(new Float32Array(64), [1, 8, 8], 2, 3, [1, 0, 0])
+    expect(img[3 * 8 + 2]).toBe(1)
+    expect(img.reduce((a, b) => a + b, 0)).toBe(1) // no halo on 8x8
   })
 })

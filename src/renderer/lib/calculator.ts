@@ -20,6 +20,24 @@ export const STANDARD_SIZES: readonly InputSize[] = [
   { label: '224×224 RGB (ImageNet)', height: 224, width: 224, channels: 3 },
 ]
 
+/** How a channel count reads in a size's label. */
+function channelWord(channels: number): string {
+  return channels === 1 ? 'grey' : channels === 3 ? 'RGB' : `${channels} channels`
+}
+
+/**
+ * The open experiment's input as a row of the first-layer table: its own
+ * height, width and channel count ([C, H, W]), so a colour experiment's conv
+ * layer is costed over its three channels.
+ */
+export function experimentInputSize(name: string, inputShape: readonly number[]): InputSize {
+  if (inputShape.length !== 3 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`inputShape: expected [channels, height, width] of positive integers, got [${inputShape.join(', ')}]`)
+  }
+  const [channels, height, width] = inputShape
+  return { label: `${height}×${width} ${channelWord(channels)} (this experiment: ${name})`, height, width, channels }
+}
+
 export function inputFeatures(size: Pick<InputSize, 'height' | 'width' | 'channels'>): number {
   return size.height * size.width * size.channels
 }
