@@ -4,7 +4,7 @@
  * read back from its canvases, and one whose canvases hold a single colour
  * (blank, or only a background) is reported by name.
  */
-import type { Page } from '@playwright/test'
+import type { Locator, Page } from '@playwright/test'
 import { expect } from './fixtures'
 
 export interface DrawnReport {
@@ -64,4 +64,44 @@ export async function expectAllDrawn(page: Page, view: string, min = 1): Promise
     throw new Error(`${view}: expected at least ${min} figure(s), all drawn; found ${JSON.stringify(last)}`)
   }
   return last.figures
+}
+
+/** A rectangle in CSS pixels from a canvas's top-left. */
+export interface CanvasRegion {
+  x: number
+  y: number
+  width: number
+  height: number
+}
+
+/**
+ * How many sampled pixels of the canvases under `root` are in colour: red,
+ * green and blue all different (a grey picture has R = G = B; one channel on
+ * its own, black to pure red, has G = B). `region` limits each canvas to a
+ * rectangle, e.g. the trace's input panel inside its whole-model canvas.
+ */
+export async function colourfulPixels(root: Locator, region?: CanvasRegion): Promise<number> {
+  return root.evaluate((el, region) => {
+    type Canvas = { width: number; height: number; getBoundingClientRect(): { width: number; height: number }; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null }
+    const canvases = Array.from((el as unknown as { querySelectorAll(sel: string): ArrayLike<Canvas> }).querySelectorAll('canvas'))
+    let count = 0
+    for (const canvas of canvases) {
+      const box = canvas.getBoundingClientRect()
+      if (!canvas.width || !canvas.height || !box.width) continue
+      const ratio = canvas.width / box.width
+      const x = Math.floor((region?.x ?? 0) * ratio)
+      const y = Math.floor((region?.y ?? 0) * ratio)
+      const w = Math.min(canvas.width - x, Math.ceil((region?.width ?? box.width) * ratio))
+      const h = Math.min(canvas.height - y, Math.ceil((region?.height ?? box.height) * ratio))
+      if (w <= 0 || h <= 0) continue
+      const ctx = canvas.getContext('2d')
+      if (!ctx) continue
+      const { data } = ctx.getImageData(x, y, w, h)
+      for (let i = 0; i < data.length; i += 12) {
+        const [r, g, b] = [data[i], data[i + 1], data[i + 2]]
+        if (data[i + 3] > 0 && r !== g && g !== b && r !== b) count++
+      }
+    }
+    return count
+  }, region)
 }
