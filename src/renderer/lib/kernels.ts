@@ -192,7 +192,7 @@ export function colourKernelGrid(snaps: readonly EpochWeights[], layerIndex: num
     texts.push({ x: left - 6, y: top + f * (kh * cell + rowGap) + (kh * cell) / 2, text, size: HEADER_SIZE, align: 'right', muted: true })
   })
   const height = top + out * (kh * cell + rowGap) - rowGap
-  const legends = [{ scale: channelScale(0, 1), label: 'each channel, the tile’s smallest weight (0) to its largest (1); red shown, green and blue alike' }]
+  const legends = [{ scale: channelScale(0, 1), label: 'each channel, tile’s min weight to its max (red shown)' }]
   return { figure: { width, height, panels, texts, legends }, filters: out, epochs: usable.map((s) => s.epoch), kernelSize: kh }
 }
 
@@ -234,7 +234,7 @@ export function weightWall(
     text: !colour && cell >= TEXT_MIN_CELL,
   }))
   const legends = colour
-    ? [{ scale: channelScale(0, -scale.min, scale.min), label: 'weight in each channel, black −max to full +max (red shown; green, blue alike)' }]
+    ? [{ scale: channelScale(0, -scale.min, scale.min), label: 'weight per channel, −max black to +max full (red shown)' }]
     : [{ scale, label: 'weight (blue < 0 < red)' }]
   return { figure: { width, height, panels, texts: [], legends }, units, colour }
 }

@@ -275,7 +275,7 @@ export function traceFigure(
   // Each stage has a scale of its own (hover a cell for its value): the legends say how to read them.
   const legends: GridLegend[] = [
     isRgbShape(trace.stages[0]?.shape ?? [])
-      ? { scale: channelScale(0, 1), label: 'input channel, black 0 to its max (red shown; green, blue alike)' }
+      ? { scale: channelScale(0, 1), label: 'input channel, black 0 to its max (red shown)' }
       : { scale: inkScale(theme, 1), label: 'input pixel (0 to its max)' },
     { scale: sequentialScale(0, 1), label: 'values ≥ 0 (each stage, 0 to its max)' },
     { scale: divergingScale(theme, 1), label: 'signed values (each stage, ± its max)' },
