@@ -81,29 +81,20 @@ export const WireTrainingEvent: z.ZodType<TrainingEvent> = z.discriminatedUnion(
 // ── probes ──────────────────────────────────────────────────────────────────
 
 /**
- * Probe requests.
- * - `robustness`: the models this worker is training (or just trained).
- * - `robustness-map`: models rebuilt from the experiment and the weights the
- *   request carries, so it answers for any run (live, finished, reopened from
- *   disk, or read from a file) in a worker that trains nothing. Trace and
- *   equivariance run in the renderer (one small forward pass per drag step).
+ * The one probe a worker runs: the shift-robustness map of models rebuilt
+ * from the experiment and the weights the request carries, so it answers for
+ * any run (live, finished, reopened from disk, or read from a file) in a
+ * worker of its own that trains nothing (src/host/probe-runner.ts). Trace and
+ * equivariance run in the renderer (one small forward pass per drag step).
  */
-export const ProbeRequest = z.discriminatedUnion('kind', [
-  z.strictObject({
-    kind: z.literal('robustness'),
-    /** Shifts from -range to +range pixels on each axis. */
-    range: z.number().int().min(0).max(8),
-    /** Models to probe; all when left out. */
-    models: z.array(modelId).max(8).optional(),
-  }),
-  z.strictObject({
-    kind: z.literal('robustness-map'),
-    experiment: Experiment,
-    /** Each probed model's weights, by model id. */
-    weights: z.record(modelId, WireWeights),
-    range: z.number().int().min(0).max(8),
-  }),
-])
+export const ProbeRequest = z.strictObject({
+  kind: z.literal('robustness-map'),
+  experiment: Experiment,
+  /** Each probed model's weights, by model id. */
+  weights: z.record(modelId, WireWeights),
+  /** Shifts from -range to +range pixels on each axis. */
+  range: z.number().int().min(0).max(8),
+})
 export type ProbeRequest = z.output<typeof ProbeRequest>
 
 export const RobustnessResult = z.object({
@@ -115,7 +106,7 @@ export const RobustnessResult = z.object({
 export type RobustnessResult = z.output<typeof RobustnessResult>
 
 export const ProbeResult = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('robustness'), models: z.record(modelId, RobustnessResult) }),
+  z.object({ kind: z.literal('robustness-map'), models: z.record(modelId, RobustnessResult) }),
 ])
 export type ProbeResult = z.output<typeof ProbeResult>
 
