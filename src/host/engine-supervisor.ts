@@ -29,8 +29,6 @@ import { forkNodeWorker, memoryFailure, type WorkerHandle } from './worker-handl
 import { DEFAULT_BUDGET, workerHeapMb, type ResourceBudget } from '../shared/budget'
 import { errorMessage } from './error-words'
 
-export type { RunState }
-
 export interface RunEnd {
   runId: string
   status: FinalStatus

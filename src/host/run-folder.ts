@@ -139,6 +139,8 @@ function runModel(summary: ModelSummary): RunModel {
       outputShape: [...l.outputShape],
       parameterCount: l.parameterCount,
     })),
+    // Which code trained the model, as the engine chose it (absent from an engine that does not say).
+    ...(summary.route ? { route: { ...summary.route } } : {}),
   }
 }
 

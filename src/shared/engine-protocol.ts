@@ -14,8 +14,9 @@
  * leave a half-written file behind.
  */
 import { z } from 'zod'
-import { Experiment, MetricRow } from './experiment'
-import { CELL_SAMPLE_LIMIT, type NamedWeights, type TrainingEvent } from './training-events'
+import { Experiment, MetricRow, type ParseResult } from './experiment'
+import { RunModel } from './run-file'
+import { CELL_SAMPLE_LIMIT, type ModelSummary as ModelSummaryType, type NamedWeights, type TrainingEvent } from './training-events'
 
 // ── pieces ──────────────────────────────────────────────────────────────────
 
@@ -37,20 +38,12 @@ export const WireTensor = z
 /** Typed as the engine's NamedWeights (readonly shapes), which is what both ends hold. */
 const WireWeights = z.record(z.string().regex(/^\d+\.(weight|bias)$/), WireTensor) as unknown as z.ZodType<NamedWeights>
 
-const LayerSummary = z.object({
-  index: count,
-  type: z.string(),
-  outputShape: z.array(count),
-  parameterCount: count,
-})
-const ModelSummary = z.object({
-  id: modelId,
-  label: z.string(),
-  inputShape: z.array(count),
-  layers: z.array(LayerSummary),
-  parameterCount: count,
-  epochs: count,
-})
+/**
+ * A `started` event's model summary: the schema run.json records models with
+ * (the same fields, the route included), typed as the engine's ModelSummary
+ * so the two cannot drift apart unnoticed.
+ */
+const ModelSummary: z.ZodType<ModelSummaryType> = RunModel.extend({ id: modelId })
 
 /** The engine's TrainingEvent, validated. */
 export const WireTrainingEvent: z.ZodType<TrainingEvent> = z.discriminatedUnion('type', [
@@ -151,8 +144,6 @@ export type WorkerToHost = z.output<typeof WorkerToHost>
 
 // ── validation helpers ──────────────────────────────────────────────────────
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string }
-
 function describe(error: z.ZodError, raw: unknown): string {
   const type =
     typeof raw === 'object' && raw !== null && typeof (raw as { type?: unknown }).type === 'string'
@@ -163,12 +154,12 @@ function describe(error: z.ZodError, raw: unknown): string {
   return `invalid ${type ? `"${type}" ` : ''}message: ${where}${issue?.message ?? 'invalid'}`
 }
 
-export function parseHostToWorker(raw: unknown): Parsed<HostToWorkerParsed> {
+export function parseHostToWorker(raw: unknown): ParseResult<HostToWorkerParsed> {
   const result = HostToWorker.safeParse(raw)
   return result.success ? { ok: true, value: result.data } : { ok: false, error: describe(result.error, raw) }
 }
 
-export function parseWorkerToHost(raw: unknown): Parsed<WorkerToHost> {
+export function parseWorkerToHost(raw: unknown): ParseResult<WorkerToHost> {
   const result = WorkerToHost.safeParse(raw)
   return result.success ? { ok: true, value: result.data } : { ok: false, error: describe(result.error, raw) }
 }

@@ -63,6 +63,14 @@ describe('the engine protocol', () => {
       { type: 'error', message: 'x' },
     ]
     for (const m of ok) expect(parseWorkerToHost(m)).toMatchObject({ ok: true })
+    // A started event's route crosses whole (an unknown field would be dropped by the schema, a wrong one refused).
+    const route = { id: 'tiny-wasm', cores: 1, backend: 'simd', label: 'tiny-model WebAssembly, one core' }
+    const model = { id: 'cnn', label: 'CNN', inputShape: [1, 8, 8], layers: [{ index: 0, type: 'flatten', outputShape: [64], parameterCount: 0 }], parameterCount: 0, epochs: 1, route }
+    const started = { type: 'event', event: { type: 'started', models: [model], trainCount: 1, valCount: 1, classes: ['a'] } }
+    const parsed = parseWorkerToHost(started)
+    expect(parsed.ok && parsed.value.type === 'event' && parsed.value.event.type === 'started' ? parsed.value.event.models[0].route : undefined).toEqual(route)
+    const wrongRoute = { ...started, event: { ...started.event, models: [{ ...model, route: { ...route, cores: 3 } }] } }
+    expect(parseWorkerToHost(wrongRoute)).toMatchObject({ ok: false, error: expect.stringMatching(/event\.models\.0\.route\.cores/) })
     expect(parseWorkerToHost({ type: 'event', event: { type: 'done', status: 'exploded' } })).toMatchObject({ ok: false, error: expect.stringMatching(/event\.status/) })
   })
 })
