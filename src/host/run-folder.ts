@@ -1,6 +1,6 @@
 /**
- * The run folder: everything one training run leaves on disk (see DESIGN.md,
- * "Files on disk").
+ * The run folder: everything one training run leaves on disk (docs/run-folder.md
+ * describes every file and field).
  *
  *   experiment.cnnlab.json          the recipe exactly as run (defaults filled in, no results)
  *   run.json                        status, times, engine version, models, final metrics

@@ -296,8 +296,11 @@ export function describeIssues(error: z.ZodError): string {
 
 /**
  * Validates an in-memory experiment (a lab API argument, a run folder's recipe).
- * A version-1 value is taken as it is: version 1 is exactly the in-memory form,
- * so the run folders written before version 2 keep opening.
+ * It runs no migrations: a file's text goes through `parseExperimentText` in
+ * src/host/experiment-files.ts, which migrates older versions step by step
+ * (MIGRATIONS) first. The one allowance here is version 1, whose content is
+ * already the in-memory form (decimal tensors), so its version number is
+ * restamped and the run folders written before version 2 keep opening.
  */
 export function parseExperiment(value: unknown): ParseResult<Experiment> {
   const current =
