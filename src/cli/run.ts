@@ -36,7 +36,7 @@ import { errorMessage, fileErrorReason } from '../host/error-words'
 import { memoryFailure } from '../host/worker-handle'
 import { budgetFromEnv, GIGABYTES_RULE, parseGigabytes, workerHeapMb, type ResourceBudget } from '../shared/budget'
 
-export const RUN_USAGE = 'usage: npm run lab -- run FILE --out DIR [--save-data] [--quiet] [--memory-budget GB] [--snapshot-budget GB]'
+const RUN_USAGE = 'usage: npm run lab -- run FILE --out DIR [--save-data] [--quiet] [--memory-budget GB] [--snapshot-budget GB]'
 
 const EXIT_INTERRUPTED = 130
 

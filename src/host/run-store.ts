@@ -33,7 +33,6 @@ import { fileErrorReason } from './error-words'
 
 /** A row of the runs list; the renderer gets exactly this (the lab API's RunListItem). */
 export type RunSummary = RunListItem
-export type { RunListStatus }
 
 export interface OpenedRun {
   id: string

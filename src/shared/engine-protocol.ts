@@ -25,11 +25,11 @@ const modelId = z.string().min(1).max(64)
 /** Ids the host gives probe requests, echoed in progress and results. */
 const requestId = z.string().min(1).max(64)
 /** `null` means as fast as the machine goes. */
-export const Pace = z.union([z.number().positive().max(10_000), z.null()])
+const Pace = z.union([z.number().positive().max(10_000), z.null()])
 
 const FloatData = z.union([z.instanceof(Float32Array), z.instanceof(Float64Array)])
 
-export const WireTensor = z
+const WireTensor = z
   .object({ shape: z.array(count).max(8), data: FloatData })
   .refine((t) => t.shape.reduce((a, b) => a * b, 1) === t.data.length, {
     message: 'the data length does not match the shape',
@@ -46,7 +46,7 @@ const WireWeights = z.record(z.string().regex(/^\d+\.(weight|bias)$/), WireTenso
 const ModelSummary: z.ZodType<ModelSummaryType> = RunModel.extend({ id: modelId })
 
 /** The engine's TrainingEvent, validated. */
-export const WireTrainingEvent: z.ZodType<TrainingEvent> = z.discriminatedUnion('type', [
+const WireTrainingEvent: z.ZodType<TrainingEvent> = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('started'),
     models: z.array(ModelSummary),
@@ -98,10 +98,8 @@ export const RobustnessResult = z.object({
 })
 export type RobustnessResult = z.output<typeof RobustnessResult>
 
-export const ProbeResult = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('robustness-map'), models: z.record(modelId, RobustnessResult) }),
-])
-export type ProbeResult = z.output<typeof ProbeResult>
+/** A probe's answer, tagged with its request's kind. */
+const ProbeResult = z.object({ kind: z.literal('robustness-map'), models: z.record(modelId, RobustnessResult) })
 
 // ── host → worker ───────────────────────────────────────────────────────────
 

@@ -48,7 +48,7 @@ function method<A extends z.ZodType<unknown[]>, R>(args: A, result: R): MethodDe
 // ── what the methods exchange ───────────────────────────────────────────────
 
 /** Where the live run is (the supervisor's state, sent to the renderer as `run-state`). */
-export const RUN_STATES = ['starting', 'running', 'paused', 'stopping', 'ended'] as const
+const RUN_STATES = ['starting', 'running', 'paused', 'stopping', 'ended'] as const
 export type RunState = (typeof RUN_STATES)[number]
 export type RunListStatus = 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted'
 

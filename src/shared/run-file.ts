@@ -16,7 +16,7 @@ export type RunStatus = z.output<typeof RunStatus>
 
 const count = z.number().int().min(0)
 
-export const RunLayer = z.object({
+const RunLayer = z.object({
   index: count,
   type: z.string(),
   /** One sample's output shape, no batch axis. */
@@ -25,7 +25,7 @@ export const RunLayer = z.object({
 })
 
 /** Which code trained a model: training-events.ts's RouteSummary, validated. */
-export const RunRoute = z.object({
+const RunRoute = z.object({
   id: z.enum(['reference', 'tiny-wasm', 'fused-simd']),
   cores: z.union([z.literal(1), z.literal(2)]),
   backend: z.enum(['reference', 'simd', 'relaxed-simd']),
