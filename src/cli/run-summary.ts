@@ -31,6 +31,18 @@ export function summaryTable(models: readonly ModelSummary[], final: ReadonlyMap
   return [format(header), ...rows.map(format)].join('\n')
 }
 
+/**
+ * One line per model that says which code trained it ("cnn (CNN) trained on:
+ * fused SIMD, two cores"), for the models whose summary names a route; empty
+ * when none does. Printed under the table so its columns stay narrow.
+ */
+export function routeLines(models: readonly ModelSummary[]): string {
+  return models
+    .filter((model) => model.route)
+    .map((model) => `${model.id} (${model.label}) trained on: ${model.route!.label}`)
+    .join('\n')
+}
+
 type Weights = Record<string, { readonly shape: readonly number[]; readonly data: ArrayLike<number> }>
 
 const GRID_LIMIT = 8

@@ -30,7 +30,7 @@ import { sweepRecord } from '../host/sweep-runner'
 import { errorMessage, fileErrorReason } from '../host/error-words'
 import type { WorkerInput, WorkerMessage } from './run-worker'
 
-export const SWEEP_USAGE = `usage: npm run lab -- sweep FILE --kind ${SWEEP_KINDS.join('|')} --values 1,2,5 [--seeds N] --out DIR [--quiet]`
+const SWEEP_USAGE = `usage: npm run lab -- sweep FILE --kind ${SWEEP_KINDS.join('|')} --values 1,2,5 [--seeds N] --out DIR [--quiet]`
 
 const EXIT_INTERRUPTED = 130
 /** How long a stopped worker may take to finish its step before it is ended. */
@@ -42,7 +42,7 @@ export interface SweepIo {
 }
 
 /** One point of sweep.json: one model of one run. */
-export interface SweepFilePoint {
+interface SweepFilePoint {
   value: number
   seed: number
   model: string
@@ -192,7 +192,7 @@ async function writeSweepFile(dir: string, file: SweepFile): Promise<void> {
 const percent = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)} %`)
 
 /** Mean (min–max) val accuracy per setting and model, the numbers a class reads off the chart. */
-export function sweepTable(file: SweepFile): string {
+function sweepTable(file: SweepFile): string {
   const models = [...new Set(file.points.map((p) => p.model))]
   const rows = [[SWEEP_LABELS[file.kind].title, ...models.map((m) => `${m}: val accuracy${file.seeds > 1 ? ` (mean, min–max of ${file.seeds})` : ''}`)]]
   for (const value of [...new Set(file.points.map((p) => p.value))]) {

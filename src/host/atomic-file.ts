@@ -20,7 +20,7 @@ import { resolve } from 'node:path'
 const pending = new Map<string, Promise<void>>()
 
 /** Temp files are `<target>.<decimal 32-bit number>`, the pattern the run store's clean-up removes. */
-export function tempPathFor(path: string): string {
+function tempPathFor(path: string): string {
   return `${path}.${randomInt(0, 2 ** 32)}`
 }
 

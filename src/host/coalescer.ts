@@ -90,14 +90,14 @@ export function createCoalescer<T>(options: CoalescerOptions<T>): Coalescer<T> {
 }
 
 /** Training progress collapses per model, step-loss points merge per model; everything else is kept. */
-export function trainingCollapseKey(event: TrainingEvent): string | null {
+function trainingCollapseKey(event: TrainingEvent): string | null {
   if (event.type === 'batch') return `batch:${event.model}`
   if (event.type === 'step-loss') return `step:${event.model}`
   return null
 }
 
 /** Two step-loss points of one model as one: at the later position, the mean over all their steps. */
-export function mergeTraining(older: TrainingEvent, newer: TrainingEvent): TrainingEvent {
+function mergeTraining(older: TrainingEvent, newer: TrainingEvent): TrainingEvent {
   if (older.type !== 'step-loss' || newer.type !== 'step-loss') return newer
   const steps = older.steps + newer.steps
   return { ...newer, steps, loss: steps > 0 ? (older.loss * older.steps + newer.loss * newer.steps) / steps : newer.loss }

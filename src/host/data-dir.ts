@@ -7,7 +7,7 @@
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 
-export const APP_FOLDER = 'CNN Lab'
+const APP_FOLDER = 'CNN Lab'
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
   if (env.CNN_LAB_DATA) return env.CNN_LAB_DATA

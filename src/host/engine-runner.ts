@@ -40,7 +40,6 @@ type Cancel = () => void
 
 export class EngineRunner {
   private trainer: Trainer | undefined
-  private data: { train: Dataset; val: Dataset } | undefined
   private experiment: Experiment | undefined
   private started = false
   private stopped = false
@@ -121,7 +120,7 @@ export class EngineRunner {
         }
         return
       case 'probe':
-        this.probe(message.id, message.request)
+        void this.probe(message.id, message.request)
         return
     }
   }
@@ -134,9 +133,9 @@ export class EngineRunner {
       const mnist = experiment.dataset.kind === 'mnist' ? await this.deps.loadMnist() : undefined
       // A stop that came while the images loaded has already answered `done`.
       if (this.stopped) return
-      this.data = buildDatasets(experiment.dataset, { mnist })
+      const data = buildDatasets(experiment.dataset, { mnist })
       this.parallel = this.deps.parallel?.() ?? null
-      this.trainer = createTrainer(experiment, this.data, (event) => this.onEvent(event), { parallel: this.parallel ?? undefined })
+      this.trainer = createTrainer(experiment, data, (event) => this.onEvent(event), { parallel: this.parallel ?? undefined })
       this.pace.setModels(this.trainer.summaries())
       this.pace.reset()
     } catch (error) {
@@ -206,30 +205,8 @@ export class EngineRunner {
 
   // ── probes ────────────────────────────────────────────────────────────────
 
-  /** Runs beside training: one shift per turn, so the run and its controls stay live. */
-  private probe(id: string, request: ProbeRequest): void {
-    if (request.kind === 'robustness-map') {
-      void this.probeMap(id, request)
-      return
-    }
-    const trainer = this.trainer
-    const data = this.data
-    const experiment = this.experiment
-    if (!trainer || !data || !experiment) {
-      this.send({ type: 'probe-failed', id, message: 'no model yet: the run has not started' })
-      return
-    }
-    const ids = request.models ?? experiment.models.map((m) => m.id)
-    const unknown = ids.find((m) => !experiment.models.some((spec) => spec.id === m))
-    if (unknown) {
-      this.send({ type: 'probe-failed', id, message: `no model "${unknown}" in this experiment` })
-      return
-    }
-    this.shiftLoop(id, ids, (m) => trainer.model(m), data.val, createLoss(experiment.training.loss), request.range)
-  }
-
-  /** Models rebuilt from the request's weights: any run, in a worker that trains nothing. */
-  private async probeMap(id: string, request: Extract<ProbeRequest, { kind: 'robustness-map' }>): Promise<void> {
+  /** Models rebuilt from the request's weights: any run, in a worker that trains nothing (probe-runner.ts forks it). */
+  private async probe(id: string, request: ProbeRequest): Promise<void> {
     try {
       const { experiment, weights } = request
       const ids = Object.keys(weights)
@@ -275,7 +252,7 @@ export class EngineRunner {
             const accuracy = maps[m]
             models[m] = { range, accuracy, mean: accuracy.reduce((a, b) => a + b, 0) / accuracy.length }
           }
-          this.send({ type: 'probe-result', id, result: { kind: 'robustness', models } })
+          this.send({ type: 'probe-result', id, result: { kind: 'robustness-map', models } })
           return
         }
         const [dx, dy] = shifts[done % shifts.length]

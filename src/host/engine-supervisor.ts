@@ -12,11 +12,14 @@
  * - `dispose()` (a closed window, a closing server) stops the run and kills
  *   the worker.
  *
- * After a run ends its worker is kept (idle) so probes can ask its trained
- * models questions; the next start or `dispose()` ends it.
+ * A worker lives exactly as long as its run: once the run has ended
+ * (completed, stopped or failed) and run.json says so, the worker is ended
+ * too. Probes never ask the training worker; they run in a worker of their
+ * own that rebuilds the models from saved weights (probe-runner.ts).
  */
 import { parseExperiment, type Experiment } from '../shared/experiment'
-import { parseWorkerToHost, type HostToWorker, type ProbeRequest, type ProbeResult, type WorkerToHost } from '../shared/engine-protocol'
+import { parseWorkerToHost, type HostToWorker, type WorkerToHost } from '../shared/engine-protocol'
+import type { RunState } from '../shared/lab-api'
 import type { TrainingEvent } from '../shared/training-events'
 import { checkExperiment, formatIssue } from '../engine/experiment/check'
 import type { RunSweep } from '../shared/run-file'
@@ -25,8 +28,6 @@ import type { RunStore } from './run-store'
 import { forkNodeWorker, memoryFailure, type WorkerHandle } from './worker-handle'
 import { DEFAULT_BUDGET, workerHeapMb, type ResourceBudget } from '../shared/budget'
 import { errorMessage } from './error-words'
-
-export type RunState = 'starting' | 'running' | 'paused' | 'stopping' | 'ended'
 
 export interface RunEnd {
   runId: string
@@ -41,7 +42,6 @@ export type SupervisorEvent =
   | { type: 'training'; runId: string; event: TrainingEvent }
   | { type: 'state'; runId: string; state: RunState }
   | { type: 'run-ended'; runId: string; status: FinalStatus; error?: string }
-  | { type: 'probe-progress'; probeId: string; done: number; total: number }
   /** Something went wrong that did not end the run (an invalid message, a refused command). */
   | { type: 'warning'; runId?: string; message: string }
 
@@ -100,13 +100,6 @@ interface ActiveRun {
   resolveEnded: (end: RunEnd) => void
 }
 
-interface PendingProbe {
-  resolve: (result: ProbeResult) => void
-  reject: (error: Error) => void
-}
-
-let probeCounter = 0
-
 export class EngineSupervisor {
   private readonly listeners = new Set<SupervisorListener>()
   private readonly forkWorker: () => WorkerHandle
@@ -116,9 +109,6 @@ export class EngineSupervisor {
   private active: ActiveRun | undefined
   /** Guards the await between the start check and `active` being set. */
   private starting = false
-  /** The last run's worker, kept idle for probes. */
-  private idleWorker: WorkerHandle | undefined
-  private readonly probes = new Map<string, PendingProbe>()
   private disposed = false
 
   constructor(private readonly options: SupervisorOptions) {
@@ -157,7 +147,6 @@ export class EngineSupervisor {
 
     this.starting = true
     try {
-      this.killIdleWorker()
       const { id, writer } = await this.options.store.createRun(parsed.value, {
         ...(options.preset ? { preset: options.preset } : {}),
         ...(options.sweep ? { sweep: options.sweep } : {}),
@@ -255,18 +244,6 @@ export class EngineSupervisor {
   async dispose(): Promise<void> {
     this.disposed = true
     await this.stop()
-    this.killIdleWorker()
-  }
-
-  /** Shift robustness of the current (or last) run's models: val accuracy at every (dx, dy). */
-  probe(request: ProbeRequest): Promise<ProbeResult> {
-    const worker = this.active?.ready ? this.active.worker : this.idleWorker
-    if (!worker) return Promise.reject(new SupervisorError('no trained model to probe: start a run first'))
-    const id = `probe-${++probeCounter}`
-    return new Promise<ProbeResult>((resolve, reject) => {
-      this.probes.set(id, { resolve, reject })
-      worker.postMessage({ type: 'probe', id, request })
-    })
   }
 
   // ── the worker's side ─────────────────────────────────────────────────────
@@ -301,13 +278,10 @@ export class EngineSupervisor {
         if (run.state === 'paused') this.setState(run, 'running')
         return
       case 'probe-progress':
-        this.emit({ type: 'probe-progress', probeId: message.id, done: message.done, total: message.total })
-        return
       case 'probe-result':
-        this.settleProbe(message.id, (p) => p.resolve(message.result))
-        return
       case 'probe-failed':
-        this.settleProbe(message.id, (p) => p.reject(new SupervisorError(message.message)))
+        // The supervisor never sends a training worker a probe, so an answer is a confused worker.
+        this.emit({ type: 'warning', runId: run.id, message: `engine process sent a "${message.type}" message for a probe nobody asked for` })
         return
       case 'error':
         this.emit({ type: 'warning', runId: run.id, message: `engine process: ${message.message}` })
@@ -340,8 +314,6 @@ export class EngineSupervisor {
   }
 
   private onWorkerExit(run: ActiveRun, worker: WorkerHandle, code: number | null, signal: string | null): void {
-    if (this.idleWorker === worker) this.idleWorker = undefined
-    this.rejectProbes('the engine process ended')
     if (run.ending) return
     if (run.stopRequested && !run.failReason) {
       void this.finish(run, 'stopped')
@@ -375,10 +347,9 @@ export class EngineSupervisor {
     this.options.store.release(run.id)
     run.state = 'ended'
     if (this.active === run) this.active = undefined
-    // A worker that finished cleanly stays for probes; anything else is ended now.
-    if (status === 'failed') run.worker.kill('SIGKILL')
-    else this.idleWorker = run.worker
-    if (this.disposed) this.killIdleWorker()
+    // The worker's life is its run's: it has sent everything (run.json is final), so it goes now.
+    // A failed run's worker may be stuck in a batch, so it gets no chance to linger.
+    run.worker.kill(finalStatus === 'failed' ? 'SIGKILL' : 'SIGTERM')
     const end: RunEnd = { runId: run.id, status: finalStatus, ...(finalError !== undefined ? { error: finalError } : {}) }
     this.emit({ type: 'state', runId: run.id, state: 'ended' })
     this.emit({ type: 'run-ended', ...end })
@@ -405,26 +376,6 @@ export class EngineSupervisor {
     if (run.state === state || run.state === 'ended') return
     run.state = state
     this.emit({ type: 'state', runId: run.id, state })
-  }
-
-  private killIdleWorker(): void {
-    const worker = this.idleWorker
-    this.idleWorker = undefined
-    worker?.kill('SIGKILL')
-  }
-
-  private settleProbe(id: string, settle: (probe: PendingProbe) => void): void {
-    const probe = this.probes.get(id)
-    if (!probe) return
-    this.probes.delete(id)
-    settle(probe)
-  }
-
-  private rejectProbes(reason: string): void {
-    for (const [id, probe] of this.probes) {
-      this.probes.delete(id)
-      probe.reject(new SupervisorError(reason))
-    }
   }
 
   private emit(event: SupervisorEvent): void {

@@ -37,7 +37,7 @@ import { errorMessage, fileErrorReason } from './error-words'
 /** Large enough for an MNIST experiment with its snapshots and weights, small enough to parse safely. */
 export { MAX_EXPERIMENT_BYTES }
 /** The schema itself is at most about 8 levels deep; anything far deeper is hostile. */
-export const MAX_JSON_DEPTH = 64
+const MAX_JSON_DEPTH = 64
 
 /**
  * A file that cannot be opened or saved; the message names the file and the field.
@@ -224,7 +224,7 @@ export function serializeExperiment(experiment: unknown): ParseResult<string> {
  * is named by its own path rather than its parent's, so a typo like
  * `training.learningrate` points at itself.
  */
-export function formatIssues(error: z.ZodError): string {
+function formatIssues(error: z.ZodError): string {
   const lines: string[] = []
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {

@@ -77,7 +77,7 @@ function envBudget(): ResourceBudget {
 }
 
 /** A method's failure that is the caller's fault; its message crosses the boundary as is. */
-export class LabError extends Error {}
+class LabError extends Error {}
 
 /**
  * Errors of the user's making (a bad or missing run id, an invalid file), whose messages are
@@ -86,7 +86,7 @@ export class LabError extends Error {}
  */
 const USER_ERRORS = [LabError, SupervisorError, RunStoreError, ExperimentFileError, ProbeError, SweepError, UnsafePathError]
 
-export function isUserError(err: unknown): err is Error {
+function isUserError(err: unknown): err is Error {
   return USER_ERRORS.some((kind) => err instanceof kind)
 }
 

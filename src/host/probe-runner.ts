@@ -81,7 +81,7 @@ export class ProbeRunner {
             if (message.id === probeId) this.onProgress({ probeId, done: message.done, total: message.total })
             return
           case 'probe-result':
-            if (message.id === probeId && message.result.kind === 'robustness') {
+            if (message.id === probeId && message.result.kind === 'robustness-map') {
               const models = message.result.models
               settle(() => resolve(models))
             }

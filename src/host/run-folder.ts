@@ -1,6 +1,6 @@
 /**
- * The run folder: everything one training run leaves on disk (see DESIGN.md,
- * "Files on disk").
+ * The run folder: everything one training run leaves on disk (docs/run-folder.md
+ * describes every file and field).
  *
  *   experiment.cnnlab.json          the recipe exactly as run (defaults filled in, no results)
  *   run.json                        status, times, engine version, models, final metrics
@@ -64,7 +64,7 @@ export type FinalStatus = Exclude<RunStatus, 'running'>
  * temp clean-up removes one a killed run left.
  */
 export const RESERVE_FILE = '.run-json-reserve'
-export const RESERVE_BYTES = 64 * 1024
+const RESERVE_BYTES = 64 * 1024
 
 /**
  * Step-loss lines wait in memory and go to disk in groups (at each epoch row,
@@ -95,7 +95,7 @@ export function snapshotFileName(epoch: number): string {
 }
 
 /** Named weights as safetensors tensors, keeping each tensor's precision. */
-export function tensorsFromWeights(weights: NamedWeights): SafetensorsTensors {
+function tensorsFromWeights(weights: NamedWeights): SafetensorsTensors {
   const tensors: SafetensorsTensors = {}
   for (const [name, t] of Object.entries(weights)) {
     tensors[name] = { dtype: t.data instanceof Float64Array ? 'F64' : 'F32', shape: [...t.shape], data: t.data }
@@ -116,7 +116,7 @@ export function weightsFromTensors(tensors: SafetensorsTensors): NamedWeights {
 }
 
 /** A dataset as the `x` F32 [N,C,H,W] / `y` I64 [N] pair torch expects for images and class labels. */
-export function tensorsFromDataset(dataset: Dataset): SafetensorsTensors {
+function tensorsFromDataset(dataset: Dataset): SafetensorsTensors {
   const x = dataset.x.data instanceof Float32Array ? dataset.x.data : Float32Array.from(dataset.x.data)
   const y = new BigInt64Array(dataset.y.length)
   for (let i = 0; i < y.length; i++) y[i] = BigInt(dataset.y[i])
@@ -139,6 +139,8 @@ function runModel(summary: ModelSummary): RunModel {
       outputShape: [...l.outputShape],
       parameterCount: l.parameterCount,
     })),
+    // Which code trained the model, as the engine chose it (absent from an engine that does not say).
+    ...(summary.route ? { route: { ...summary.route } } : {}),
   }
 }
 
@@ -477,7 +479,7 @@ async function clearFolder(dir: string): Promise<void> {
 
 // ── reading ─────────────────────────────────────────────────────────────────
 
-export interface SnapshotFile {
+interface SnapshotFile {
   model: string
   epoch: number
   path: string
@@ -578,7 +580,7 @@ export function parseMetricsLines(text: string): { metrics: MetricRow[]; skipped
 }
 
 /** Valid step-loss lines, in file order; torn or invalid ones are skipped. */
-export function parseStepLines(text: string): StepLossPoint[] {
+function parseStepLines(text: string): StepLossPoint[] {
   const points: StepLossPoint[] = []
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue

@@ -1,6 +1,6 @@
 /**
- * The run store: the runs folder as a list of run folders (DESIGN.md, "Files
- * on disk"), written live through RunFolderWriter — the same files the
+ * The run store: the runs folder as a list of run folders (docs/run-folder.md, the
+ * files of one run), written live through RunFolderWriter — the same files the
  * terminal door writes — and read back for the Runs view.
  *
  * Run ids are made here and nowhere else; an id that comes back from a client
@@ -33,7 +33,6 @@ import { fileErrorReason } from './error-words'
 
 /** A row of the runs list; the renderer gets exactly this (the lab API's RunListItem). */
 export type RunSummary = RunListItem
-export type { RunListStatus }
 
 export interface OpenedRun {
   id: string

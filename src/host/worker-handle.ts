@@ -54,7 +54,7 @@ export function memoryFailure(code: number | null, signal: string | null, stderr
   return null
 }
 
-export function defaultWorkerEntry(): string {
+function defaultWorkerEntry(): string {
   const here = dirname(fileURLToPath(import.meta.url))
   for (const name of ['engine-worker.js', 'engine-worker.mjs', 'engine-worker.ts']) {
     const path = join(here, name)

@@ -16,10 +16,10 @@ import type { LabEvent } from '../shared/lab-api'
  * SSE_GRACE_MS it is closed. A reading client can lag briefly (a big snapshot event, a
  * busy event loop); a stalled one never catches up.
  */
-export const SSE_CLIENT_BUFFER_BYTES = 4 << 20
+const SSE_CLIENT_BUFFER_BYTES = 4 << 20
 /** However briefly: past this backlog a client is closed at once, so memory per client stays bounded. */
-export const SSE_CLIENT_HARD_CAP_BYTES = 32 << 20
-export const SSE_GRACE_MS = 3000
+const SSE_CLIENT_HARD_CAP_BYTES = 32 << 20
+const SSE_GRACE_MS = 3000
 
 export class EventStreams {
   private readonly clients = new Set<ServerResponse>()

@@ -14,8 +14,9 @@
  * leave a half-written file behind.
  */
 import { z } from 'zod'
-import { Experiment, MetricRow } from './experiment'
-import { CELL_SAMPLE_LIMIT, type NamedWeights, type TrainingEvent } from './training-events'
+import { Experiment, MetricRow, type ParseResult } from './experiment'
+import { RunModel } from './run-file'
+import { CELL_SAMPLE_LIMIT, type ModelSummary as ModelSummaryType, type NamedWeights, type TrainingEvent } from './training-events'
 
 // ── pieces ──────────────────────────────────────────────────────────────────
 
@@ -24,11 +25,11 @@ const modelId = z.string().min(1).max(64)
 /** Ids the host gives probe requests, echoed in progress and results. */
 const requestId = z.string().min(1).max(64)
 /** `null` means as fast as the machine goes. */
-export const Pace = z.union([z.number().positive().max(10_000), z.null()])
+const Pace = z.union([z.number().positive().max(10_000), z.null()])
 
 const FloatData = z.union([z.instanceof(Float32Array), z.instanceof(Float64Array)])
 
-export const WireTensor = z
+const WireTensor = z
   .object({ shape: z.array(count).max(8), data: FloatData })
   .refine((t) => t.shape.reduce((a, b) => a * b, 1) === t.data.length, {
     message: 'the data length does not match the shape',
@@ -37,23 +38,15 @@ export const WireTensor = z
 /** Typed as the engine's NamedWeights (readonly shapes), which is what both ends hold. */
 const WireWeights = z.record(z.string().regex(/^\d+\.(weight|bias)$/), WireTensor) as unknown as z.ZodType<NamedWeights>
 
-const LayerSummary = z.object({
-  index: count,
-  type: z.string(),
-  outputShape: z.array(count),
-  parameterCount: count,
-})
-const ModelSummary = z.object({
-  id: modelId,
-  label: z.string(),
-  inputShape: z.array(count),
-  layers: z.array(LayerSummary),
-  parameterCount: count,
-  epochs: count,
-})
+/**
+ * A `started` event's model summary: the schema run.json records models with
+ * (the same fields, the route included), typed as the engine's ModelSummary
+ * so the two cannot drift apart unnoticed.
+ */
+const ModelSummary: z.ZodType<ModelSummaryType> = RunModel.extend({ id: modelId })
 
 /** The engine's TrainingEvent, validated. */
-export const WireTrainingEvent: z.ZodType<TrainingEvent> = z.discriminatedUnion('type', [
+const WireTrainingEvent: z.ZodType<TrainingEvent> = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('started'),
     models: z.array(ModelSummary),
@@ -81,29 +74,20 @@ export const WireTrainingEvent: z.ZodType<TrainingEvent> = z.discriminatedUnion(
 // ── probes ──────────────────────────────────────────────────────────────────
 
 /**
- * Probe requests.
- * - `robustness`: the models this worker is training (or just trained).
- * - `robustness-map`: models rebuilt from the experiment and the weights the
- *   request carries, so it answers for any run (live, finished, reopened from
- *   disk, or read from a file) in a worker that trains nothing. Trace and
- *   equivariance run in the renderer (one small forward pass per drag step).
+ * The one probe a worker runs: the shift-robustness map of models rebuilt
+ * from the experiment and the weights the request carries, so it answers for
+ * any run (live, finished, reopened from disk, or read from a file) in a
+ * worker of its own that trains nothing (src/host/probe-runner.ts). Trace and
+ * equivariance run in the renderer (one small forward pass per drag step).
  */
-export const ProbeRequest = z.discriminatedUnion('kind', [
-  z.strictObject({
-    kind: z.literal('robustness'),
-    /** Shifts from -range to +range pixels on each axis. */
-    range: z.number().int().min(0).max(8),
-    /** Models to probe; all when left out. */
-    models: z.array(modelId).max(8).optional(),
-  }),
-  z.strictObject({
-    kind: z.literal('robustness-map'),
-    experiment: Experiment,
-    /** Each probed model's weights, by model id. */
-    weights: z.record(modelId, WireWeights),
-    range: z.number().int().min(0).max(8),
-  }),
-])
+export const ProbeRequest = z.strictObject({
+  kind: z.literal('robustness-map'),
+  experiment: Experiment,
+  /** Each probed model's weights, by model id. */
+  weights: z.record(modelId, WireWeights),
+  /** Shifts from -range to +range pixels on each axis. */
+  range: z.number().int().min(0).max(8),
+})
 export type ProbeRequest = z.output<typeof ProbeRequest>
 
 export const RobustnessResult = z.object({
@@ -114,10 +98,8 @@ export const RobustnessResult = z.object({
 })
 export type RobustnessResult = z.output<typeof RobustnessResult>
 
-export const ProbeResult = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('robustness'), models: z.record(modelId, RobustnessResult) }),
-])
-export type ProbeResult = z.output<typeof ProbeResult>
+/** A probe's answer, tagged with its request's kind. */
+const ProbeResult = z.object({ kind: z.literal('robustness-map'), models: z.record(modelId, RobustnessResult) })
 
 // ── host → worker ───────────────────────────────────────────────────────────
 
@@ -160,8 +142,6 @@ export type WorkerToHost = z.output<typeof WorkerToHost>
 
 // ── validation helpers ──────────────────────────────────────────────────────
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string }
-
 function describe(error: z.ZodError, raw: unknown): string {
   const type =
     typeof raw === 'object' && raw !== null && typeof (raw as { type?: unknown }).type === 'string'
@@ -172,12 +152,12 @@ function describe(error: z.ZodError, raw: unknown): string {
   return `invalid ${type ? `"${type}" ` : ''}message: ${where}${issue?.message ?? 'invalid'}`
 }
 
-export function parseHostToWorker(raw: unknown): Parsed<HostToWorkerParsed> {
+export function parseHostToWorker(raw: unknown): ParseResult<HostToWorkerParsed> {
   const result = HostToWorker.safeParse(raw)
   return result.success ? { ok: true, value: result.data } : { ok: false, error: describe(result.error, raw) }
 }
 
-export function parseWorkerToHost(raw: unknown): Parsed<WorkerToHost> {
+export function parseWorkerToHost(raw: unknown): ParseResult<WorkerToHost> {
   const result = WorkerToHost.safeParse(raw)
   return result.success ? { ok: true, value: result.data } : { ok: false, error: describe(result.error, raw) }
 }

@@ -23,7 +23,7 @@ const seed = int(0, 2 ** 32 - 1)
 
 // ── layers, named and laid out as PyTorch's ─────────────────────────────────
 
-export const Conv2dSpec = z.strictObject({
+const Conv2dSpec = z.strictObject({
   type: z.literal('conv2d'),
   inChannels: positiveInt(4096),
   outChannels: positiveInt(4096),
@@ -32,19 +32,19 @@ export const Conv2dSpec = z.strictObject({
   padding: int(0, 64).default(0),
   bias: z.boolean().default(true),
 })
-export const LinearSpec = z.strictObject({
+const LinearSpec = z.strictObject({
   type: z.literal('linear'),
   inFeatures: positiveInt(10_000_000),
   outFeatures: positiveInt(1_000_000),
   bias: z.boolean().default(true),
 })
-export const MaxPool2dSpec = z.strictObject({
+const MaxPool2dSpec = z.strictObject({
   type: z.literal('maxpool2d'),
   kernelSize: positiveInt(64),
   /** Defaults to kernelSize, as in PyTorch. */
   stride: positiveInt(64).optional(),
 })
-export const DropoutSpec = z.strictObject({
+const DropoutSpec = z.strictObject({
   type: z.literal('dropout'),
   p: z.number().min(0).max(0.99),
 })
@@ -61,7 +61,6 @@ export const LayerSpec = z.discriminatedUnion('type', [
   simple('globalmaxpool2d'),
 ])
 export type LayerSpec = z.output<typeof LayerSpec>
-export type LayerType = LayerSpec['type']
 
 // ── initialisation ──────────────────────────────────────────────────────────
 
@@ -118,7 +117,7 @@ export const TrainingSpec = z.strictObject({
 export type TrainingSpec = z.output<typeof TrainingSpec>
 
 /** What a model may set for itself (lesson 000 trains its two models differently). */
-export const TrainingOverrides = z.strictObject({
+const TrainingOverrides = z.strictObject({
   epochs: positiveInt(100_000).optional(),
   learningRate: z.number().positive().max(1000).optional(),
   batchSize: z.union([positiveInt(100_000), z.literal('full')]).optional(),
@@ -135,18 +134,18 @@ export type ModelSpec = z.output<typeof ModelSpec>
 
 // ── datasets ────────────────────────────────────────────────────────────────
 
-export const Split = z.strictObject({ count: positiveInt(100_000), seed })
+const Split = z.strictObject({ count: positiveInt(100_000), seed })
 
 export const PATTERN_CLASSES = ['vertical', 'horizontal', 'diagonal', 'dot', 'cross'] as const
 export const PatternClass = z.enum(PATTERN_CLASSES)
 
-export const EdgesDataset = z.strictObject({
+const EdgesDataset = z.strictObject({
   kind: z.literal('edges'),
   size: int(4, 64).default(8),
   train: Split,
   val: Split,
 })
-export const PatternsDataset = z.strictObject({
+const PatternsDataset = z.strictObject({
   kind: z.literal('patterns'),
   size: int(4, 64).default(8),
   classes: z.array(PatternClass).min(2).max(PATTERN_CLASSES.length),
@@ -163,7 +162,7 @@ export const PatternsDataset = z.strictObject({
   train: Split,
   val: Split,
 })
-export const MnistDataset = z.strictObject({
+const MnistDataset = z.strictObject({
   kind: z.literal('mnist'),
   /** The split order is shuffled with `train.seed`. */
   train: Split,
@@ -230,7 +229,7 @@ export type Results = z.output<typeof Results>
  * here to the in-memory form. Plain numbers (`{shape, data: [...]}`, as version 1
  * wrote them) are still read, so a hand-written file may use them.
  */
-export const FileTensor = z
+const FileTensor = z
   .strictObject({
     dtype: z.enum(TENSOR_DTYPES).optional(),
     shape: tensorShape,
@@ -253,7 +252,7 @@ export const FileTensor = z
     }
     return decoded.value
   })
-export const FileResults = resultsSchema(FileTensor)
+const FileResults = resultsSchema(FileTensor)
 
 // ── the file ────────────────────────────────────────────────────────────────
 
@@ -287,7 +286,7 @@ export type ExperimentInput = z.input<typeof Experiment>
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string }
 
 /** Formats zod issues as `path.to.field: reason`, one per line, at most five. */
-export function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => `${issue.path.length ? issue.path.join('.') : '(file)'}: ${issue.message}`)
@@ -296,8 +295,11 @@ export function describeIssues(error: z.ZodError): string {
 
 /**
  * Validates an in-memory experiment (a lab API argument, a run folder's recipe).
- * A version-1 value is taken as it is: version 1 is exactly the in-memory form,
- * so the run folders written before version 2 keep opening.
+ * It runs no migrations: a file's text goes through `parseExperimentText` in
+ * src/host/experiment-files.ts, which migrates older versions step by step
+ * (MIGRATIONS) first. The one allowance here is version 1, whose content is
+ * already the in-memory form (decimal tensors), so its version number is
+ * restamped and the run folders written before version 2 keep opening.
  */
 export function parseExperiment(value: unknown): ParseResult<Experiment> {
   const current =

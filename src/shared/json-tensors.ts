@@ -53,7 +53,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
  * Should a value not be a float32 (a hand-edited file), the tensor keeps float64,
  * so saving never changes a number.
  */
-export function dtypeFor(data: readonly number[], precision: TensorDtype): TensorDtype {
+function dtypeFor(data: readonly number[], precision: TensorDtype): TensorDtype {
   if (precision === 'float64') return 'float64'
   for (let i = 0; i < data.length; i++) if (Math.fround(data[i]) !== data[i]) return 'float64'
   return 'float32'

@@ -17,15 +17,10 @@ import { z } from 'zod'
 import type { ResourceBudget } from './budget'
 import { NamedTensors, type Experiment, type MetricRow } from './experiment'
 import { SweepKindName, type ConfusionCells, type RunInfo, type RunSweep, type StepLossPoint } from './run-file'
+import type { PresetSummary } from './preset-summary'
+import type { TrainingEvent } from './training-events'
 
-/** What the list of lesson presets shows (mirrors the engine's `PresetSummary`). */
-export interface PresetSummary {
-  id: string
-  name: string
-  /** The lesson it reproduces, e.g. `"000"` or `"002 + 003"`. */
-  lesson: string
-  description: string
-}
+export type { PresetSummary } from './preset-summary'
 
 export type LabDoor = 'electron' | 'browser'
 
@@ -52,7 +47,9 @@ function method<A extends z.ZodType<unknown[]>, R>(args: A, result: R): MethodDe
 
 // ── what the methods exchange ───────────────────────────────────────────────
 
-export type RunState = 'starting' | 'running' | 'paused' | 'stopping' | 'ended'
+/** Where the live run is (the supervisor's state, sent to the renderer as `run-state`). */
+const RUN_STATES = ['starting', 'running', 'paused', 'stopping', 'ended'] as const
+export type RunState = (typeof RUN_STATES)[number]
 export type RunListStatus = 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted'
 
 /** One row of the runs list. */
@@ -235,33 +232,14 @@ export function isLabMethod(name: unknown): name is LabMethodName {
 // ── events: host → renderer ─────────────────────────────────────────────────
 
 /**
- * A training event as the renderer gets it: the engine's TrainingEvent with
- * weights as JSON tensors. The host sends them in coalesced batches (≤ 30 a second).
+ * A training event as the renderer gets it: the engine's TrainingEvent
+ * (src/shared/training-events.ts) with a snapshot's weights as JSON tensors.
+ * The host sends them in coalesced batches (≤ 30 a second; a model's
+ * step-loss points merged to the same rate).
  */
 export type LabTrainingEvent =
-  | {
-      type: 'started'
-      models: {
-        id: string
-        label: string
-        inputShape: number[]
-        layers: { index: number; type: string; outputShape: number[]; parameterCount: number }[]
-        parameterCount: number
-        epochs: number
-      }[]
-      trainCount: number
-      valCount: number
-      classes: string[]
-    }
-  | { type: 'batch'; model: string; epoch: number; batch: number; batches: number; samplesPerSecond: number }
-  /** Per-step training loss (see the engine's TrainingEvent); the host merges a model's points to ≤ 30 a second. */
-  | { type: 'step-loss'; model: string; epoch: number; loss: number; steps: number }
-  | { type: 'epoch'; row: MetricRow }
-  | { type: 'confusion-cells'; model: string; epoch: number; cells: number[][] }
-  | { type: 'phase'; phase: 'loading-data' }
+  | Exclude<TrainingEvent, { type: 'snapshot' }>
   | { type: 'snapshot'; model: string; epoch: number; weights: NamedTensors }
-  | { type: 'done'; status: 'completed' | 'stopped' }
-  | { type: 'error'; message: string }
 
 /** Every event the host pushes to the renderer; a union on `type`. */
 export type LabEvent =
@@ -292,7 +270,7 @@ export const LabEventSchema: z.ZodType<LabEvent> = z.discriminatedUnion('type', 
   z.strictObject({
     type: z.literal('run-state'),
     runId: z.string(),
-    state: z.enum(['starting', 'running', 'paused', 'stopping', 'ended']),
+    state: z.enum(RUN_STATES),
   }),
   z.strictObject({
     type: z.literal('run-ended'),

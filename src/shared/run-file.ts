@@ -16,7 +16,7 @@ export type RunStatus = z.output<typeof RunStatus>
 
 const count = z.number().int().min(0)
 
-export const RunLayer = z.object({
+const RunLayer = z.object({
   index: count,
   type: z.string(),
   /** One sample's output shape, no batch axis. */
@@ -24,6 +24,15 @@ export const RunLayer = z.object({
   parameterCount: count,
 })
 
+/** Which code trained a model: training-events.ts's RouteSummary, validated. */
+const RunRoute = z.object({
+  id: z.enum(['reference', 'tiny-wasm', 'fused-simd']),
+  cores: z.union([z.literal(1), z.literal(2)]),
+  backend: z.enum(['reference', 'simd', 'relaxed-simd']),
+  label: z.string(),
+})
+
+/** A model as run.json records it: the `started` event's ModelSummary, field for field. */
 export const RunModel = z.object({
   id: z.string(),
   label: z.string(),
@@ -32,15 +41,8 @@ export const RunModel = z.object({
   inputShape: z.array(count),
   epochs: count,
   layers: z.array(RunLayer),
-  /** Which code trained it (training-events.ts RouteSummary); absent in runs from before routes were named. */
-  route: z
-    .object({
-      id: z.enum(['reference', 'tiny-wasm', 'fused-simd']),
-      cores: z.union([z.literal(1), z.literal(2)]),
-      backend: z.enum(['reference', 'simd', 'relaxed-simd']),
-      label: z.string(),
-    })
-    .optional(),
+  /** Absent in runs from before routes were named. */
+  route: RunRoute.optional(),
 })
 export type RunModel = z.output<typeof RunModel>
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { weightGrids } from '../../src/cli/run-summary'
+import { routeLines, summaryTable, weightGrids } from '../../src/cli/run-summary'
 
 type Weights = Parameters<typeof weightGrids>[1] extends ReadonlyMap<string, infer W> ? W : never
 import type { ModelSummary } from '../../src/shared/training-events'
@@ -11,6 +11,24 @@ const summary = (id: string, inputShape: number[]): ModelSummary => ({
   layers: [],
   parameterCount: 0,
   epochs: 1,
+})
+
+describe('the summary table and its route lines', () => {
+  it('names the route that trained each model that has one, under the table', () => {
+    const cnn: ModelSummary = {
+      ...summary('cnn', [1, 8, 8]),
+      parameterCount: 30,
+      route: { id: 'fused-simd', cores: 2, backend: 'relaxed-simd', label: 'fused SIMD, two cores' },
+    }
+    const mlp = summary('mlp', [1, 8, 8])
+    expect(routeLines([cnn, mlp])).toBe('cnn (CNN) trained on: fused SIMD, two cores')
+    expect(routeLines([mlp])).toBe('')
+    const final = new Map([['cnn', { model: 'cnn', epoch: 1, trainLoss: 0.5, trainAccuracy: 0.9, valLoss: 0.6, valAccuracy: 0.875, seconds: 1.5 }]])
+    const table = summaryTable([cnn, mlp], final).split('\n')
+    expect(table[0]).toMatch(/^model\s+label\s+params\s+epochs\s+train acc\s+val acc\s+seconds$/)
+    expect(table[1]).toMatch(/^cnn\s+CNN\s+30\s+1\s+90\.0%\s+87\.5%\s+1\.50$/)
+    expect(table[2]).toMatch(/^mlp\s+MLP\s+0\s+0\s+-\s+-\s+-$/)
+  })
 })
 
 describe('weightGrids', () => {

@@ -13,7 +13,8 @@ describe('the engine protocol', () => {
     for (const m of [{ type: 'pause' }, { type: 'resume' }, { type: 'step' }, { type: 'stop' }, { type: 'pace', epochsPerSecond: 2 }, { type: 'pace', epochsPerSecond: null }]) {
       expect(parseHostToWorker(m).ok).toBe(true)
     }
-    expect(parseHostToWorker({ type: 'probe', id: 'p1', request: { kind: 'robustness', range: 3 } }).ok).toBe(true)
+    const weights = { cnn: { '0.weight': { shape: [1], data: new Float32Array(1) } } }
+    expect(parseHostToWorker({ type: 'probe', id: 'p1', request: { kind: 'robustness-map', experiment: tinyExperiment(1), weights, range: 3 } }).ok).toBe(true)
   })
 
   it('refuses invalid host → worker messages with the field named', () => {
@@ -23,7 +24,10 @@ describe('the engine protocol', () => {
     expect(parseHostToWorker({ type: 'stop', extra: 1 })).toMatchObject({ ok: false })
     const bad = { ...tinyExperiment(1), training: { ...tinyExperiment(1).training, epochs: 0 } }
     expect(parseHostToWorker({ type: 'start', experiment: bad })).toMatchObject({ ok: false, error: expect.stringMatching(/experiment\.training\.epochs/) })
-    expect(parseHostToWorker({ type: 'probe', id: 'p', request: { kind: 'robustness', range: 99 } })).toMatchObject({ ok: false, error: expect.stringMatching(/request\.range/) })
+    const map = { kind: 'robustness-map', experiment: tinyExperiment(1), weights: {} }
+    expect(parseHostToWorker({ type: 'probe', id: 'p', request: { ...map, range: 99 } })).toMatchObject({ ok: false, error: expect.stringMatching(/request\.range/) })
+    // The live probe of the training worker's own models is gone: probes carry their weights.
+    expect(parseHostToWorker({ type: 'probe', id: 'p', request: { kind: 'robustness', range: 1 } })).toMatchObject({ ok: false, error: expect.stringMatching(/request\.kind/) })
   })
 
   it('carries Float32Array and Float64Array weights through structured clone and validates their size', () => {
@@ -55,10 +59,18 @@ describe('the engine protocol', () => {
       { type: 'event', event: { type: 'error', message: 'diverged' } },
       { type: 'paused' },
       { type: 'probe-progress', id: 'p', done: 1, total: 9 },
-      { type: 'probe-result', id: 'p', result: { kind: 'robustness', models: { cnn: { range: 1, accuracy: [1, 1, 1, 1, 1, 1, 1, 1, 1], mean: 1 } } } },
+      { type: 'probe-result', id: 'p', result: { kind: 'robustness-map', models: { cnn: { range: 1, accuracy: [1, 1, 1, 1, 1, 1, 1, 1, 1], mean: 1 } } } },
       { type: 'error', message: 'x' },
     ]
     for (const m of ok) expect(parseWorkerToHost(m)).toMatchObject({ ok: true })
+    // A started event's route crosses whole (an unknown field would be dropped by the schema, a wrong one refused).
+    const route = { id: 'tiny-wasm', cores: 1, backend: 'simd', label: 'tiny-model WebAssembly, one core' }
+    const model = { id: 'cnn', label: 'CNN', inputShape: [1, 8, 8], layers: [{ index: 0, type: 'flatten', outputShape: [64], parameterCount: 0 }], parameterCount: 0, epochs: 1, route }
+    const started = { type: 'event', event: { type: 'started', models: [model], trainCount: 1, valCount: 1, classes: ['a'] } }
+    const parsed = parseWorkerToHost(started)
+    expect(parsed.ok && parsed.value.type === 'event' && parsed.value.event.type === 'started' ? parsed.value.event.models[0].route : undefined).toEqual(route)
+    const wrongRoute = { ...started, event: { ...started.event, models: [{ ...model, route: { ...route, cores: 3 } }] } }
+    expect(parseWorkerToHost(wrongRoute)).toMatchObject({ ok: false, error: expect.stringMatching(/event\.models\.0\.route\.cores/) })
     expect(parseWorkerToHost({ type: 'event', event: { type: 'done', status: 'exploded' } })).toMatchObject({ ok: false, error: expect.stringMatching(/event\.status/) })
   })
 })
@@ -69,8 +81,9 @@ describe('the engine runner (the worker without its transport)', () => {
     const runner = new EngineRunner((m) => sent.push(m), { loadMnist: async () => ({ digits: [] }) })
     runner.handle(undefined)
     runner.handle({ type: 'step' })
-    runner.handle({ type: 'probe', id: 'p', request: { kind: 'robustness', range: 1 } })
+    runner.handle({ type: 'probe', id: 'p', request: { kind: 'robustness-map', experiment: tinyExperiment(1), weights: {}, range: 1 } })
     expect(sent.map((m) => m.type)).toEqual(['error', 'error', 'probe-failed'])
+    expect(sent.at(-1)).toMatchObject({ message: 'no weights to probe' })
     runner.handle({ type: 'start', experiment: tinyExperiment(1, [0]) })
     runner.handle({ type: 'start', experiment: tinyExperiment(1, [0]) })
     expect(sent.at(-1)).toEqual({ type: 'error', message: 'this engine process already ran an experiment; start a new one' })

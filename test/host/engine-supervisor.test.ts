@@ -1,7 +1,7 @@
 /**
  * The engine supervisor with real forked workers: a whole run, the start
  * guard, pause, step, resume, pace, stop, crashes, a hung worker, invalid
- * messages, probes. The first run and the kill go through tsx, as the browser
+ * messages, and the worker ending with its run. The first run and the kill go through tsx, as the browser
  * and terminal doors launch the worker; the rest use a bundle of the same
  * entry, which starts four times faster.
  */
@@ -232,23 +232,52 @@ describe('EngineSupervisor with a real worker', () => {
     expect((await readRunFolder(run.dir)).metrics).toHaveLength(8)
   })
 
-  it('probes shift robustness of the trained models, with progress', async () => {
+  it('ends the worker when its run ends, completed or stopped', async () => {
     const l = lab()
-    await expect(l.supervisor.probe({ kind: 'robustness', range: 1 })).rejects.toThrow(/start a run first/)
-    const run = await l.supervisor.start(tinyExperiment(3))
-    await run.ended
-    const result = await l.supervisor.probe({ kind: 'robustness', range: 2 })
-    expect(result.kind).toBe('robustness')
-    for (const model of ['cnn', 'mlp']) {
-      const map = result.models[model]
-      expect(map.range).toBe(2)
-      expect(map.accuracy).toHaveLength(25)
-      for (const a of map.accuracy) expect(a).toBeGreaterThanOrEqual(0)
-      expect(map.mean).toBeCloseTo(map.accuracy.reduce((a, b) => a + b, 0) / 25, 12)
-    }
-    const progress = l.events.filter((e) => e.type === 'probe-progress')
-    expect(progress.at(-1)).toMatchObject({ done: 50, total: 50 })
-    await expect(l.supervisor.probe({ kind: 'robustness', range: 1, models: ['nope'] })).rejects.toThrow(/no model "nope"/)
+    const completed = await l.supervisor.start(tinyExperiment(2))
+    const completedExit = exitOf(l.workers.at(-1)!)
+    expect((await completed.ended).status).toBe('completed')
+    // Asked to go once run.json is final; no idle worker stays behind for the next run.
+    expect(await completedExit).toEqual({ code: null, signal: 'SIGTERM' })
+
+    const stopped = await l.supervisor.start(tinyExperiment(50), { pace: 5 })
+    const stoppedExit = exitOf(l.workers.at(-1)!)
+    await waitFor(l, (e) => e.type === 'state' && e.runId === stopped.runId && e.state === 'running')
+    await l.supervisor.stop()
+    expect((await stopped.ended).status).toBe('stopped')
+    expect((await stoppedExit).signal).toBe('SIGTERM')
+    expect(l.workers).toHaveLength(2)
+  })
+
+  it('kills the worker of a run that failed while the worker lives on', async () => {
+    const store = new RunStore(root.path)
+    const workers: WorkerHandle[] = []
+    const supervisor = new EngineSupervisor({
+      store,
+      forkWorker: () => {
+        const real = forkNodeWorker({ entry: bundled })
+        workers.push(real)
+        return {
+          ...real,
+          get pid() {
+            return real.pid
+          },
+          onMessage(listener) {
+            real.onMessage((message) => {
+              listener(message)
+              // The trainer reports an error (a diverged loss, say) after its first epoch; the process itself is fine.
+              const m = message as { type?: string; event?: { type?: string } }
+              if (m.type === 'event' && m.event?.type === 'epoch') listener({ type: 'event', event: { type: 'error', message: 'the loss diverged' } })
+            })
+          },
+        }
+      },
+    })
+    labs.push({ store, supervisor, events: [], workers })
+    const run = await supervisor.start(tinyExperiment(20), { pace: 10 })
+    const exit = exitOf(workers[0])
+    expect(await run.ended).toMatchObject({ status: 'failed', error: 'the loss diverged' })
+    expect((await exit).signal).toBe('SIGKILL')
   })
 
   it('stops its run when disposed (a closed window), and refuses to start after', async () => {
@@ -263,6 +292,11 @@ describe('EngineSupervisor with a real worker', () => {
     expect(existsSync(run.dir)).toBe(true)
   })
 })
+
+/** Resolves when the worker process is gone (register before its run can end). */
+function exitOf(worker: WorkerHandle): Promise<{ code: number | null; signal: string | null }> {
+  return new Promise((resolve) => worker.onExit((code, signal) => resolve({ code, signal })))
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))

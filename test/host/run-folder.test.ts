@@ -150,6 +150,19 @@ describe('RunFolderWriter', () => {
     expect(Array.from(train.tensors.y.data as BigInt64Array)).toEqual([0n, 1n, 2n, 0n, 1n])
   })
 
+  it("records each model's training route in run.json from the started event, and none where the engine named none", async () => {
+    const dir = join(root, 'routes')
+    const writer = await RunFolderWriter.create(dir, experiment())
+    const route = { id: 'fused-simd', cores: 2, backend: 'relaxed-simd', label: 'fused SIMD, two cores' } as const
+    writer.handle({ type: 'started', models: [{ ...summary('cnn', 30), route }, summary('mlp', 1200)], trainCount: 180, valCount: 90, classes: ['a', 'b', 'c'] })
+    writer.handle({ type: 'done', status: 'completed' })
+    await writer.finish()
+    const written = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'))
+    expect(written.models[0].route).toEqual(route)
+    expect('route' in written.models[1]).toBe(false)
+    expect((await readRunFolder(dir)).run.models.map((m) => m.route?.label)).toEqual(['fused SIMD, two cores', undefined])
+  })
+
   it('copies snapshot weights when the event arrives, not when the file is written', async () => {
     const dir = join(root, 'run')
     const writer = await RunFolderWriter.create(dir, experiment())

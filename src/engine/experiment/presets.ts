@@ -12,13 +12,7 @@ import {
 } from '../../shared/experiment'
 import type { z } from 'zod'
 import type { SweepSpec } from './sweep'
-
-export interface PresetSummary {
-  id: string
-  name: string
-  lesson: string
-  description: string
-}
+import type { PresetSummary } from '../../shared/preset-summary'
 
 type PatternName = z.output<typeof PatternClass>
 
