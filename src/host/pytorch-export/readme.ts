@@ -27,6 +27,8 @@ export function projectReadme(experiment: Experiment, run: RunInfo): string {
     'Under torchrun every process takes its slice of each batch, so the global batch stays the run\'s',
     `(${String(settings.batchSize)}) and the averaged gradient is the one a single process computes; process 0 prints and writes.`,
     'Without `torchrun` on the PATH: `python3 -m torch.distributed.run --nproc_per_node=2 train.py`.',
+    'Debian\'s torch 1.13 under Python 3.11 fails in torchrun itself (`\'NoneType\' object has no attribute \'get\'`:',
+    'it cannot parse its own default `--redirects 0`); add `--redirects 2 --tee 2`.',
     'Only torch is needed; the `safetensors` package is used when installed, else a small reader and writer in `train.py`.',
     '',
     '## Opening the result in the lab',

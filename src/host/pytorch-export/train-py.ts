@@ -13,6 +13,8 @@ the exact training and validation tensors, and the lab's shuffled batch order
 
   python3 train.py [--epochs N] [--device cpu|cuda] [--out DIR]
   torchrun --nproc_per_node=N train.py ...      DistributedDataParallel
+  (Debian's torch 1.13 under Python 3.11: add --redirects 2 --tee 2 to torchrun,
+  whose default "0" it cannot parse there)
 
 Per-epoch metrics go to stdout as the lab's metrics.jsonl lines; --out gets a
 folder the lab opens as a run (run.json, metrics.jsonl, weights/, snapshots/).
