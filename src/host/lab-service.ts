@@ -259,7 +259,7 @@ export class LabService implements LabMethodsApi {
   }
 
   async importRun(source: ImportSource): Promise<{ runId: string; name: string }> {
-    const files = 'zip' in source ? filesFromZip(source.zip) : source.files
+    const files = source.zip ? filesFromZip(source.zip) : (source.files ?? {})
     const imported = await importRunFiles(this.requireStore(), files)
     this.emit({ type: 'runs-changed' })
     return imported

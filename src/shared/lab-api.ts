@@ -189,10 +189,9 @@ const SweepOptions = z.strictObject({ pace: PaceArg.optional(), preset: presetId
 /** Bytes: a Uint8Array (IPC carries it as is; HTTP as {"$bytes": base64}, see wire-bytes.ts). */
 const bytes = z.instanceof(Uint8Array, { message: 'must be bytes (a Uint8Array)' })
 /** A run folder to import: a zip of it, or its files by relative path (a folder upload). */
-const ImportSource = z.union([
-  z.strictObject({ zip: bytes }),
-  z.strictObject({ files: z.record(z.string().min(1).max(300), bytes) }),
-])
+const ImportSource = z
+  .strictObject({ zip: bytes.optional(), files: z.record(z.string().min(1).max(300), bytes).optional() })
+  .refine((s) => (s.zip === undefined) !== (s.files === undefined), { message: 'give either zip (a zip of the run folder) or files (its files by path)' })
 export type ImportSource = z.input<typeof ImportSource>
 const base64 = z.string().max(40 * 1024 * 1024).regex(/^[A-Za-z0-9+/=]*$/, 'must be base64')
 
