@@ -8,7 +8,7 @@
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { defaultDataDir } from '../host/data-dir'
-import { exportRunFolder, writeProjectFolder } from '../host/pytorch-export/export-run'
+import { exportRunFolder, prepareOutFolder, writeProjectFolder } from '../host/pytorch-export/export-run'
 import { filesFromFolder, importRunFiles } from '../host/pytorch-export/import-run'
 import { RunStore } from '../host/run-store'
 import { UsageError, type Io } from './main'
@@ -28,7 +28,15 @@ export async function exportPytorchCommand(args: string[], io: Io): Promise<numb
   const { values, positionals } = parse(args, EXPORT_USAGE, { out: { type: 'string' } })
   if (positionals.length !== 1) throw new UsageError(`export-pytorch: give one run folder (${EXPORT_USAGE})`)
   if (!values.out) throw new UsageError(`export-pytorch: --out DIR is required (${EXPORT_USAGE})`)
-  const { files } = await exportRunFolder(positionals[0])
+  // A wrong --out is refused before the data is rebuilt (MNIST takes seconds).
+  const runDir = positionals[0]
+  const { stat, rmdir } = await import('node:fs/promises')
+  if (!(await stat(runDir).catch(() => undefined))) throw new Error(`${runDir}: no such run folder`)
+  const made = await prepareOutFolder(values.out)
+  const { files } = await exportRunFolder(runDir).catch(async (error: unknown) => {
+    await rmdir(made).catch(() => undefined) // it was empty: leave nothing behind
+    throw error
+  })
   const dir = await writeProjectFolder(files, values.out)
   const bytes = Object.values(files).reduce((sum, b) => sum + b.length, 0)
   io.out(`${dir}\n  ${Object.keys(files).length} files, ${(bytes / 1e6).toFixed(2)} MB; run it with: cd ${dir} && python3 train.py\n`)

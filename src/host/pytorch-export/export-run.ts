@@ -41,8 +41,8 @@ export async function exportRunFolder(runDir: string): Promise<{ name: string; f
   return { name: run.name, files: buildPytorchProject({ experiment, run, initialWeights, data }) }
 }
 
-/** Writes the project into `outDir`: created if missing (its parent must exist), refused if not empty. */
-export async function writeProjectFolder(files: ProjectFiles, outDir: string): Promise<string> {
+/** Makes `outDir` (its parent must exist) or checks it is an empty folder; before any export work. */
+export async function prepareOutFolder(outDir: string): Promise<string> {
   const dir = resolve(outDir)
   try {
     await mkdir(dir)
@@ -54,6 +54,12 @@ export async function writeProjectFolder(files: ProjectFiles, outDir: string): P
     const entries = await readdir(dir)
     if (entries.length > 0) throw new PytorchExportError(`--out ${dir}: the folder is not empty (${entries.length} entries); choose a new or empty folder`)
   }
+  return dir
+}
+
+/** Writes the project into `outDir`: created if missing (its parent must exist), refused if not empty. */
+export async function writeProjectFolder(files: ProjectFiles, outDir: string): Promise<string> {
+  const dir = await prepareOutFolder(outDir)
   for (const [path, bytes] of Object.entries(files)) {
     const target = join(dir, path)
     await mkdir(dirname(target), { recursive: true })
