@@ -6,6 +6,8 @@
  *   run FILE --out DIR [--save-data] [--memory-budget GB] [--snapshot-budget GB]
  *                                train an experiment headless (src/cli/run.ts)
  *   sweep FILE --kind K --values V --out DIR   a sweep headless (src/cli/sweep.ts)
+ *   export-pytorch RUN_DIR --out DIR     a run as a PyTorch project (src/cli/export-pytorch.ts)
+ *   import-run DIR [--data DIR]          a train.py output folder into the runs folder
  *
  * Exit codes: 0 success, 1 failure while working, 2 bad usage (one clear line
  * on stderr, never a stack trace).
@@ -27,6 +29,8 @@ Commands:
   sweep FILE --kind KIND --values 1,2,5 [--seeds N] --out DIR
                                       one run folder per setting and seed in DIR, and DIR/sweep.json;
                                       KIND: mlp-hidden, cnn-filters, train-count, val-shift, augment
+  export-pytorch RUN_DIR --out DIR    write the run as a PyTorch project (train.py, data, initial weights)
+  import-run DIR [--data DATA_DIR]    put a train.py output folder in the app's runs folder (Runs lists it)
   help                                this text
 
 Options:
@@ -37,6 +41,7 @@ Examples:
   npm run lab -- presets
   npm run lab -- preset edge-detector > edges.cnnlab.json
   npm run lab -- run edges.cnnlab.json --out runs/edges
+  npm run lab -- export-pytorch runs/edges --out edges-pytorch
   npm run lab -- sweep patterns.cnnlab.json --kind train-count --values 2,5,30 --seeds 3 --out runs/data`
 
 /** A mistake in how the command was called: one line, exit code 2. */
@@ -83,11 +88,24 @@ async function sweep(args: string[], io: Io): Promise<number> {
   return sweepCommand(args, io)
 }
 
+/** The PyTorch export and the import of its output, loaded on demand as well. */
+async function exportPytorch(args: string[], io: Io): Promise<number> {
+  const { exportPytorchCommand } = await import('./export-pytorch')
+  return exportPytorchCommand(args, io)
+}
+
+async function importRun(args: string[], io: Io): Promise<number> {
+  const { importRunCommand } = await import('./export-pytorch')
+  return importRunCommand(args, io)
+}
+
 const COMMANDS: Record<string, (args: string[], io: Io) => number | Promise<number>> = {
   presets: listPresets,
   preset: printPreset,
   run,
   sweep,
+  'export-pytorch': exportPytorch,
+  'import-run': importRun,
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {

@@ -25,6 +25,8 @@ import {
   type RunDetails,
   type SweepState,
   type ValidationSamples,
+  type ExportedFile,
+  type ImportSource,
   type RunListItem,
   type TrainingStatus,
   type Unsubscribe,
@@ -46,6 +48,8 @@ import { SweepError, SweepRunner } from './sweep-runner'
 import { UnsafePathError } from './safe-path'
 import { buildDatasets, datasetInfo } from '../engine/datasets'
 import type { SweepSpec } from '../engine/experiment/sweep'
+import { exportRunFolder, projectFolderName, PytorchExportError, zipProject } from './pytorch-export/export-run'
+import { filesFromZip, importRunFiles, RunImportError } from './pytorch-export/import-run'
 
 /** What only a desktop door can do: ask the user where a file is or should go. */
 export interface DoorDialogs {
@@ -84,7 +88,7 @@ class LabError extends Error {}
  * written for the user: returned as they are and never logged, so a page that asks for a run
  * that is gone costs the server's log nothing.
  */
-const USER_ERRORS = [LabError, SupervisorError, RunStoreError, ExperimentFileError, ProbeError, SweepError, UnsafePathError]
+const USER_ERRORS = [LabError, SupervisorError, RunStoreError, ExperimentFileError, ProbeError, SweepError, UnsafePathError, PytorchExportError, RunImportError]
 
 function isUserError(err: unknown): err is Error {
   return USER_ERRORS.some((kind) => err instanceof kind)
@@ -240,6 +244,25 @@ export class LabService implements LabMethodsApi {
     if (this.supervisor?.current?.runId === id) throw new LabError('this run is still training; stop it before deleting it')
     await this.requireStore().delete(id)
     this.emit({ type: 'runs-changed' })
+  }
+
+  async exportPytorch(id: string): Promise<ExportedFile> {
+    const store = this.requireStore()
+    if (this.supervisor?.current?.runId === id) throw new LabError('this run is still training; export it when it has ended')
+    const dir = store.dirOf(id)
+    const { name, files } = await exportRunFolder(dir).catch((error: unknown) => {
+      // The folder's path is the host's business: name the run instead.
+      throw new LabError(error instanceof Error ? error.message.split(dir).join(`run "${id}"`) : String(error))
+    })
+    const folder = projectFolderName(name)
+    return { fileName: `${folder}.zip`, bytes: zipProject(files, folder) }
+  }
+
+  async importRun(source: ImportSource): Promise<{ runId: string; name: string }> {
+    const files = source.zip ? filesFromZip(source.zip) : (source.files ?? {})
+    const imported = await importRunFiles(this.requireStore(), files)
+    this.emit({ type: 'runs-changed' })
+    return imported
   }
 
   // experiment files

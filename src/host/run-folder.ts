@@ -95,7 +95,7 @@ export function snapshotFileName(epoch: number): string {
 }
 
 /** Named weights as safetensors tensors, keeping each tensor's precision. */
-function tensorsFromWeights(weights: NamedWeights): SafetensorsTensors {
+export function tensorsFromWeights(weights: NamedWeights): SafetensorsTensors {
   const tensors: SafetensorsTensors = {}
   for (const [name, t] of Object.entries(weights)) {
     tensors[name] = { dtype: t.data instanceof Float64Array ? 'F64' : 'F32', shape: [...t.shape], data: t.data }

@@ -218,6 +218,7 @@ export class RunStore {
       final: run.final,
       ...(run.error ? { error: run.error } : {}),
       ...(run.sweep ? { sweep: run.sweep } : {}),
+      ...(run.source ? { source: run.source } : {}),
     }
   }
 

@@ -9,6 +9,7 @@
  */
 import { isLabMethod, parseLabArgs, type LabResult } from '../shared/lab-api'
 import { parseExperiment } from '../shared/experiment'
+import { bytesReviver } from '../shared/wire-bytes'
 
 /** What the main thread does next: call the service with these args, or send this reply as is. */
 export type PreparedCall =
@@ -28,7 +29,8 @@ function reply(status: number, result: LabResult): PreparedCall {
 export function parseCallBody(text: string): PreparedCall {
   let body: unknown
   try {
-    body = JSON.parse(text)
+    // Bytes in the args (importRun's zip or files) arrive as {"$bytes": base64}.
+    body = JSON.parse(text, bytesReviver)
   } catch (err) {
     return reply(400, { ok: false, error: `bad request body: ${(err as Error).message}` })
   }

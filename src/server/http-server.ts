@@ -23,6 +23,7 @@ import { logUnexpected, type LabService } from '../host/lab-service'
 import { parseCallBody, statusFor } from './api-body'
 import { BodyPool } from './body-pool'
 import { EventStreams } from './event-stream'
+import { bytesReplacer } from '../shared/wire-bytes'
 
 export interface StartServerOptions {
   /** 0 picks a free port. */
@@ -88,6 +89,7 @@ const LARGE_BODY_BYTES: Record<string, number> = {
   saveExperimentDialog: 80 << 20,
   startRun: 80 << 20,
   exportFigure: 48 << 20,
+  importRun: 200 << 20,
   robustnessMap: 80 << 20,
 }
 /** Bodies above this go to the body worker; below it JSON.parse takes a few milliseconds. */
@@ -134,7 +136,8 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  send(res, status, JSON.stringify(value), 'application/json; charset=utf-8')
+  // Bytes in a result (exportPytorch's zip) cross as {"$bytes": base64}.
+  send(res, status, JSON.stringify(value, bytesReplacer), 'application/json; charset=utf-8')
 }
 
 class BodyTooLarge extends Error {}

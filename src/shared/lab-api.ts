@@ -65,6 +65,14 @@ export interface RunListItem {
   error?: string
   /** The capacity sweep the run belongs to, if any. */
   sweep?: RunSweep
+  /** "pytorch" for a run imported from an exported project's train.py; absent for the lab's own. */
+  source?: string
+}
+
+/** A file the host made for the user to save (the renderer offers the download or the save dialog). */
+export interface ExportedFile {
+  fileName: string
+  bytes: Uint8Array
 }
 
 /** A past (or live) run, read back from its run folder; tensors as JSON. */
@@ -175,6 +183,13 @@ const SweepSpecArg = z.strictObject({
 })
 const SweepOptions = z.strictObject({ pace: PaceArg.optional(), preset: presetId.optional() }).nullish()
 /** A figure's bytes, base64; 40 MB of base64 is far beyond any chart. */
+/** Bytes: a Uint8Array (IPC carries it as is; HTTP as {"$bytes": base64}, see wire-bytes.ts). */
+const bytes = z.instanceof(Uint8Array, { message: 'must be bytes (a Uint8Array)' })
+/** A run folder to import: a zip of it, or its files by relative path (a folder upload). */
+const ImportSource = z
+  .strictObject({ zip: bytes.optional(), files: z.record(z.string().min(1).max(300), bytes).optional() })
+  .refine((s) => (s.zip === undefined) !== (s.files === undefined), { message: 'give either zip (a zip of the run folder) or files (its files by path)' })
+export type ImportSource = z.input<typeof ImportSource>
 const base64 = z.string().max(40 * 1024 * 1024).regex(/^[A-Za-z0-9+/=]*$/, 'must be base64')
 
 // ── the method table: one line per method ───────────────────────────────────
@@ -196,6 +211,10 @@ export const LAB_METHODS = {
   listRuns: method(z.tuple([]), returns<RunListItem[]>()),
   openRun: method(z.tuple([runId]), returns<RunDetails>()),
   deleteRun: method(z.tuple([runId]), returns<void>()),
+  /** The run as a PyTorch project (train.py, data, initial weights), zipped. */
+  exportPytorch: method(z.tuple([runId]), returns<ExportedFile>()),
+  /** A finished run folder from elsewhere (train.py's output) into the runs folder, under a new id. */
+  importRun: method(z.tuple([ImportSource]), returns<{ runId: string; name: string }>()),
 
   // experiment files: text validation (browser upload) and native dialogs (Electron)
   parseExperimentText: method(z.tuple([z.string().max(64 * 1024 * 1024)]), returns<Experiment>()),

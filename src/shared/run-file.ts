@@ -103,6 +103,8 @@ export const RunInfo = z.object({
   savedData: z.boolean().default(false),
   /** Why the run failed (status `failed`). */
   error: z.string().optional(),
+  /** Which trainer made the run: absent for the lab's own, "pytorch" for an exported project's train.py. */
+  source: z.string().max(32).optional().catch(undefined),
   /**
    * Set on the runs of a capacity sweep (absent in older files). A record this
    * lab cannot read (a newer sweep kind) is dropped, not the whole run.

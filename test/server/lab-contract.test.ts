@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { LabService } from '../../src/host/lab-service'
 import { LAB_METHOD_NAMES, LabEventSchema, isLabMethod, parseLabArgs, unwrapResult } from '../../src/shared/lab-api'
 import { DEFAULT_BUDGET } from '../../src/shared/budget'
+import { bytesReplacer, bytesReviver } from '../../src/shared/wire-bytes'
 
 describe('lab API contract', () => {
   it('the service implements every method of the table', () => {
@@ -47,5 +48,19 @@ describe('lab API contract', () => {
     expect(seen).toEqual(['ping'])
     expect(LabEventSchema.safeParse(service.helloEvent()).success).toBe(true)
     expect(LabEventSchema.safeParse({ type: 'hello' }).success).toBe(false)
+  })
+
+  it('carries bytes both ways: exportPytorch returns a zip, importRun takes a zip or files (HTTP: {"$bytes": base64})', async () => {
+    const zip = new Uint8Array([80, 75, 5, 6, 0, 255, 128])
+    const wire = JSON.parse(JSON.stringify({ args: [{ zip }] }, bytesReplacer), bytesReviver) as { args: unknown[] }
+    expect(wire.args[0]).toEqual({ zip })
+    expect((wire.args[0] as { zip: unknown }).zip).toBeInstanceOf(Uint8Array)
+    expect(parseLabArgs('importRun', wire.args).ok).toBe(true)
+    expect(parseLabArgs('importRun', [{ files: { 'run.json': new Uint8Array(2) } }]).ok).toBe(true)
+    expect(parseLabArgs('importRun', [{ zip: 'UEsFBg==' }])).toMatchObject({ ok: false, error: expect.stringContaining('argument 0.zip: must be bytes') })
+    expect(parseLabArgs('importRun', [{}])).toMatchObject({ ok: false, error: expect.stringContaining('give either zip') })
+    expect(parseLabArgs('exportPytorch', ['2026-11-21T20-15-03-patterns-3-ab12']).ok).toBe(true)
+    const service = new LabService({ door: 'browser', version: '0' })
+    expect(await service.call('exportPytorch', ['2026-11-21T20-15-03-patterns-3-ab12'])).toEqual({ ok: false, error: 'the runs folder is not available in this door (no data folder)' })
   })
 })

@@ -15,6 +15,7 @@ import {
   type LabEventListener,
   type LabMethodName,
 } from '../../shared/lab-api'
+import { bytesReplacer, bytesReviver } from '../../shared/wire-bytes'
 
 const TOKEN_KEY = 'cnn-lab.token'
 
@@ -44,7 +45,7 @@ export function createHttpClient(location: LocationLike, storage: StorageLike, h
       response = await fetch(`${base}/api/${name}`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', 'X-Lab-Token': token },
-        body: JSON.stringify({ args }),
+        body: JSON.stringify({ args }, bytesReplacer),
         credentials: 'same-origin',
         cache: 'no-store',
       })
@@ -55,7 +56,7 @@ export function createHttpClient(location: LocationLike, storage: StorageLike, h
     if (!type.includes('application/json')) {
       throw new Error(response.status === 403 ? 'the lab server refused the request: open the address it printed (with its token)' : `lab server error ${response.status}`)
     }
-    return unwrapResult(await response.json())
+    return unwrapResult(JSON.parse(await response.text(), bytesReviver))
   }
 
   const listeners = new Set<LabEventListener>()
