@@ -6,7 +6,7 @@
  * runs read that file in a fraction of a second. The result stays in memory for
  * the life of the process.
  */
-import { readFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -50,7 +50,12 @@ export async function loadFashionSource(locations: FashionLocations = {}): Promi
   let source = await readCache(cachePath)
   if (!source) {
     source = await convert(locations.clothesFolder ?? fashionClothesFolder())
-    await writeFileAtomic(cachePath, encode(source))
+    try {
+      await mkdir(dirname(cachePath), { recursive: true })
+      await writeFileAtomic(cachePath, encode(source))
+    } catch {
+      // The file only saves time: a folder that cannot be written means converting again next run.
+    }
   }
   if (defaults) cached = source
   return source
@@ -88,10 +93,16 @@ async function convert(folder: string): Promise<FashionSource> {
       throw new Error(`Could not read Fashion-MNIST file ${file}: ${(error as Error).message}`)
     }
     if (!Array.isArray(pictures) || pictures.length === 0) throw new Error(`Fashion-MNIST file ${file} should hold {"data": [[784 values], ...]}`)
-    const bytes = new Uint8Array(pictures.length * PLANE)
-    pictures.forEach((picture: unknown, i) => {
+    // Version 1.1.0's T-shirt file holds two empty entries among its 7,000 pictures: they are skipped.
+    const whole = pictures.filter((picture: unknown) => !(Array.isArray(picture) && picture.length === 0))
+    const bytes = new Uint8Array(whole.length * PLANE)
+    whole.forEach((picture: unknown, i) => {
       if (!Array.isArray(picture) || picture.length !== PLANE) throw new Error(`Fashion-MNIST file ${file}: picture ${i} does not hold ${PLANE} values`)
-      bytes.set(picture as number[], i * PLANE)
+      for (let p = 0; p < PLANE; p++) {
+        const v = picture[p] as unknown
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) throw new Error(`Fashion-MNIST file ${file}: picture ${i} value ${p} is ${String(v)}, not an integer 0–255`)
+        bytes[i * PLANE + p] = v
+      }
     })
     classes.push(bytes)
   }
