@@ -131,9 +131,8 @@ async function loadExperiment(file: string): Promise<Experiment> {
 
 async function loadData(experiment: Experiment): Promise<{ train: Dataset; val: Dataset }> {
   try {
-    // MNIST parsing takes a moment and needs the mnist package: only when asked for.
-    const mnist = experiment.dataset.kind === 'mnist' ? (await import('../host/mnist-source')).loadMnistSource() : undefined
-    return buildDatasets(experiment.dataset, { mnist })
+    // MNIST's and Fashion-MNIST's pictures take a moment and need their packages: only when asked for.
+    return buildDatasets(experiment.dataset, await (await import('../host/dataset-sources')).loadDatasetSources(experiment.dataset))
   } catch (error) {
     throw fail(`cannot build the ${experiment.dataset.kind} dataset: ${errorMessage(error)}`)
   }

@@ -22,7 +22,7 @@ import { Worker } from 'node:worker_threads'
 import type { Experiment } from '../shared/experiment'
 import { SWEEP_KINDS, type SweepKindName } from '../shared/run-file'
 import { ExperimentFileError, readExperimentFile } from '../host/experiment-files'
-import { buildDatasets, type MnistSource } from '../engine/datasets'
+import { buildDatasets, type DatasetSources } from '../engine/datasets'
 import { checkExperiment, formatIssue } from '../engine/experiment/check'
 import { MAX_SWEEP_SEEDS, SWEEP_LABELS, sweepSettings, sweptModelLabel, type SweepSetting } from '../engine/experiment/sweep'
 import { RunFolderWriter } from '../host/run-folder'
@@ -144,9 +144,9 @@ interface Outcome {
 }
 
 /** Trains one setting into its run folder; `stop` is called on Ctrl-C. */
-async function trainSetting(setting: SweepSetting, folder: string, record: ReturnType<typeof sweepRecord>, mnist: MnistSource | undefined, onStop: (stop: () => void) => void): Promise<Outcome> {
+async function trainSetting(setting: SweepSetting, folder: string, record: ReturnType<typeof sweepRecord>, sources: DatasetSources, onStop: (stop: () => void) => void): Promise<Outcome> {
   const { experiment } = setting
-  const data = buildDatasets(experiment.dataset, { mnist })
+  const data = buildDatasets(experiment.dataset, sources)
   const writer = await RunFolderWriter.create(folder, experiment, { sweep: record })
   const final = new Map<string, number | null>()
   let failed: string | undefined
@@ -229,8 +229,8 @@ export async function sweepCommand(args: string[], io: SweepIo = { out: (t) => p
     }
     const dir = resolve(options.out)
     await prepareOut(dir)
-    // MNIST is parsed once for the whole sweep, and only when asked for (it needs the mnist package).
-    const mnist = base.dataset.kind === 'mnist' ? (await import('../host/mnist-source')).loadMnistSource() : undefined
+    // MNIST's or Fashion-MNIST's pictures are loaded once for the whole sweep, and only when asked for.
+    const sources = await (await import('../host/dataset-sources')).loadDatasetSources(base.dataset)
 
     const id = `sweep-${Date.now().toString(36)}`
     const state = { id, kind: options.kind, baseName: base.name, modelLabel: sweptModelLabel(base, options.kind), seeds: options.seeds }
@@ -248,7 +248,7 @@ export async function sweepCommand(args: string[], io: SweepIo = { out: (t) => p
       if (interrupted) break
       const name = `${options.kind}-${setting.value}-seed-${setting.seed}`
       const started = Date.now()
-      const outcome = await trainSetting(setting, join(dir, name), sweepRecord(state, setting), mnist, (stop) => (stopCurrent = stop))
+      const outcome = await trainSetting(setting, join(dir, name), sweepRecord(state, setting), sources, (stop) => (stopCurrent = stop))
       for (const m of setting.models) {
         file.points.push({ value: setting.value, seed: setting.seed, model: m.id, parameterCount: m.parameterCount, valAccuracy: outcome.final.get(m.id) ?? null, run: name })
       }

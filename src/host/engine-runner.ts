@@ -9,8 +9,8 @@
  * batch. A paced run waits on a timer instead, which a message cancels.
  */
 import { parseHostToWorker, type HostToWorkerParsed, type ProbeRequest, type RobustnessResult, type WorkerToHost } from '../shared/engine-protocol'
-import type { Experiment } from '../shared/experiment'
-import { buildDatasets, datasetInfo, shiftDataset, type Dataset, type MnistSource } from '../engine/datasets'
+import type { DatasetSpec, Experiment } from '../shared/experiment'
+import { buildDatasets, datasetInfo, shiftDataset, type Dataset, type DatasetSources } from '../engine/datasets'
 import { buildModel, type Sequential } from '../engine/model'
 import { createTrainer, type Trainer } from '../engine/train/trainer'
 import type { DataParallel } from '../engine/train/data-parallel'
@@ -19,6 +19,7 @@ import { createLoss, type Loss } from '../engine/loss/index'
 import { shiftRobustness } from '../engine/probes/robustness'
 import { PaceClock } from './pace-clock'
 import { errorMessage } from './error-words'
+import { needsHostPictures } from './dataset-sources'
 
 /** Longest stretch of training between two turns of the event loop. */
 const SLICE_MS = 10
@@ -26,8 +27,8 @@ const SLICE_MS = 10
 const BATCH_EVENTS_PER_SECOND = 60
 
 export interface RunnerDeps {
-  /** MNIST images, loaded only for MNIST experiments. */
-  loadMnist: () => Promise<MnistSource>
+  /** The host's pictures for a dataset (MNIST's, Fashion-MNIST's; src/host/dataset-sources.ts). */
+  loadSources: (spec: DatasetSpec) => Promise<DatasetSources>
   now?: () => number
   /**
    * A helper thread for two-core training (./parallel/gradient-helper.ts),
@@ -128,12 +129,12 @@ export class EngineRunner {
   private async start(experiment: Experiment): Promise<void> {
     this.experiment = experiment
     try {
-      // MNIST's images take a few seconds to load and shape: say so, so the run does not look stuck.
-      if (experiment.dataset.kind === 'mnist') this.send({ type: 'event', event: { type: 'phase', phase: 'loading-data' } })
-      const mnist = experiment.dataset.kind === 'mnist' ? await this.deps.loadMnist() : undefined
+      // MNIST's and Fashion-MNIST's images take a few seconds to load and shape: say so, so the run does not look stuck.
+      if (needsHostPictures(experiment.dataset.kind)) this.send({ type: 'event', event: { type: 'phase', phase: 'loading-data' } })
+      const sources = await this.deps.loadSources(experiment.dataset)
       // A stop that came while the images loaded has already answered `done`.
       if (this.stopped) return
-      const data = buildDatasets(experiment.dataset, { mnist })
+      const data = buildDatasets(experiment.dataset, sources)
       this.parallel = this.deps.parallel?.() ?? null
       this.trainer = createTrainer(experiment, data, (event) => this.onEvent(event), { parallel: this.parallel ?? undefined })
       this.pace.setModels(this.trainer.summaries())
@@ -211,13 +212,14 @@ export class EngineRunner {
       const { experiment, weights } = request
       const ids = Object.keys(weights)
       if (ids.length === 0) throw new Error('no weights to probe')
-      // MNIST's images take a few seconds to load and shape: say so, so the run does not look stuck.
-      if (experiment.dataset.kind === 'mnist') this.send({ type: 'event', event: { type: 'phase', phase: 'loading-data' } })
-      const mnist = experiment.dataset.kind === 'mnist' ? await this.deps.loadMnist() : undefined
-      // The map shifts the val pictures itself, so MNIST's own random val shift is left out:
-      // the centre cell is then the accuracy on unmoved digits.
-      const dataset = experiment.dataset.kind === 'mnist' ? { ...experiment.dataset, valShift: 0 } : experiment.dataset
-      const { val } = buildDatasets(dataset, { mnist })
+      // MNIST's and Fashion-MNIST's images take a few seconds to load and shape: say so, so the run does not look stuck.
+      if (needsHostPictures(experiment.dataset.kind)) this.send({ type: 'event', event: { type: 'phase', phase: 'loading-data' } })
+      const sources = await this.deps.loadSources(experiment.dataset)
+      // The map shifts the val pictures itself, so the set's own random val shift is left out:
+      // the centre cell is then the accuracy on unmoved pictures.
+      const d = experiment.dataset
+      const dataset = d.kind === 'mnist' || d.kind === 'digits' || d.kind === 'fashion' ? { ...d, valShift: 0 } : d
+      const { val } = buildDatasets(dataset, sources)
       const info = datasetInfo(experiment.dataset)
       const models = new Map<string, Sequential>()
       for (const m of ids) {

@@ -55,8 +55,8 @@ if (!transport) {
 }
 
 const runner = new EngineRunner(transport.send, {
-  // Imported lazily: parsing the digits takes a moment and only MNIST runs need them.
-  loadMnist: async () => (await import('./mnist-source')).loadMnistSource(),
+  // Imported lazily: parsing the pictures takes a moment and only MNIST and Fashion-MNIST runs need them.
+  loadSources: async (spec) => (await import('./dataset-sources')).loadDatasetSources(spec),
   // Two cores by default (a helper thread takes half of each batch, where
   // that pays); CNN_LAB_CORES=1 forces one.
   parallel: () => createGradientHelper({ cores: Number(process.env.CNN_LAB_CORES) || 2 }),

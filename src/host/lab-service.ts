@@ -312,9 +312,8 @@ export class LabService implements LabMethodsApi {
   async validationSamples(experiment: unknown, start: number, count: number): Promise<ValidationSamples> {
     const exp = this.parseRecipe(experiment)
     const info = datasetInfo(exp.dataset)
-    // MNIST's digits live on the host; edges and patterns are rebuilt from their seeds the same way.
-    const mnist = exp.dataset.kind === 'mnist' ? (await import('./mnist-source')).loadMnistSource() : undefined
-    const { val } = buildDatasets(exp.dataset, { mnist })
+    // MNIST's and Fashion-MNIST's pictures live on the host; the others are rebuilt the same way everywhere.
+    const { val } = buildDatasets(exp.dataset, await (await import('./dataset-sources')).loadDatasetSources(exp.dataset))
     const total = val.y.length
     const size = info.inputShape.reduce((a, b) => a * b, 1)
     const end = Math.min(total, start + count)

@@ -45,6 +45,12 @@ export function describeDataset(dataset: DatasetSpec): string {
       return `Patterns (${dataset.classes.length} classes), ${dataset.size}×${dataset.size}`
     case 'mnist':
       return dataset.valShift > 0 ? `MNIST, validation shifted ≤ ${dataset.valShift}px` : 'MNIST digits, 28×28'
+    case 'digits':
+      return dataset.valShift > 0 ? `Digits 8×8, validation shifted ≤ ${dataset.valShift}px` : 'Digits, 8×8'
+    case 'fashion':
+      return dataset.valShift > 0 ? `Fashion-MNIST, validation shifted ≤ ${dataset.valShift}px` : 'Fashion-MNIST, 28×28'
+    case 'colour':
+      return `Colour bars (RGB), ${dataset.size}×${dataset.size}`
   }
 }
 

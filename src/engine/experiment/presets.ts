@@ -13,6 +13,7 @@ import {
 import type { z } from 'zod'
 import type { SweepSpec } from './sweep'
 import type { PresetSummary } from '../../shared/preset-summary'
+import { colourPreset, digitsPreset, fashionPreset } from './presets-lesson002'
 
 type PatternName = z.output<typeof PatternClass>
 
@@ -280,6 +281,10 @@ const BUILDERS: Record<string, { lesson: string; build: () => ExperimentInput }>
   'patterns-shifted': { lesson: '001 + 002', build: () => patternsWhereTheCnnWins('shifted') },
   'patterns-few': { lesson: '001', build: () => patternsWhereTheCnnWins('few') },
   'mnist-few': { lesson: '003', build: mnistFew },
+  // Lesson 002's datasets (presets-lesson002.ts).
+  digits: { lesson: '002', build: digitsPreset },
+  fashion: { lesson: '003', build: () => fashionPreset(MNIST_CNN, MNIST_MLP) },
+  colour: { lesson: '002', build: colourPreset },
 }
 
 export const PRESET_IDS = Object.keys(BUILDERS)

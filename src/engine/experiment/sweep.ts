@@ -51,9 +51,9 @@ export function isCapacitySweep(kind: SweepKind): kind is 'mlp-hidden' | 'cnn-fi
   return kind === 'mlp-hidden' || kind === 'cnn-filters'
 }
 
-/** The setting's unit for this dataset: patterns count training pictures per class. */
+/** The setting's unit for this dataset: patterns and colour count training pictures per class. */
 export function sweepUnit(kind: SweepKind, dataset: DatasetSpec['kind']): string {
-  if (kind === 'train-count' && dataset === 'patterns') return 'training pictures per class'
+  if (kind === 'train-count' && (dataset === 'patterns' || dataset === 'colour')) return 'training pictures per class'
   return SWEEP_LABELS[kind].unit
 }
 
@@ -142,7 +142,7 @@ function sweptDataset(dataset: DatasetSpec, kind: 'train-count' | 'val-shift', v
   if (value > MAX_VAL_SHIFT) throw new Error(`val shift ${value} is more than ${MAX_VAL_SHIFT} px`)
   // Trained on centred pictures: the patterns' own jitter is turned off, so
   // every model sees each shape in one place and only the val set moves.
-  return dataset.kind === 'patterns' ? { ...dataset, maxShift: 0, valShift: value } : { ...dataset, valShift: value }
+  return dataset.kind === 'patterns' || dataset.kind === 'colour' ? { ...dataset, maxShift: 0, valShift: value } : { ...dataset, valShift: value }
 }
 
 /** The training of an augment sweep's setting: random shifts up to `value` px, none at 0. */
