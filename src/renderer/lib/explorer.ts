@@ -5,6 +5,7 @@
  * per-layer equivariance profile compared from the two traces.
  */
 import type { ModelSpec, NamedTensors } from '../../shared/experiment'
+import { convAxes, poolAxes } from '../../shared/layer-geometry'
 import { shiftImage } from '../../engine/datasets/shift'
 import { buildModel, type Sequential } from '../../engine/model'
 import { compareTraces, type LayerEquivariance } from '../../engine/probes/equivariance'
@@ -144,10 +145,13 @@ function shiftText(dx: number, dy: number, stride: number): string {
   return parts.join(' and ')
 }
 
-/** How far one pixel of a layer's output is from the next, in the layer's input pixels. */
+/**
+ * How far one pixel of a layer's output is from the next, in the layer's input
+ * pixels (the larger axis, when they differ: a shift is whole only if it is on both).
+ */
 function strideOf(spec: ProbedModel['spec']['layers'][number]): number {
-  if (spec.type === 'conv2d') return spec.stride
-  if (spec.type === 'maxpool2d') return spec.stride ?? spec.kernelSize
+  if (spec.type === 'conv2d') return Math.max(...convAxes(spec).stride)
+  if (spec.type === 'maxpool2d' || spec.type === 'avgpool2d') return Math.max(...poolAxes(spec).stride)
   return 1
 }
 
