@@ -15,6 +15,7 @@
  */
 import { z } from 'zod'
 import { Experiment, MetricRow } from './experiment'
+import { STATE_TENSOR_NAME } from './tensor-names'
 import { CELL_SAMPLE_LIMIT, type NamedWeights, type TrainingEvent } from './training-events'
 
 // ── pieces ──────────────────────────────────────────────────────────────────
@@ -35,7 +36,7 @@ export const WireTensor = z
     path: ['data'],
   })
 /** Typed as the engine's NamedWeights (readonly shapes), which is what both ends hold. */
-const WireWeights = z.record(z.string().regex(/^\d+\.(weight|bias)$/), WireTensor) as unknown as z.ZodType<NamedWeights>
+const WireWeights = z.record(z.string().regex(STATE_TENSOR_NAME), WireTensor) as unknown as z.ZodType<NamedWeights>
 
 const LayerSummary = z.object({
   index: count,

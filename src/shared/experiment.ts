@@ -13,6 +13,7 @@
  */
 import { z } from 'zod'
 import { decodeTensor, shapeSize, TENSOR_DTYPES } from './json-tensors'
+import { STATE_TENSOR_NAME } from './tensor-names'
 
 export const EXPERIMENT_FORMAT = 'cnn-lab.experiment'
 export const EXPERIMENT_VERSION = 2
@@ -252,7 +253,7 @@ export const MetricRow = z.strictObject({
 export type MetricRow = z.output<typeof MetricRow>
 
 const tensorShape = z.array(int(0, 1_000_000)).max(8)
-const TENSOR_NAME = /^\d+\.(weight|bias)$/
+const TENSOR_NAME = STATE_TENSOR_NAME
 
 /** A tensor in memory: row-major values with their PyTorch shape. */
 export const JsonTensor = z
