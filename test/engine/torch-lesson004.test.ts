@@ -51,7 +51,7 @@ function runCase(c: Case, precision: Precision): void {
 }
 
 describe('lesson 004 layers match PyTorch', () => {
-  for (const c of (fixture as { cases: Case[] }).cases) {
+  for (const c of (fixture as unknown as { cases: Case[] }).cases) {
     for (const precision of ['float64', 'float32'] as const) {
       it(`${c.name} (${precision})`, () => runCase(c, precision))
     }

@@ -33,13 +33,28 @@ export function chainLayers(layers: readonly LayerSpec[], inputShape: readonly n
     if (layer.type === 'conv2d' && shape.length === 3) layer.inChannels = shape[0]
     if (layer.type === 'linear' && shape.length === 1) layer.inFeatures = shape[0]
     if (layer.type === 'batchnorm2d' && shape.length === 3) layer.numFeatures = shape[0]
-    // A residual body starts from the block's input and (to fit) ends at it too.
-    if (layer.type === 'residual') layer.layers = chainLayers(layer.layers, shape)
+    if (layer.type === 'residual' && shape.length === 3) layer.layers = chainResidualBody(layer.layers, shape)
     const step = inferShapes([layer], shape)
     if (!step.ok) break
     shape = step.outputShape
   }
   return out
+}
+
+/**
+ * A residual body starts from the block's input and must end with its shape:
+ * its last conv gives the block's channel count (x + body(x) needs nothing
+ * else), and the layers after it are then chained again to fit.
+ */
+function chainResidualBody(body: readonly LayerSpec[], shape: readonly number[]): LayerSpec[] {
+  const out = body.map((layer) => ({ ...layer }))
+  let last = -1
+  out.forEach((layer, i) => {
+    if (layer.type === 'conv2d') last = i
+  })
+  const conv = out[last]
+  if (conv && conv.type === 'conv2d') conv.outChannels = shape[0]
+  return chainLayers(out, shape)
 }
 
 export interface DraftValidation {
