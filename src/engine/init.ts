@@ -5,7 +5,7 @@
  * exactly the numbers lesson 000's `random.Random(seed)` loops draw.
  */
 import type { InitSpec } from '../shared/experiment'
-import type { Param } from './layers/layer'
+import type { Layer, Param } from './layers/layer'
 import { PythonRandom } from './python-random'
 import { Rng } from './rng'
 
@@ -15,9 +15,16 @@ export function fanIn(weight: Param): number {
   return shape.length > 1 ? weight.value.data.length / shape[0] : shape[0]
 }
 
-export function initialiseParams(model: { layers: readonly { params: readonly Param[] }[] }, init: InitSpec): void {
+/** The layers that own parameters, in order: a residual block stands for its body's layers. */
+function leafLayers(layers: readonly Layer[]): Layer[] {
+  return layers.flatMap((layer) => (layer.children ? leafLayers(layer.children) : [layer]))
+}
+
+export function initialiseParams(model: { layers: readonly Layer[] }, init: InitSpec): void {
   const draw = makeDraw(init)
-  for (const layer of model.layers) {
+  for (const layer of leafLayers(model.layers)) {
+    // Batch norm starts at weight 1, bias 0 in every scheme, as in torch (and draws nothing).
+    if (layer.ownInit) continue
     const weight = layer.params.find((p) => p.name === 'weight')
     if (!weight) continue
     const fan = fanIn(weight)

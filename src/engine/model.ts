@@ -3,10 +3,14 @@
  * parameters are named "<index>.weight" / "<index>.bias" with the layer's
  * index in the spec's list, so saved weights load straight into the matching
  * torch model (`relu` and `flatten` take indices too, as they do in torch).
+ * Batch norm's buffers follow the same rule ("2.running_mean"), and a
+ * residual block's body adds its own ("3.body.0.weight").
  */
 import type { InitSpec, LayerSpec } from '../shared/experiment'
 import { initialiseParams } from './init'
-import { createLayer, layerOutputShape, layerParameterCount, type Layer, type Param, type RandomSource } from './layers'
+import {
+  NestedLayerError, createLayer, layerOutputShape, layerParameterCount, type Layer, type Param, type RandomSource,
+} from './layers'
 import { ConvBlock } from './layers/conv-block'
 import { formatShape, type Precision, type Tensor } from './tensor'
 import type { LayerSummary } from '../shared/training-events'
@@ -17,6 +21,12 @@ export interface NamedParam {
   param: Param
 }
 
+/** A tensor of the model's state (a parameter or a buffer) by its saved name. */
+export interface NamedTensor {
+  name: string
+  value: Tensor
+}
+
 export type ShapeInference =
   | { ok: true; layers: LayerSummary[]; outputShape: number[]; parameterCount: number }
   | {
@@ -25,6 +35,8 @@ export type ShapeInference =
       error: string
       /** Index of the first layer that does not fit. */
       index: number
+      /** Its field path from the model's layers: "layers.3", or "layers.3.layers.1" inside a residual block. */
+      path: string
       /** The layers before it, which do fit. */
       layers: LayerSummary[]
     }
@@ -46,7 +58,12 @@ export function inferShapes(layers: readonly LayerSpec[], inputShape: readonly n
     try {
       shape = layerOutputShape(spec, shape)
     } catch (error) {
-      return { ok: false, error: describe(index, spec, (error as Error).message), index, layers: summaries }
+      if (error instanceof NestedLayerError) {
+        // A layer inside a block: name it by its full path ("layers.3.layers.1 (conv2d): …").
+        const path = `layers.${index}.${error.path}`
+        return { ok: false, error: `${path} (${error.layerType}): ${error.reason}`, index, path, layers: summaries }
+      }
+      return { ok: false, error: describe(index, spec, (error as Error).message), index, path: `layers.${index}`, layers: summaries }
     }
     const parameterCount = layerParameterCount(spec)
     total += parameterCount
@@ -57,6 +74,8 @@ export function inferShapes(layers: readonly LayerSpec[], inputShape: readonly n
 
 export class Sequential {
   readonly namedParamList: readonly NamedParam[]
+  /** Parameters and buffers, layer by layer: what is saved and loaded (a torch state_dict). */
+  readonly namedStateList: readonly NamedTensor[]
   readonly parameterCount: number
   readonly outputShape: readonly number[]
   private readonly summaries: LayerSummary[]
@@ -100,6 +119,10 @@ export class Sequential {
     this.namedParamList = layers.flatMap((layer, index) =>
       layer.params.map((param) => ({ name: `${index}.${param.name}`, param })),
     )
+    this.namedStateList = layers.flatMap((layer, index) => [
+      ...layer.params.map((param) => ({ name: `${index}.${param.name}`, value: param.value })),
+      ...(layer.buffers ?? []).map((buffer) => ({ name: `${index}.${buffer.name}`, value: buffer.value })),
+    ])
   }
 
   /** x is [N, ...inputShape]. The result is a buffer the model reuses: copy it to keep it. */
@@ -145,6 +168,23 @@ export class Sequential {
 
   namedParams(): NamedParam[] {
     return [...this.namedParamList]
+  }
+
+  /** Every saved tensor (parameters, then batch norm's running statistics), by name. */
+  namedState(): NamedTensor[] {
+    return [...this.namedStateList]
+  }
+
+  /**
+   * Copies saved tensors in by name. Throws "the weights do not match the
+   * model (<name>)" for a tensor that is missing or of another size.
+   */
+  loadState(weights: Readonly<Record<string, { readonly data: ArrayLike<number> }>>): void {
+    for (const { name, value } of this.namedStateList) {
+      const source = weights[name]
+      if (!source || source.data.length !== value.data.length) throw new Error(`the weights do not match the model (${name})`)
+      value.data.set(source.data)
+    }
   }
 
   params(): Param[] {

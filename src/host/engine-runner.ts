@@ -226,10 +226,10 @@ export class EngineRunner {
         const spec = experiment.models.find((s) => s.id === m)
         if (!spec) throw new Error(`no model "${m}" in this experiment`)
         const model = buildModel(spec, info.inputShape, experiment.training.precision, { initialise: false })
-        for (const { name, param } of model.namedParams()) {
-          const source = weights[m][name]
-          if (!source || source.data.length !== param.value.data.length) throw new Error(`the weights of "${m}" do not match its layers (${name})`)
-          param.value.data.set(source.data)
+        try {
+          model.loadState(weights[m])
+        } catch (error) {
+          throw new Error(`model "${m}": ${errorMessage(error)}`)
         }
         models.set(m, model)
       }

@@ -40,6 +40,7 @@ import {
 } from '../shared/safetensors'
 import type { Dataset } from '../engine/datasets/dataset'
 import type { ModelSummary, NamedWeights, TrainingEvent } from '../shared/training-events'
+import { isCountTensor } from '../shared/tensor-names'
 import { appendLineDurable, writeFileAtomic } from './atomic-file'
 import { fileErrorReason } from './error-words'
 import { lstatKind, readFileNoFollow, RefusedFileError } from './safe-path'
@@ -94,19 +95,30 @@ export function snapshotFileName(epoch: number): string {
   return `epoch-${String(epoch).padStart(4, '0')}.safetensors`
 }
 
-/** Named weights as safetensors tensors, keeping each tensor's precision. */
+/**
+ * Named weights as safetensors tensors, keeping each tensor's precision; batch
+ * norm's batch count is written as I64, the dtype torch keeps it in.
+ */
 export function tensorsFromWeights(weights: NamedWeights): SafetensorsTensors {
   const tensors: SafetensorsTensors = {}
   for (const [name, t] of Object.entries(weights)) {
-    tensors[name] = { dtype: t.data instanceof Float64Array ? 'F64' : 'F32', shape: [...t.shape], data: t.data }
+    if (isCountTensor(name)) {
+      tensors[name] = { dtype: 'I64', shape: [...t.shape], data: BigInt64Array.from(t.data, (v) => BigInt(Math.round(v))) }
+    } else {
+      tensors[name] = { dtype: t.data instanceof Float64Array ? 'F64' : 'F32', shape: [...t.shape], data: t.data }
+    }
   }
   return tensors
 }
 
-/** The reverse of `tensorsFromWeights`; only float tensors are weights. */
+/** The reverse of `tensorsFromWeights`; only float tensors are weights, and I64 only as a batch count. */
 export function weightsFromTensors(tensors: SafetensorsTensors): NamedWeights {
   const weights: NamedWeights = {}
   for (const [name, t] of Object.entries(tensors)) {
+    if (t.data instanceof BigInt64Array && isCountTensor(name)) {
+      weights[name] = { shape: t.shape, data: Float64Array.from(t.data, (v) => Number(v)) }
+      continue
+    }
     if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) {
       throw new RunFolderError(`tensor "${name}" is ${t.dtype}, not a float weight`)
     }

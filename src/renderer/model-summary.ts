@@ -1,15 +1,11 @@
 /** Small, pure descriptions of an experiment for display. */
 import type { DatasetSpec, LayerSpec, ModelSpec } from '../shared/experiment'
+import { convAxes, pair, sizeText } from '../shared/layer-geometry'
+import { layerParameterCount } from '../engine/layers'
 
+/** Learned parameters of one layer (the engine's count: batch norm's running statistics are not parameters). */
 export function layerParameters(layer: LayerSpec): number {
-  switch (layer.type) {
-    case 'conv2d':
-      return layer.outChannels * layer.inChannels * layer.kernelSize * layer.kernelSize + (layer.bias ? layer.outChannels : 0)
-    case 'linear':
-      return layer.outFeatures * layer.inFeatures + (layer.bias ? layer.outFeatures : 0)
-    default:
-      return 0
-  }
+  return layerParameterCount(layer)
 }
 
 export function modelParameters(model: ModelSpec): number {
@@ -18,8 +14,15 @@ export function modelParameters(model: ModelSpec): number {
 
 export function describeLayer(layer: LayerSpec): string {
   switch (layer.type) {
-    case 'conv2d':
-      return `Conv ${layer.inChannels}→${layer.outChannels}, ${layer.kernelSize}×${layer.kernelSize}${layer.padding ? `, pad ${layer.padding}` : ''}`
+    case 'conv2d': {
+      const { stride, padding, groups } = convAxes(layer)
+      const extras = [
+        stride[0] !== 1 || stride[1] !== 1 ? `stride ${stride[0] === stride[1] ? stride[0] : `${stride[0]}×${stride[1]}`}` : '',
+        padding[0] || padding[1] ? `pad ${padding[0] === padding[1] ? padding[0] : `${padding[0]}×${padding[1]}`}` : '',
+        groups === layer.inChannels && groups > 1 ? 'depthwise' : groups > 1 ? `${groups} groups` : '',
+      ].filter(Boolean)
+      return `Conv ${layer.inChannels}→${layer.outChannels}, ${sizeText(layer.kernelSize)}${extras.map((e) => `, ${e}`).join('')}`
+    }
     case 'linear':
       return `Linear ${layer.inFeatures}→${layer.outFeatures}`
     case 'maxpool2d':
@@ -34,6 +37,14 @@ export function describeLayer(layer: LayerSpec): string {
       return 'Flatten'
     case 'globalmaxpool2d':
       return 'Global max-pool'
+    case 'avgpool2d':
+      return `AvgPool ${pair(layer.kernelSize)[0] === pair(layer.kernelSize)[1] ? pair(layer.kernelSize)[0] : sizeText(layer.kernelSize)}`
+    case 'globalavgpool2d':
+      return 'Global average-pool'
+    case 'batchnorm2d':
+      return `BatchNorm ${layer.numFeatures}`
+    case 'residual':
+      return `Residual [${layer.layers.map(describeLayer).join(', ')}]`
   }
 }
 

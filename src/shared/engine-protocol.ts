@@ -17,6 +17,7 @@ import { z } from 'zod'
 import { Experiment, MetricRow, type ParseResult } from './experiment'
 import { RunModel } from './run-file'
 import { CELL_SAMPLE_LIMIT, type ModelSummary as ModelSummaryType, type NamedWeights, type TrainingEvent } from './training-events'
+import { STATE_TENSOR_NAME } from './tensor-names'
 
 // ── pieces ──────────────────────────────────────────────────────────────────
 
@@ -36,7 +37,7 @@ const WireTensor = z
     path: ['data'],
   })
 /** Typed as the engine's NamedWeights (readonly shapes), which is what both ends hold. */
-const WireWeights = z.record(z.string().regex(/^\d+\.(weight|bias)$/), WireTensor) as unknown as z.ZodType<NamedWeights>
+const WireWeights = z.record(z.string().regex(STATE_TENSOR_NAME), WireTensor) as unknown as z.ZodType<NamedWeights>
 
 /**
  * A `started` event's model summary: the schema run.json records models with

@@ -13,6 +13,7 @@
  */
 import { z } from 'zod'
 import { decodeTensor, shapeSize, TENSOR_DTYPES } from './json-tensors'
+import { STATE_TENSOR_NAME } from './tensor-names'
 
 export const EXPERIMENT_FORMAT = 'cnn-lab.experiment'
 export const EXPERIMENT_VERSION = 2
@@ -23,16 +24,30 @@ const seed = int(0, 2 ** 32 - 1)
 
 // ── layers, named and laid out as PyTorch's ─────────────────────────────────
 
-const Conv2dSpec = z.strictObject({
-  type: z.literal('conv2d'),
-  inChannels: positiveInt(4096),
-  outChannels: positiveInt(4096),
-  kernelSize: positiveInt(64),
-  stride: positiveInt(64).default(1),
-  padding: int(0, 64).default(0),
-  bias: z.boolean().default(true),
-})
-const LinearSpec = z.strictObject({
+/** A size for both axes, or `[h, w]` per axis (read with layer-geometry.ts `pair`). */
+const size2 = (min: number, max: number) => z.union([int(min, max), z.tuple([int(min, max), int(min, max)])])
+
+export const Conv2dSpec = z
+  .strictObject({
+    type: z.literal('conv2d'),
+    inChannels: positiveInt(4096),
+    outChannels: positiveInt(4096),
+    kernelSize: size2(1, 64),
+    stride: size2(1, 64).default(1),
+    padding: size2(0, 64).default(0),
+    /** Channel groups (absent = 1); groups = inChannels is a depthwise convolution. */
+    groups: positiveInt(4096).optional(),
+    bias: z.boolean().default(true),
+  })
+  .superRefine((spec, ctx) => {
+    const groups = spec.groups ?? 1
+    for (const field of ['inChannels', 'outChannels'] as const) {
+      if (spec[field] % groups !== 0) {
+        ctx.addIssue({ code: 'custom', path: [field], message: `${spec[field]} is not divisible by groups (${groups})`, input: spec[field] })
+      }
+    }
+  })
+export const LinearSpec = z.strictObject({
   type: z.literal('linear'),
   inFeatures: positiveInt(10_000_000),
   outFeatures: positiveInt(1_000_000),
@@ -44,23 +59,67 @@ const MaxPool2dSpec = z.strictObject({
   /** Defaults to kernelSize, as in PyTorch. */
   stride: positiveInt(64).optional(),
 })
-const DropoutSpec = z.strictObject({
+export const AvgPool2dSpec = z.strictObject({
+  type: z.literal('avgpool2d'),
+  kernelSize: size2(1, 64),
+  /** Defaults to kernelSize, as in PyTorch. */
+  stride: size2(1, 64).optional(),
+})
+export const BatchNorm2dSpec = z.strictObject({
+  type: z.literal('batchnorm2d'),
+  numFeatures: positiveInt(4096),
+  eps: z.number().positive().max(1).default(1e-5),
+  momentum: z.number().min(0).max(1).default(0.1),
+})
+export const DropoutSpec = z.strictObject({
   type: z.literal('dropout'),
   p: z.number().min(0).max(0.99),
 })
 const simple = <T extends string>(type: T) => z.strictObject({ type: z.literal(type) })
 
-export const LayerSpec = z.discriminatedUnion('type', [
+const plainLayers = [
   Conv2dSpec,
   LinearSpec,
   MaxPool2dSpec,
+  AvgPool2dSpec,
+  BatchNorm2dSpec,
   DropoutSpec,
   simple('relu'),
   simple('sigmoid'),
   simple('flatten'),
   simple('globalmaxpool2d'),
-])
-export type LayerSpec = z.output<typeof LayerSpec>
+  simple('globalavgpool2d'),
+] as const
+type PlainLayerSpec = z.output<(typeof plainLayers)[number]>
+type PlainLayerInput = z.input<(typeof plainLayers)[number]>
+
+/**
+ * y = x + body(x), the body a list of layers whose output shape equals its
+ * input's. The body's weights are named `N.body.M.…`, as a torch module with
+ * `self.body = nn.Sequential(...)` and `forward = x + self.body(x)` names them.
+ */
+export interface ResidualSpec {
+  type: 'residual'
+  layers: LayerSpec[]
+}
+interface ResidualInput {
+  type: 'residual'
+  layers: LayerSpecInput[]
+}
+export type LayerSpec = PlainLayerSpec | ResidualSpec
+export type LayerSpecInput = PlainLayerInput | ResidualInput
+
+const ResidualSchema = z.strictObject({
+  type: z.literal('residual'),
+  get layers(): z.ZodArray<z.ZodType<LayerSpec, LayerSpecInput>> {
+    return z.array(LayerSpec).min(1).max(64)
+  },
+})
+
+// The union is recursive through residual, which TypeScript cannot infer: its
+// type is stated above and the schema is checked against it here.
+export const LayerSpec = z.discriminatedUnion('type', [...plainLayers, ResidualSchema]) as unknown as z.ZodType<LayerSpec, LayerSpecInput>
+export type LayerType = LayerSpec['type']
 
 // ── initialisation ──────────────────────────────────────────────────────────
 
@@ -228,7 +287,7 @@ export const MetricRow = z.strictObject({
 export type MetricRow = z.output<typeof MetricRow>
 
 const tensorShape = z.array(int(0, 1_000_000)).max(8)
-const TENSOR_NAME = /^\d+\.(weight|bias)$/
+const TENSOR_NAME = STATE_TENSOR_NAME
 
 /** A tensor in memory: row-major values with their PyTorch shape. */
 export const JsonTensor = z

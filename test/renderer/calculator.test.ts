@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { pair } from '../../src/shared/layer-geometry'
 import { getPreset } from '../../src/engine/experiment/presets'
 import {
   STANDARD_SIZES,
@@ -34,7 +35,7 @@ describe('parameter calculator', () => {
     const cnn = getPreset('mnist')!.models.find((m) => m.id === 'cnn')!
     let total = 0
     for (const layer of cnn.layers) {
-      if (layer.type === 'conv2d') total += convParameters(layer.inChannels, layer.outChannels, layer.kernelSize)
+      if (layer.type === 'conv2d') total += convParameters(layer.inChannels, layer.outChannels, pair(layer.kernelSize)[0])
       if (layer.type === 'linear') total += denseParameters(layer.inFeatures, layer.outFeatures)
     }
     expect(total).toBe(421_642)

@@ -32,7 +32,8 @@
 import { COLOUR_CLASSES, type Experiment, type LayerSpec } from '../../shared/experiment'
 import { BUDGET_ENV, formatBytes, type ResourceBudget } from '../../shared/budget'
 import { datasetInfo } from '../datasets'
-import { Conv2d } from '../layers/conv2d'
+import { layerActivationValues, layerFlops, layerMultiplyAdds, needsReferenceRoute } from '../layers'
+import { Conv2d, conv2dMacsPerPosition, conv2dNeedsGeneralLoops } from '../layers/conv2d'
 import { inferShapes } from '../model'
 import { EVAL_CHUNK, worthSplitting } from '../train/data-parallel'
 import { TINY_MODEL_LIMIT } from '../train/fast-path'
@@ -108,6 +109,7 @@ export function countWords(n: number): string {
 function sizeField(spec: LayerSpec): string {
   if (spec.type === 'linear') return 'outFeatures'
   if (spec.type === 'conv2d') return 'outChannels'
+  if (spec.type === 'batchnorm2d') return 'numFeatures'
   return ''
 }
 
@@ -156,31 +158,27 @@ function walkModel(experiment: Experiment, m: number): Walk | null {
   let widestValues = 0
   let shape: readonly number[] = inputShape
   inference.layers.forEach((layer, i) => {
+    const layerSpec = spec.layers[i]
     const out = product(layer.outputShape)
-    forwardValues += out
-    backwardValues += out
+    const kept = layerActivationValues(layerSpec, shape)
+    forwardValues += kept
+    backwardValues += kept
     if (out > widestValues) [widest, widestValues] = [i, out]
     if (layer.parameterCount > inference.layers[heaviest].parameterCount) heaviest = i
-    const layerSpec = spec.layers[i]
-    if (layerSpec.type === 'conv2d') {
-      const perPosition = layerSpec.inChannels * layerSpec.kernelSize ** 2
+    if (layerSpec.type === 'conv2d' && !conv2dNeedsGeneralLoops(layerSpec)) {
+      // im2col columns: each output position holds its (in / groups)·kh·kw inputs.
+      const perPosition = conv2dMacsPerPosition(layerSpec)
       const positions = layer.outputShape[1] * layer.outputShape[2]
       columns += Math.min(perPosition * positions * forwardBatch, Conv2d.columnBudget) + Math.min(perPosition * positions * backwardBatch, Conv2d.columnBudget)
-      forwardFlops += 2 * perPosition * positions * layerSpec.outChannels
-      macs += perPosition * positions * layerSpec.outChannels
-    } else if (layerSpec.type === 'linear') {
-      forwardFlops += 2 * layerSpec.inFeatures * layerSpec.outFeatures
-      macs += layerSpec.inFeatures * layerSpec.outFeatures
-    } else {
-      forwardFlops += product(shape)
-      macs += product(shape)
     }
+    forwardFlops += layerFlops(layerSpec, shape)
+    macs += layerMultiplyAdds(layerSpec, shape)
     shape = layer.outputShape
   })
   const batchValues = forwardValues * forwardBatch + backwardValues * backwardBatch
   let activationBytes = (batchValues + columns) * bytes * (split ? 2 : 1)
   const samples = counts.train + counts.val
-  const tiny = macs <= TINY_MODEL_LIMIT && samples * product(inputShape) <= TINY_DATA_LIMIT
+  const tiny = !spec.layers.some(needsReferenceRoute) && macs <= TINY_MODEL_LIMIT && samples * product(inputShape) <= TINY_DATA_LIMIT
   // The module's copy: both sets (values and labels), weights, gradients and the batch's activations again.
   if (tiny) activationBytes += samples * (product(inputShape) * bytes + 4) + P * bytes * copies + batchValues * bytes
 

@@ -13,6 +13,7 @@
 import type { Experiment, LayerSpec } from '../../shared/experiment'
 import { datasetInfo } from '../datasets'
 import { inferShapes, type ShapeInference } from '../model'
+import { usesBatchStatistics } from '../layers'
 import { formatShape } from '../tensor'
 import { DEFAULT_BUDGET, type ResourceBudget } from '../../shared/budget'
 import { budgetIssues } from './budget'
@@ -32,7 +33,7 @@ export function formatIssue(issue: CheckIssue): string {
 }
 
 /** Layers that pass their input's shape through unchanged. */
-const KEEPS_SHAPE = new Set<LayerSpec['type']>(['relu', 'sigmoid', 'dropout'])
+const KEEPS_SHAPE = new Set<LayerSpec['type']>(['relu', 'sigmoid', 'dropout', 'batchnorm2d', 'residual'])
 
 /** `budget` is the host's (flags, CNN_LAB_MEMORY_BUDGET); without one, DEFAULT_BUDGET. */
 export function checkExperiment(experiment: Experiment, budget: ResourceBudget = DEFAULT_BUDGET): CheckResult {
@@ -59,13 +60,23 @@ export function checkExperiment(experiment: Experiment, budget: ResourceBudget =
  */
 export function chainIssue(modelIndex: number, layers: readonly LayerSpec[], inference: ShapeInference): CheckIssue | null {
   if (inference.ok) return null
-  const spec = layers[inference.index]
+  const nested = inference.path !== `layers.${inference.index}`
+  const spec = nested ? specAt(layers, inference.path) : layers[inference.index]
   // inferShapes says "layers.3 (linear): <reason>"; the path is carried separately.
-  const reason = inference.error.replace(/^layers\.\d+ \([a-z0-9]+\): /, '')
-  const arriving = inference.index === 0 ? null : inference.layers[inference.index - 1]?.outputShape
+  const reason = inference.error.replace(/^layers\.\d+(\.layers\.\d+)* \([a-z0-9]+\): /, '')
+  // Inside a residual block the arriving shape is not in the summaries: no advice that needs it.
+  const arriving = nested || inference.index === 0 ? null : inference.layers[inference.index - 1]?.outputShape
   const advice = chainAdvice(spec, reason, arriving ?? null)
   const sentence = reason.startsWith('expects') ? `${spec.type} ${reason}` : `in this ${spec.type}, ${reason}`
-  return { path: `models.${modelIndex}.layers.${inference.index}`, message: `${sentence}${advice}` }
+  return { path: `models.${modelIndex}.${inference.path}`, message: `${sentence}${advice}` }
+}
+
+/** The spec at a path like "layers.3.layers.1" (through residual bodies). */
+function specAt(layers: readonly LayerSpec[], path: string): LayerSpec {
+  const indices = path.split('.').filter((_, i) => i % 2 === 1).map(Number)
+  let spec = layers[indices[0]]
+  for (const i of indices.slice(1)) if (spec.type === 'residual') spec = spec.layers[i]
+  return spec
 }
 
 function chainAdvice(spec: LayerSpec, reason: string, arriving: number[] | null): string {
@@ -75,8 +86,15 @@ function chainAdvice(spec: LayerSpec, reason: string, arriving: number[] | null)
       if (/expects images/.test(reason)) return '; move it before the flatten, or remove it'
       if (/input channel/.test(reason) && arriving) return `; set inChannels to ${arriving[0]}`
       return '; use a smaller kernel or more padding'
+    case 'batchnorm2d':
+      if (/expects images/.test(reason)) return '; move it before the flatten, or remove it'
+      return arriving ? `; set numFeatures to ${arriving[0]}` : ''
+    case 'residual':
+      return /keep the shape/.test(reason) ? '; give the body padding that keeps the size and as many output channels as input ones' : ''
     case 'maxpool2d':
+    case 'avgpool2d':
     case 'globalmaxpool2d':
+    case 'globalavgpool2d':
       if (/expects images/.test(reason)) return '; move it before the flatten, or remove it'
       return '; use a smaller window'
     case 'linear':
@@ -127,7 +145,7 @@ function checkOutput(experiment: Experiment, m: number, outputShape: number[], c
     if (decider.type === 'linear') {
       message = `the last layer (linear) ${gives} but ${needs}; set outFeatures to ${wanted}`
     } else {
-      const conv = decider.type === 'globalmaxpool2d' ? lastIndexOf(layers, 'conv2d', k) : -1
+      const conv = decider.type === 'globalmaxpool2d' || decider.type === 'globalavgpool2d' ? lastIndexOf(layers, 'conv2d', k) : -1
       message =
         conv >= 0
           ? `the model ${gives} (one per filter of layer ${conv}) but ${needs}; set that conv's filters to ${wanted}`
@@ -158,6 +176,14 @@ function checkModelSettings(experiment: Experiment, m: number): CheckIssue[] {
       issues.push({
         path: `models.${m}.layers.${dropout}`,
         message: 'dropout does nothing under finite-difference training; remove it or train with backprop',
+      })
+    }
+    // Likewise batch norm would only ever use its starting running statistics (mean 0, variance 1).
+    const norm = layers.findIndex(usesBatchStatistics)
+    if (norm >= 0) {
+      issues.push({
+        path: `models.${m}.layers.${norm}`,
+        message: `${layers[norm].type === 'residual' ? 'the batch norm in this residual block' : 'batchnorm2d'} never sees a batch under finite-difference training (every nudge is measured in eval mode); remove it or train with backprop`,
       })
     }
   }

@@ -36,7 +36,7 @@ export class ConvBlock {
   static at(layers: readonly Layer[], i: number): ConvBlock | null {
     const conv = layers[i], relu = layers[i + 1], pool = layers[i + 2]
     if (!(conv instanceof Conv2d) || !(relu instanceof ReLU) || !(pool instanceof MaxPool2d)) return null
-    if (conv.weight.value.data instanceof Float64Array || conv.direct) return null
+    if (conv.weight.value.data instanceof Float64Array || conv.direct || conv.general) return null
     if (pool.spec.kernelSize !== 2 || (pool.spec.stride ?? 2) !== 2) return null
     if (conv.geometry.outHeight < 2 || conv.geometry.outWidth < 2) return null
     return new ConvBlock(conv)

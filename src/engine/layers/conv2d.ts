@@ -1,6 +1,6 @@
 /**
- * 2-D cross-correlation (what every framework calls convolution), NCHW, square
- * kernel, zero padding, weight [out, in, kh, kw] as PyTorch's `nn.Conv2d`.
+ * 2-D cross-correlation (what every framework calls convolution), NCHW, zero
+ * padding, weight [out, in / groups, kh, kw] as PyTorch's `nn.Conv2d`.
  *
  * Forward and backward are each a few big matrix multiplies over im2col
  * columns of a whole chunk of the batch:
@@ -13,8 +13,14 @@
  * (kernels/direct-conv.ts); larger float32 layers, where WebAssembly SIMD
  * runs, do the im2col + GEMM steps inside WebAssembly (kernels/conv-wasm.ts),
  * a sample at a time so its columns stay in cache.
+ *
+ * All three take square kernels, one stride and padding for both axes, and no
+ * groups. Anything else (a 1×2 kernel, stride [2, 1], a depthwise conv) runs
+ * the plain loops of ./general-conv.ts, the reference route.
  */
 import type { LayerSpec } from '../../shared/experiment'
+import { convAxes, outputLength } from '../../shared/layer-geometry'
+import { generalConvBackward, generalConvForward, type GeneralConvGeometry } from './general-conv'
 import { gemm } from '../kernels/matmul'
 import { col2im, im2col, type ConvGeometry } from '../kernels/im2col'
 import { getConvKernel } from '../kernels/conv-wasm'
@@ -29,7 +35,8 @@ export type Conv2dSpec = Extract<LayerSpec, { type: 'conv2d' }>
 
 
 export function conv2dOutputShape(spec: Conv2dSpec, input: readonly number[]): number[] {
-  const { inChannels, kernelSize: k, stride = 1, padding = 0 } = spec
+  const { inChannels } = spec
+  const { kernel: [kh, kw], stride: [sh, sw], padding: [ph, pw], groups } = convAxes(spec)
   if (input.length !== 3) {
     throw new Error(`expects images [channels, height, width] but receives ${formatShape(input)}`)
   }
@@ -37,16 +44,37 @@ export function conv2dOutputShape(spec: Conv2dSpec, input: readonly number[]): n
   if (c !== inChannels) {
     throw new Error(`expects ${inChannels} input channel${inChannels === 1 ? '' : 's'} but receives ${c} (input ${formatShape(input)})`)
   }
-  const oh = Math.floor((h + 2 * padding - k) / stride) + 1
-  const ow = Math.floor((w + 2 * padding - k) / stride) + 1
+  if (inChannels % groups !== 0 || spec.outChannels % groups !== 0) {
+    throw new Error(`groups ${groups} must divide inChannels (${inChannels}) and outChannels (${spec.outChannels})`)
+  }
+  const oh = outputLength(h, kh, sh, ph)
+  const ow = outputLength(w, kw, sw, pw)
   if (oh < 1 || ow < 1) {
-    throw new Error(`kernel ${k}×${k} with padding ${padding} does not fit the ${h}×${w} input`)
+    const padding = ph === pw ? `${ph}` : `[${ph}, ${pw}]`
+    throw new Error(`kernel ${kh}×${kw} with padding ${padding} does not fit the ${h}×${w} input`)
   }
   return [spec.outChannels, oh, ow]
 }
 
 export function conv2dParameterCount(spec: Conv2dSpec): number {
-  return spec.outChannels * spec.inChannels * spec.kernelSize * spec.kernelSize + (spec.bias !== false ? spec.outChannels : 0)
+  const { kernel: [kh, kw], groups } = convAxes(spec)
+  return spec.outChannels * (spec.inChannels / groups) * kh * kw + (spec.bias !== false ? spec.outChannels : 0)
+}
+
+/** Multiply-adds per output position: each output sums (in / groups)·kh·kw products. */
+export function conv2dMacsPerPosition(spec: Conv2dSpec): number {
+  const { kernel: [kh, kw], groups } = convAxes(spec)
+  return (spec.inChannels / groups) * kh * kw
+}
+
+/**
+ * True when the im2col, direct and WebAssembly conv kernels cannot take this
+ * spec (they assume a square kernel, one stride and padding for both axes, no
+ * groups), so the layer runs the general loops.
+ */
+export function conv2dNeedsGeneralLoops(spec: Conv2dSpec): boolean {
+  const { kernel, stride, padding, groups } = convAxes(spec)
+  return groups !== 1 || kernel[0] !== kernel[1] || stride[0] !== stride[1] || padding[0] !== padding[1]
 }
 
 export class Conv2d implements Layer {
@@ -78,22 +106,34 @@ export class Conv2d implements Layer {
   private ymat: FloatArray | null = null
   /** Convolve directly (kernels/direct-conv.ts): the layer is too small for im2col + GEMM to pay. */
   readonly direct: boolean
+  /** Run the general loops (./general-conv.ts): the geometry is one the fast kernels do not take. */
+  readonly general: boolean
+  private readonly generalGeometry: GeneralConvGeometry
   /** True while `cols` still holds the im2col of the whole last input (one-chunk batches). */
   private colsValid = false
 
   constructor(readonly spec: Conv2dSpec, readonly inputShape: readonly number[], precision: Precision) {
     this.precision = precision
     this.outShape = conv2dOutputShape(spec, inputShape)
-    const { inChannels: c, outChannels: o, kernelSize: k } = spec
+    const { inChannels: c, outChannels: o } = spec
+    const axes = convAxes(spec)
+    const [kh, kw] = axes.kernel
+    this.general = conv2dNeedsGeneralLoops(spec)
+    this.generalGeometry = {
+      channels: c, height: inputShape[1], width: inputShape[2], outChannels: o,
+      outHeight: this.outShape[1], outWidth: this.outShape[2], ...axes,
+    }
+    // The square geometry the fast kernels read; unused when `general`.
     this.geometry = {
-      channels: c, height: inputShape[1], width: inputShape[2], kernel: k,
-      stride: spec.stride ?? 1, padding: spec.padding ?? 0,
+      channels: c, height: inputShape[1], width: inputShape[2], kernel: kh,
+      stride: axes.stride[0], padding: axes.padding[0],
       outHeight: this.outShape[1], outWidth: this.outShape[2],
     }
-    this.weight = { name: 'weight', value: zeros([o, c, k, k], precision), grad: zeros([o, c, k, k], precision) }
+    const weightShape = [o, c / axes.groups, kh, kw]
+    this.weight = { name: 'weight', value: zeros(weightShape, precision), grad: zeros(weightShape, precision) }
     this.bias = spec.bias !== false ? { name: 'bias', value: zeros([o], precision), grad: zeros([o], precision) } : null
     this.params = this.bias ? [this.weight, this.bias] : [this.weight]
-    this.direct = o * c * k * k * this.outShape[1] * this.outShape[2] <= Conv2d.directLimit
+    this.direct = !this.general && o * c * kh * kw * this.outShape[1] * this.outShape[2] <= Conv2d.directLimit
   }
 
   /** Multiply-adds per sample up to which layers convolve directly (tests set 0 to force im2col + GEMM). */
@@ -110,7 +150,7 @@ export class Conv2d implements Layer {
 
   /** The WebAssembly conv kernel, for float32 layers where it is available. */
   private fastKernel() {
-    return this.precision === 'float32' ? getConvKernel() : null
+    return this.precision === 'float32' && !this.general ? getConvKernel() : null
   }
 
   private positions(): number {
@@ -129,6 +169,10 @@ export class Conv2d implements Layer {
     }
     const y = (this.output = reuseBatch(this.output, n, this.outShape, this.precision))
     this.input = x
+    if (this.general) {
+      generalConvForward(this.generalGeometry, n, x.data, this.weight.value.data, this.bias?.value.data ?? null, y.data)
+      return y
+    }
     if (this.direct) {
       directConvForward(g, O, n, x.data, this.weight.value.data, this.bias?.value.data ?? null, y.data)
       this.colsValid = false
@@ -179,6 +223,13 @@ export class Conv2d implements Layer {
     const dx = (this.dx = reuseTensor(this.dx, x.shape, this.precision))
     dx.data.fill(0)
     const needsInputGrad = this.needsInputGrad
+    if (this.general) {
+      generalConvBackward(
+        this.generalGeometry, n, x.data, this.weight.value.data, dy.data, this.weight.grad.data,
+        this.bias?.grad.data ?? null, needsInputGrad ? dx.data : null,
+      )
+      return dx
+    }
     if (this.direct) {
       directConvBackward(
         g, O, n, x.data, this.weight.value.data, dy.data, this.weight.grad.data, this.bias?.grad.data ?? null,

@@ -11,6 +11,7 @@
  * ‖f(shift x) − f(x)‖ / ‖f(x)‖.
  */
 import type { LayerSpec } from '../../shared/experiment'
+import { convAxes, poolAxes } from '../../shared/layer-geometry'
 import type { Sequential } from '../model'
 import type { Tensor } from '../tensor'
 import { shiftImage } from '../datasets/shift'
@@ -60,7 +61,9 @@ export function equivarianceProfile(model: Sequential, input: Tensor, dx: number
  */
 export function compareTraces(model: Sequential, base: readonly TraceStage[], moved: readonly TraceStage[], dx: number, dy: number): LayerEquivariance[] {
   const result: LayerEquivariance[] = []
-  let stride = 1
+  // Cumulative stride per axis: [y, x].
+  let strideY = 1
+  let strideX = 1
   // Which positions of the previous map equal the shifted reference, one axis at a time.
   const input = base[0].shape
   let cleanX: AxisClean | null = input.length === 3 ? inputClean(input[2], dx) : null
@@ -68,13 +71,14 @@ export function compareTraces(model: Sequential, base: readonly TraceStage[], mo
   model.layers.forEach((layer, index) => {
     const spec = model.specs[index]
     const geometry = layerGeometry(spec)
-    stride *= geometry.stride
+    strideY *= geometry.stride[0]
+    strideX *= geometry.stride[1]
     const a = base[index + 1]
     const b = moved[index + 1]
-    const aligned = a.shape.length === 3 && dx % stride === 0 && dy % stride === 0
+    const aligned = a.shape.length === 3 && dx % strideX === 0 && dy % strideY === 0
     if (aligned && cleanX && cleanY) {
-      cleanX = nextClean(cleanX, spec, a.shape[2], dx / stride)
-      cleanY = nextClean(cleanY, spec, a.shape[1], dy / stride)
+      cleanX = nextClean(cleanX, spec, a.shape[2], dx / strideX, 1)
+      cleanY = nextClean(cleanY, spec, a.shape[1], dy / strideY, 0)
     } else {
       cleanX = cleanY = null
     }
@@ -83,7 +87,7 @@ export function compareTraces(model: Sequential, base: readonly TraceStage[], mo
       const y = span(cleanY, a.shape[1])
       const interior = { x0: x[0], x1: x[1], y0: y[0], y1: y[1] }
       const band = Math.max(interior.x0, a.shape[2] - interior.x1, interior.y0, a.shape[1] - interior.y1)
-      result.push(spatialError(index, layer.type, a, b, dx / stride, dy / stride, band, interior))
+      result.push(spatialError(index, layer.type, a, b, dx / strideX, dy / strideY, band, interior))
     } else {
       result.push({
         index,
@@ -125,21 +129,25 @@ function inputClean(size: number, d: number): AxisClean {
   return { size, shift: d, at: (q) => (q >= 0 && q < size ? true : q - d < 0 || q - d >= size) }
 }
 
-function nextClean(prev: AxisClean, spec: LayerSpec, size: number, e: number): AxisClean {
+/** `axis` 0 reads a layer's sizes along the height, 1 along the width. */
+function nextClean(prev: AxisClean, spec: LayerSpec, size: number, e: number, axis: 0 | 1): AxisClean {
+  if (spec.type === 'residual') return residualClean(prev, spec, size, e, axis)
   let k = 1
   let t = 1
   let pad = 0
   let zeroKeeping = true
   if (spec.type === 'conv2d') {
-    k = spec.kernelSize
-    t = spec.stride
-    pad = spec.padding
+    const axes = convAxes(spec)
+    k = axes.kernel[axis]
+    t = axes.stride[axis]
+    pad = axes.padding[axis]
     zeroKeeping = false
-  } else if (spec.type === 'maxpool2d') {
-    k = spec.kernelSize
-    t = spec.stride ?? spec.kernelSize
+  } else if (spec.type === 'maxpool2d' || spec.type === 'avgpool2d') {
+    const axes = poolAxes(spec)
+    k = axes.kernel[axis]
+    t = axes.stride[axis]
   } else if (spec.type !== 'relu') {
-    zeroKeeping = false // sigmoid(0) ≠ 0; dropout is off in inference but keep it strict
+    zeroKeeping = false // sigmoid(0) ≠ 0, batch norm shifts zeros; dropout is off in inference but keep it strict
   }
   const inside = new Uint8Array(size)
   for (let p = 0; p < size; p++) {
@@ -150,6 +158,18 @@ function nextClean(prev: AxisClean, spec: LayerSpec, size: number, e: number): A
     inside[p] = ok ? 1 : 0
   }
   return { size, shift: e, at: (p) => (p >= 0 && p < size ? inside[p] === 1 : p - e < 0 || p - e >= size) }
+}
+
+/**
+ * x + body(x): exact where x is and the body's output is (the body keeps the
+ * map's size, so each of its maps is walked at this size; a strided body
+ * marks nothing exact).
+ */
+function residualClean(prev: AxisClean, spec: Extract<LayerSpec, { type: 'residual' }>, size: number, e: number, axis: 0 | 1): AxisClean {
+  if (spec.layers.some((inner) => layerGeometry(inner).stride[axis] !== 1)) return { size, shift: e, at: () => false }
+  let body = prev
+  for (const inner of spec.layers) body = nextClean(body, inner, size, e, axis)
+  return { size, shift: e, at: (p) => prev.at(p) && body.at(p) }
 }
 
 /** The exact run [from, to) inside the map (the widest one: it is contiguous in practice). */
@@ -167,15 +187,16 @@ function span(clean: AxisClean, size: number): [number, number] {
   return best
 }
 
-/** How a layer scales positions (stride) and how far its window reaches (kernel − 1). */
-function layerGeometry(spec: LayerSpec): { stride: number; reachAdded: number } {
+/** How a layer scales positions per axis ([y, x] stride). */
+function layerGeometry(spec: LayerSpec): { stride: [number, number] } {
   switch (spec.type) {
     case 'conv2d':
-      return { stride: spec.stride, reachAdded: spec.kernelSize - 1 }
+      return { stride: convAxes(spec).stride }
     case 'maxpool2d':
-      return { stride: spec.stride ?? spec.kernelSize, reachAdded: spec.kernelSize - 1 }
+    case 'avgpool2d':
+      return { stride: poolAxes(spec).stride }
     default:
-      return { stride: 1, reachAdded: 0 }
+      return { stride: [1, 1] }
   }
 }
 

@@ -36,6 +36,7 @@ import { createLoss, type Loss } from '../loss/index'
 import type { FloatArray, Precision, Tensor } from '../tensor'
 import type { Param } from '../layers/layer'
 import type { Dataset } from '../datasets/dataset'
+import { usesBatchStatistics } from '../layers'
 
 /** What the helper needs to build a replica of one model. */
 export interface ReplicaSpec {
@@ -139,6 +140,8 @@ export function flatLength(model: Sequential): number {
  */
 export function worthSplitting(spec: ReplicaSpec): boolean {
   if (spec.model.layers.some((layer) => layer.type === 'dropout')) return false
+  // Batch norm's train-mode statistics come from the whole batch: halves would not give the same step.
+  if (spec.model.layers.some(usesBatchStatistics)) return false
   if (spec.batchSize < 16) return false
   const inputSize = spec.inputShape.reduce((a, b) => a * b, 1)
   return inputSize >= 256

@@ -23,6 +23,9 @@
  * multiply-adds per sample, data that fits comfortably in memory.
  */
 import type { TrainingSpec } from '../../shared/experiment'
+import { convAxes } from '../../shared/layer-geometry'
+import { needsReferenceRoute } from '../layers'
+import { conv2dMacsPerPosition } from '../layers/conv2d'
 import type { Dataset } from '../datasets/dataset'
 import type { Sequential } from '../model'
 import { sizeOf, type FloatArray } from '../tensor'
@@ -91,8 +94,9 @@ export function tinyModelCost(model: Sequential): number {
   for (let i = 0; i < model.specs.length; i++) {
     const spec = model.specs[i]
     const out = summaries[i].outputShape
-    if (!(spec.type in LAYER_CODES)) return Infinity
-    if (spec.type === 'conv2d') cost += spec.inChannels * spec.kernelSize * spec.kernelSize * sizeOf(out)
+    // The module knows square, ungrouped convs only; the rest stays on the reference route.
+    if (!(spec.type in LAYER_CODES) || needsReferenceRoute(spec)) return Infinity
+    if (spec.type === 'conv2d') cost += conv2dMacsPerPosition(spec) * sizeOf(out)
     else if (spec.type === 'linear') cost += spec.inFeatures * spec.outFeatures
     else cost += sizeOf(shape)
     shape = out
@@ -212,9 +216,10 @@ export function createFastPath(
     if (out.length === 3) [r[R.OH], r[R.OW]] = [out[1], out[2]]
     if (spec.type === 'conv2d') {
       r[R.O] = spec.outChannels
-      r[R.K] = spec.kernelSize
-      r[R.STRIDE] = spec.stride
-      r[R.PAD] = spec.padding
+      const axes = convAxes(spec) // square here: tinyModelCost refuses the rest
+      r[R.K] = axes.kernel[0]
+      r[R.STRIDE] = axes.stride[0]
+      r[R.PAD] = axes.padding[0]
     } else if (spec.type === 'maxpool2d') {
       r[R.K] = spec.kernelSize
       r[R.STRIDE] = spec.stride ?? spec.kernelSize

@@ -470,8 +470,9 @@ export function trainToEnd(trainer: Trainer): void {
 
 function copyWeights(model: Sequential): NamedWeights {
   const weights: NamedWeights = {}
-  for (const { name, param } of model.namedParams()) {
-    weights[name] = { shape: [...param.value.shape], data: param.value.data.slice() }
+  // Parameters and buffers (batch norm's running statistics): a snapshot must reload as it ran.
+  for (const { name, value } of model.namedState()) {
+    weights[name] = { shape: [...value.shape], data: value.data.slice() }
   }
   return weights
 }

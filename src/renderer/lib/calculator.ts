@@ -4,6 +4,7 @@
  * receptive field of a stack of layers. Pure, so the lesson tables are tested.
  */
 import type { LayerSpec } from '../../shared/experiment'
+import { convAxes, poolAxes } from '../../shared/layer-geometry'
 
 export interface InputSize {
   label: string
@@ -81,30 +82,45 @@ export function outputSize(input: number, kernel: number, padding: number, strid
 export interface ReceptiveFieldRow {
   index: number
   type: string
-  /** Side of the input window one output unit sees. */
+  /** Side of the input window one output unit sees (height; the same as fieldWidth for square layers). */
   field: number
-  /** Input pixels between two neighbouring output units. */
+  /** Input pixels between two neighbouring output units (height). */
   jump: number
+  /** The same two along the width, which differ from the height's after a non-square kernel or stride. */
+  fieldWidth: number
+  jumpWidth: number
+}
+
+/** A layer's window and stride per axis ([h, w]), or null when it has no spatial window. */
+function windowOf(layer: LayerSpec): { kernel: [number, number]; stride: [number, number] } | null {
+  if (layer.type === 'conv2d') return convAxes(layer)
+  if (layer.type === 'maxpool2d' || layer.type === 'avgpool2d') return poolAxes(layer)
+  return null
 }
 
 /**
- * Receptive field after each spatial layer: r ← r + (k − 1)·j, j ← j·s.
- * Layers without a spatial kernel (relu, flatten) keep r and j; a linear layer
- * after flatten sees everything, which the caller can state separately.
+ * Receptive field after each spatial layer: r ← r + (k − 1)·j, j ← j·s, per
+ * axis. Layers without a spatial kernel (relu, flatten, batch norm) keep r and
+ * j; a residual block adds its body's growth (its skip path sees less, the
+ * body decides the field); a linear layer after flatten sees everything,
+ * which the caller can state separately.
  */
 export function receptiveFields(layers: readonly LayerSpec[]): ReceptiveFieldRow[] {
-  let field = 1
-  let jump = 1
+  const state = { field: [1, 1], jump: [1, 1] }
   const rows: ReceptiveFieldRow[] = []
+  const grow = (layer: LayerSpec): boolean => {
+    if (layer.type === 'residual') return layer.layers.map(grow).some(Boolean)
+    const window = windowOf(layer)
+    if (!window) return false
+    for (const axis of [0, 1]) {
+      state.field[axis] += (window.kernel[axis] - 1) * state.jump[axis]
+      state.jump[axis] *= window.stride[axis]
+    }
+    return true
+  }
   layers.forEach((layer, index) => {
-    if (layer.type === 'conv2d') {
-      field += (layer.kernelSize - 1) * jump
-      jump *= layer.stride
-      rows.push({ index, type: layer.type, field, jump })
-    } else if (layer.type === 'maxpool2d') {
-      field += (layer.kernelSize - 1) * jump
-      jump *= layer.stride ?? layer.kernelSize
-      rows.push({ index, type: layer.type, field, jump })
+    if (grow(layer)) {
+      rows.push({ index, type: layer.type, field: state.field[0], jump: state.jump[0], fieldWidth: state.field[1], jumpWidth: state.jump[1] })
     }
   })
   return rows

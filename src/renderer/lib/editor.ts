@@ -18,6 +18,7 @@ import { estimateRun, type RunEstimate } from '../../engine/experiment/budget'
 import { DEFAULT_BUDGET, formatBytes, type ResourceBudget } from '../../shared/budget'
 import { inferShapes, type ShapeInference } from '../../engine/model'
 import { Experiment, type DatasetSpec, type LayerSpec } from '../../shared/experiment'
+import { pair, type SizeSetting } from '../../shared/layer-geometry'
 
 /**
  * Sets conv2d.inChannels and linear.inFeatures from the shape arriving at each
@@ -31,11 +32,29 @@ export function chainLayers(layers: readonly LayerSpec[], inputShape: readonly n
     const layer = out[i]
     if (layer.type === 'conv2d' && shape.length === 3) layer.inChannels = shape[0]
     if (layer.type === 'linear' && shape.length === 1) layer.inFeatures = shape[0]
+    if (layer.type === 'batchnorm2d' && shape.length === 3) layer.numFeatures = shape[0]
+    if (layer.type === 'residual' && shape.length === 3) layer.layers = chainResidualBody(layer.layers, shape)
     const step = inferShapes([layer], shape)
     if (!step.ok) break
     shape = step.outputShape
   }
   return out
+}
+
+/**
+ * A residual body starts from the block's input and must end with its shape:
+ * its last conv gives the block's channel count (x + body(x) needs nothing
+ * else), and the layers after it are then chained again to fit.
+ */
+function chainResidualBody(body: readonly LayerSpec[], shape: readonly number[]): LayerSpec[] {
+  const out = body.map((layer) => ({ ...layer }))
+  let last = -1
+  out.forEach((layer, i) => {
+    if (layer.type === 'conv2d') last = i
+  })
+  const conv = out[last]
+  if (conv && conv.type === 'conv2d') conv.outChannels = shape[0]
+  return chainLayers(out, shape)
 }
 
 export interface DraftValidation {
@@ -142,7 +161,10 @@ export function errorsUnder(errors: Record<string, string>, prefix: string): str
 }
 
 /** The layer types the editor offers to insert. */
-export const INSERTABLE_LAYERS = ['conv2d', 'relu', 'maxpool2d', 'flatten', 'linear', 'dropout', 'sigmoid', 'globalmaxpool2d'] as const
+export const INSERTABLE_LAYERS = [
+  'conv2d', 'relu', 'maxpool2d', 'avgpool2d', 'batchnorm2d', 'flatten', 'linear', 'dropout', 'sigmoid',
+  'globalmaxpool2d', 'globalavgpool2d', 'residual',
+] as const
 export type InsertableLayer = (typeof INSERTABLE_LAYERS)[number]
 
 /** New layers the editor can insert; chainLayers then fits their input sizes. */
@@ -152,16 +174,71 @@ export function newLayer(type: InsertableLayer): LayerSpec {
       return { type, inChannels: 1, outChannels: 8, kernelSize: 3, stride: 1, padding: 1, bias: true }
     case 'maxpool2d':
       return { type, kernelSize: 2 }
+    case 'avgpool2d':
+      return { type, kernelSize: 2 }
+    case 'batchnorm2d':
+      return { type, numFeatures: 1, eps: 1e-5, momentum: 0.1 }
     case 'linear':
       return { type, inFeatures: 1, outFeatures: 16, bias: true }
     case 'dropout':
       return { type, p: 0.2 }
+    case 'residual':
+      // A body that keeps the shape whatever the channels (chainLayers fits both convs' inChannels).
+      return {
+        type,
+        layers: [
+          { type: 'conv2d', inChannels: 1, outChannels: 1, kernelSize: 3, stride: 1, padding: 1, bias: true },
+          { type: 'relu' },
+        ],
+      }
     case 'relu':
     case 'flatten':
     case 'sigmoid':
     case 'globalmaxpool2d':
+    case 'globalavgpool2d':
       return { type }
   }
+}
+
+/** The size fields of a conv or pooling layer that may be a number or [h, w]. */
+export type PairField = 'kernelSize' | 'stride' | 'padding'
+
+/** One axis (0 height, 1 width) of a size field; an absent stride reads as the layer's default. */
+export function pairAxis(layer: LayerSpec, field: PairField, axis: 0 | 1): number {
+  const raw = (layer as Partial<Record<PairField, SizeSetting>>)[field]
+  const fallback = field === 'padding' ? 0 : field === 'stride' && layer.type !== 'conv2d' ? pairAxis(layer, 'kernelSize', axis) : 1
+  return raw === undefined ? fallback : pair(raw)[axis]
+}
+
+/**
+ * Sets one axis of a size field: stored as one number while both axes agree
+ * (so square layers keep the plain form files have always had), as [h, w] once
+ * they differ.
+ */
+export function setPairAxis(layer: LayerSpec, field: PairField, axis: 0 | 1, value: number): void {
+  const both: [number, number] = [pairAxis(layer, field, 0), pairAxis(layer, field, 1)]
+  both[axis] = value
+  ;(layer as Record<string, unknown>)[field] = both[0] === both[1] ? both[0] : both
+}
+
+/** A residual body as the editor's JSON field shows it. */
+export function bodyText(layer: Extract<LayerSpec, { type: 'residual' }>): string {
+  return JSON.stringify(layer.layers)
+}
+
+/**
+ * Reads the JSON field of a residual body: the layer list, or a sentence
+ * saying what is wrong (the schema then names any bad field by its path).
+ */
+export function parseBodyText(text: string): { ok: true; layers: LayerSpec[] } | { ok: false; error: string } {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    return { ok: false, error: `the body is not valid JSON (${(error as Error).message})` }
+  }
+  if (!Array.isArray(value) || value.length === 0) return { ok: false, error: 'the body must be a non-empty list of layers, e.g. [{"type":"relu"}]' }
+  return { ok: true, layers: value as LayerSpec[] }
 }
 
 /** How many outputs the last layer must give: one per class, or one for binary cross-entropy. */

@@ -5,6 +5,7 @@
  * per-layer equivariance profile compared from the two traces.
  */
 import type { ModelSpec, NamedTensors } from '../../shared/experiment'
+import { convAxes, poolAxes } from '../../shared/layer-geometry'
 import { shiftImage } from '../../engine/datasets/shift'
 import { buildModel, type Sequential } from '../../engine/model'
 import { compareTraces, type LayerEquivariance } from '../../engine/probes/equivariance'
@@ -24,11 +25,7 @@ export interface ProbedModel {
 /** A float32 model with the given weights copied in; throws when they do not fit. */
 export function modelWithWeights(spec: ModelSpec, inputShape: readonly number[], weights: NamedTensors): Sequential {
   const model = buildModel(spec, inputShape, 'float32', { initialise: false })
-  for (const { name, param } of model.namedParams()) {
-    const source = weights[name]
-    if (!source || source.data.length !== param.value.data.length) throw new Error(`the weights do not match the model (${name})`)
-    param.value.data.set(source.data)
-  }
+  model.loadState(weights)
   return model
 }
 
@@ -144,10 +141,13 @@ function shiftText(dx: number, dy: number, stride: number): string {
   return parts.join(' and ')
 }
 
-/** How far one pixel of a layer's output is from the next, in the layer's input pixels. */
+/**
+ * How far one pixel of a layer's output is from the next, in the layer's input
+ * pixels (the larger axis, when they differ: a shift is whole only if it is on both).
+ */
 function strideOf(spec: ProbedModel['spec']['layers'][number]): number {
-  if (spec.type === 'conv2d') return spec.stride
-  if (spec.type === 'maxpool2d') return spec.stride ?? spec.kernelSize
+  if (spec.type === 'conv2d') return Math.max(...convAxes(spec).stride)
+  if (spec.type === 'maxpool2d' || spec.type === 'avgpool2d') return Math.max(...poolAxes(spec).stride)
   return 1
 }
 
