@@ -17,6 +17,7 @@ import { z } from 'zod'
 import type { ResourceBudget } from './budget'
 import { NamedTensors, type Experiment, type MetricRow } from './experiment'
 import { SweepKindName, type ConfusionCells, type RunInfo, type RunSweep, type StepLossPoint } from './run-file'
+import type { ModelSummary } from './training-events'
 
 /** What the list of lesson presets shows (mirrors the engine's `PresetSummary`). */
 export interface PresetSummary {
@@ -241,14 +242,7 @@ export function isLabMethod(name: unknown): name is LabMethodName {
 export type LabTrainingEvent =
   | {
       type: 'started'
-      models: {
-        id: string
-        label: string
-        inputShape: number[]
-        layers: { index: number; type: string; outputShape: number[]; parameterCount: number }[]
-        parameterCount: number
-        epochs: number
-      }[]
+      models: ModelSummary[]
       trainCount: number
       valCount: number
       classes: string[]
