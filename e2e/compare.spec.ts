@@ -31,8 +31,28 @@ test('patterns-3: the curves grow while training, both models reach 97 %, the pa
   expect(finals.mlp).toBeGreaterThanOrEqual(0.97)
   await expect(page.getByTestId('verdict')).toContainText('Both reach ≥ 97 %')
   await expect(chart(page, 'TinyCNN: validation confusion matrix').getByTestId('chart-summary')).toContainText('of 90 correct')
+
+  // "trained on": each column names the route run.json recorded, and says nothing when there is none.
+  const runs = await labApi<{ id: string; startedAt?: string }[]>(labServer, 'listRuns', [])
+  const newest = runs.sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''))[0]
+  const run = await labApi<{ run: { models: { id: string; route?: { label: string } }[] } }>(labServer, 'openRun', [newest.id])
+  for (const m of run.run.models) {
+    const line = page.locator(`[data-testid="trained-on"][data-model="${m.id}"]`)
+    if (m.route) await expect(line).toHaveText(`trained on: ${m.route.label}`)
+    else await expect(line).toHaveCount(0)
+  }
+  await expect(page.locator('.model-column').first()).not.toContainText('undefined')
   expect(errors).toEqual([])
 })
+
+async function labApi<T>(server: { origin: string; token: string }, method: string, args: unknown[]): Promise<T> {
+  const res = await fetch(`${server.origin}/api/${method}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Lab-Token': server.token },
+    body: JSON.stringify({ args }),
+  })
+  return ((await res.json()) as { value: T }).value
+}
 
 test('a saved experiment reopens in a fresh page with the same curves, without retraining', async ({ page, labBrowser, labServer }, testInfo) => {
   await openLesson(page, labServer.url, 'patterns-3')

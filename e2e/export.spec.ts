@@ -56,6 +56,12 @@ test('every figure of every view exports an SVG that parses as XML and draws', a
   await goTo(page, 'kernels')
   await expect(page.getByTestId('kernel-card').locator('canvas')).toBeVisible()
   await view('kernels', 2)
+  // A grid figure's PNG too: the canvas's own encoding, saved as it came (a valid PNG with something drawn).
+  const kernelPng = page.waitForEvent('download')
+  await page.getByTestId('kernel-card').getByRole('button', { name: /^Export .+ as PNG$/ }).click()
+  const kernelFile = out('kernels.png')
+  await (await kernelPng).saveAs(kernelFile)
+  expect(luminanceVariance(decodePng(readFileSync(kernelFile)))).toBeGreaterThan(100)
 
   await goTo(page, 'explorer')
   await expect(page.getByTestId('shift-pad')).toBeVisible({ timeout: 20_000 })

@@ -2,7 +2,9 @@ import { computed } from 'vue'
 import type { ChartModel } from '../lib/chart-options'
 import { modelColor } from '../lib/palette'
 import { useExperimentStore } from '../stores/experiment'
-import { modelsFromRecipe, useTrainingStore, type ModelInfo } from '../stores/training'
+import type { ModelSummary } from '../../shared/training-events'
+import { modelsFromRecipe } from '../lib/training-state'
+import { useTrainingStore } from '../stores/training'
 import { useThemeStore } from '../stores/theme'
 
 /**
@@ -15,7 +17,7 @@ export function useDashboard() {
   const experiment = useExperimentStore()
   const theme = useThemeStore()
 
-  const models = computed<ModelInfo[]>(() => {
+  const models = computed<ModelSummary[]>(() => {
     if (training.source.kind !== 'recipe') return training.models
     return experiment.recipe ? modelsFromRecipe(experiment.recipe) : []
   })

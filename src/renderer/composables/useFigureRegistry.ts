@@ -1,5 +1,5 @@
 import { inject, onBeforeUnmount, provide, type InjectionKey } from 'vue'
-import type { FigureFormat } from './useFigureExport'
+import type { FigureFormat } from '../lib/figure-file'
 
 export interface RegisteredFigure {
   title: string

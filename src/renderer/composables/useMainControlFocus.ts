@@ -1,5 +1,6 @@
 import { nextTick, onBeforeUnmount, watch, type Ref } from 'vue'
-import { MAIN_CONTROLS, useNavigationStore, type ViewId } from '../stores/navigation'
+import { useNavigationStore } from '../stores/navigation'
+import { findView, type ViewId } from '../views/registry'
 
 /** How long a view may take to show its main control (the Explorer builds its models first). */
 const WAIT_MS = 15_000
@@ -12,8 +13,8 @@ function usable(el: Element): el is HTMLElement {
 
 /** `primaryOnly`: the view's own main control; the fallbacks are for when it never shows (a disabled Play). */
 function findMainControl(main: HTMLElement, view: ViewId, primaryOnly: boolean): HTMLElement | null {
-  const [primary, ...fallbacks] = MAIN_CONTROLS[view]
-  for (const selector of ['[data-main-control]', primary, ...(primaryOnly ? [] : fallbacks)]) {
+  const controls: readonly string[] = findView(view)?.mainControls ?? []
+  for (const selector of ['[data-main-control]', ...(primaryOnly ? controls.slice(0, 1) : controls)]) {
     const hit = [...main.querySelectorAll(selector)].find(usable)
     if (hit) return hit
   }

@@ -7,6 +7,7 @@
 import type { Experiment } from '../../shared/experiment'
 import { experimentFileText } from '../../shared/experiment-file'
 import type { LabApi } from '../../shared/lab-api'
+import { blobBase64, type FigureFormat } from '../lib/figure-file'
 
 export interface OpenedExperiment {
   /** The file's name (browser) or path (Electron), for the title and messages. */
@@ -23,7 +24,8 @@ export interface DoorFiles {
    * showed is the size of the file. The caller chose what the experiment keeps.
    */
   saveExperiment(experiment: Experiment, suggestedName: string): Promise<{ path: string } | null>
-  saveFigure(fileName: string, format: 'png' | 'svg', bytes: Uint8Array): Promise<{ path: string } | null>
+  /** The figure's file as rendered (lib/figure-file.ts); the browser downloads it as it is. */
+  saveFigure(fileName: string, format: FigureFormat, file: Blob): Promise<{ path: string } | null>
 }
 
 export const EXPERIMENT_SUFFIX = '.cnnlab.json'
@@ -38,13 +40,6 @@ export function safeFileStem(name: string): string {
   return stem || 'experiment'
 }
 
-export function toBase64(bytes: Uint8Array): string {
-  let binary = ''
-  // In slices: String.fromCharCode with a huge spread overflows the stack.
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
-  return btoa(binary)
-}
-
 export function electronFiles(lab: LabApi): DoorFiles {
   return {
     async openExperiment() {
@@ -52,7 +47,7 @@ export function electronFiles(lab: LabApi): DoorFiles {
       return opened ? { name: opened.path, experiment: opened.experiment } : null
     },
     saveExperiment: (experiment, suggestedName) => lab.saveExperimentDialog(experiment, `${safeFileStem(suggestedName)}${EXPERIMENT_SUFFIX}`),
-    saveFigure: (fileName, format, bytes) => lab.exportFigure(fileName, format, toBase64(bytes)),
+    saveFigure: async (fileName, format, file) => lab.exportFigure(fileName, format, await blobBase64(file)),
   }
 }
 
@@ -105,8 +100,8 @@ export function browserFiles(lab: LabApi): DoorFiles {
       download(new Blob([experimentFileText(experiment)], { type: 'application/json' }), fileName)
       return { path: fileName }
     },
-    async saveFigure(fileName, format, bytes) {
-      download(new Blob([bytes as BlobPart], { type: format === 'png' ? 'image/png' : 'image/svg+xml' }), fileName)
+    async saveFigure(fileName, _format, file) {
+      download(file, fileName)
       return { path: fileName }
     },
   }

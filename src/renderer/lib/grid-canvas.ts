@@ -8,6 +8,7 @@ import { cellText, colorIndex, colorOf, textColorOn } from './colormap'
 import { LEGEND_BAR, LEGEND_H, PAD, TITLE_H, fitCellText, framed, legendTicks, type GridFigure, type GridLegend, type GridPanel } from './grid-figure'
 import type { Palette } from './palette'
 import { intensity } from './rgb'
+import { canvasPng } from './figure-file'
 
 /** One small canvas and image per panel size: resizing a canvas per panel would reallocate it every time. */
 const scratches = new Map<string, { canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D; image: ImageData }>()
@@ -134,8 +135,8 @@ function drawLegend(ctx: CanvasRenderingContext2D, legend: GridLegend, x: number
   ctx.fillText(legend.label, x + w + 12, y + h / 2)
 }
 
-/** PNG bytes at pixel ratio 2, title and legend drawn, solid background. */
-export function gridFigurePng(fig: GridFigure, title: string, palette: Palette, ratio = 2): Uint8Array {
+/** A PNG at pixel ratio 2, title and legend drawn, solid background. */
+export function gridFigurePng(fig: GridFigure, title: string, palette: Palette, ratio = 2): Promise<Blob> {
   const { fig: inner, width, height } = framed(fig, title)
   const canvas = document.createElement('canvas')
   canvas.width = Math.ceil(width * ratio)
@@ -146,10 +147,6 @@ export function gridFigurePng(fig: GridFigure, title: string, palette: Palette, 
   ctx.fillRect(0, 0, width, height)
   drawGridFigure(ctx, inner, palette)
   ;(fig.legends ?? []).forEach((legend, n) => drawLegend(ctx, legend, PAD, TITLE_H + fig.height + 12 + n * LEGEND_H, palette))
-  const url = canvas.toDataURL('image/png')
-  const binary = atob(url.slice(url.indexOf(',') + 1))
-  const bytes = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-  return bytes
+  return canvasPng(canvas)
 }
 
