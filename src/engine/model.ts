@@ -7,14 +7,26 @@
 import type { InitSpec, LayerSpec } from '../shared/experiment'
 import { initialiseParams } from './init'
 import { createLayer, layerOutputShape, layerParameterCount, type Layer, type Param, type RandomSource } from './layers'
-import { ConvBlock } from './layers/conv-block'
-import { formatShape, type Precision, type Tensor } from './tensor'
-import type { LayerSummary } from '../shared/training-events'
+import { formatShape, sameShape, type Precision, type Tensor } from './tensor'
+import type { LayerSummary, NamedWeights } from '../shared/training-events'
+import { backendKernels, defaultBackend, type Backend } from './backend'
 
 export interface NamedParam {
   /** "0.weight", "3.bias", … */
   name: string
   param: Param
+}
+
+/**
+ * A faster computation of layers [start, end) that a route puts in their
+ * place (../routes/fused-simd.ts): the model's forward and backward then run
+ * it instead of those layers, and activations[start .. end-2] are not written.
+ */
+export interface Stage {
+  readonly start: number
+  readonly end: number
+  forward(x: Tensor, training: boolean): Tensor
+  backward(dy: Tensor): Tensor
 }
 
 export type ShapeInference =
@@ -68,14 +80,9 @@ export class Sequential {
    * the gradient with respect to the data is rarely wanted, so it is skipped.
    */
   private readonly backwardStop: number
-  /**
-   * blocks[i]: a fused conv → ReLU → max-pool starting at layer i (see
-   * layers/conv-block.ts), used where its kernel runs; then activations[i]
-   * and [i + 1] are not written.
-   */
-  private readonly blocks: (ConvBlock | null)[]
-  /** Which blocks the last forward ran fused (backward must take the same route). */
-  private readonly fused: boolean[]
+  /** stageFrom[i] / stageTo[i]: the stage starting / ending (last layer) at layer i, if any (see useStages). */
+  private stageFrom: (Stage | null)[]
+  private stageTo: (Stage | null)[]
 
   constructor(
     readonly specs: readonly LayerSpec[],
@@ -84,6 +91,8 @@ export class Sequential {
     readonly precision: Precision,
     /** Whether backward returns dL/dx (see backwardStop). */
     readonly inputGradient = false,
+    /** The backend whose GEMM the layers were built with (../backend.ts). */
+    readonly backend: Backend = defaultBackend(),
   ) {
     const inferred = inferShapes(specs, inputShape)
     if (!inferred.ok) throw new Error(inferred.error)
@@ -95,8 +104,8 @@ export class Sequential {
     if (!inputGradient && first >= 0 && 'needsInputGrad' in layers[first]) {
       (layers[first] as { needsInputGrad: boolean }).needsInputGrad = false
     }
-    this.blocks = layers.map((_, i) => ConvBlock.at(layers, i))
-    this.fused = layers.map(() => false)
+    this.stageFrom = layers.map(() => null)
+    this.stageTo = layers.map(() => null)
     this.namedParamList = layers.flatMap((layer, index) =>
       layer.params.map((param) => ({ name: `${index}.${param.name}`, param })),
     )
@@ -109,12 +118,10 @@ export class Sequential {
     }
     let h = x
     for (let i = 0; i < this.layers.length; i++) {
-      const block = this.blocks[i]
-      const kernel = block?.kernel()
-      this.fused[i] = !!kernel
-      if (block && kernel) {
-        h = block.forward(h, kernel)
-        i += 2
+      const stage = this.stageFrom[i]
+      if (stage) {
+        h = stage.forward(h, training)
+        i = stage.end - 1
       } else {
         h = this.layers[i].forward(h, training)
       }
@@ -124,18 +131,65 @@ export class Sequential {
   }
 
   /**
+   * Puts stages in place of the layers they cover (a route's faster code; an
+   * empty list restores the layers). Stages must not overlap, and one must
+   * not start below the first layer with parameters (backward stops there).
+   */
+  useStages(stages: readonly Stage[]): void {
+    const from: (Stage | null)[] = this.layers.map(() => null)
+    const to: (Stage | null)[] = this.layers.map(() => null)
+    let covered = 0
+    for (const stage of [...stages].sort((a, b) => a.start - b.start)) {
+      if (stage.start < covered || stage.end > this.layers.length || stage.end <= stage.start || stage.start < this.backwardStop) {
+        throw new Error(`model: a stage over layers ${stage.start}..${stage.end - 1} does not fit this model`)
+      }
+      from[stage.start] = stage
+      to[stage.end - 1] = stage
+      covered = stage.end
+    }
+    this.stageFrom = from
+    this.stageTo = to
+  }
+
+  /** A copy of every parameter, by PyTorch name ("0.weight"). */
+  stateDict(): NamedWeights {
+    const weights: NamedWeights = {}
+    for (const { name, param } of this.namedParamList) {
+      weights[name] = { shape: [...param.value.shape], data: param.value.data.slice() }
+    }
+    return weights
+  }
+
+  /**
+   * Copies weights in by PyTorch name. Every parameter must be there with its
+   * shape, and nothing else: the error names the first that does not fit.
+   */
+  loadWeights(weights: NamedWeights): void {
+    for (const { name, param } of this.namedParamList) {
+      const given = weights[name]
+      if (!given) throw new Error(`weights: "${name}" is missing`)
+      if (!sameShape(given.shape, param.value.shape) || given.data.length !== param.value.data.length) {
+        throw new Error(`weights: "${name}" has shape ${formatShape(given.shape)} but the model's is ${formatShape(param.value.shape)}`)
+      }
+    }
+    const known = new Set(this.namedParamList.map((p) => p.name))
+    const extra = Object.keys(weights).find((name) => !known.has(name))
+    if (extra !== undefined) throw new Error(`weights: "${extra}" is not a parameter of this model`)
+    for (const { name, param } of this.namedParamList) param.value.data.set(weights[name].data)
+  }
+
+  /**
    * dy = dL/d(output of the last forward); fills every param's grad. Returns
    * dL/dx when the model was built with `inputGradient: true`, otherwise null.
    */
   backward(dy: Tensor): Tensor | null {
     let g = dy
     for (let i = this.layers.length - 1; i >= this.backwardStop; i--) {
-      // A fused block ending at layer i (its pool) takes the gradient for all three layers.
-      const start = i - 2
-      const kernel = start >= 0 && this.fused[start] ? this.blocks[start]?.kernel() : null
-      if (kernel && start >= this.backwardStop) {
-        g = this.blocks[start]!.backward(g, kernel)
-        i = start
+      // A stage ending at layer i takes the gradient for all its layers.
+      const stage = this.stageTo[i]
+      if (stage) {
+        g = stage.backward(g)
+        i = stage.start
       } else {
         g = this.layers[i].backward(g)
       }
@@ -163,6 +217,8 @@ export interface BuildOptions {
   initialise?: boolean
   /** Make backward return dL/dx (saliency, tests); off by default because training never needs it. */
   inputGradient?: boolean
+  /** Whose GEMM the layers use (default: the process's, ../backend.ts). */
+  backend?: Backend
 }
 
 /**
@@ -178,13 +234,15 @@ export function buildModel(
 ): Sequential {
   const inferred = inferShapes(spec.layers, inputShape)
   if (!inferred.ok) throw new Error(inferred.error)
+  const backend = options.backend ?? defaultBackend()
+  const { gemm } = backendKernels(backend)
   const layers: Layer[] = []
   let shape: readonly number[] = inputShape
   spec.layers.forEach((layerSpec, index) => {
-    layers.push(createLayer(layerSpec, shape, precision, options.rng))
+    layers.push(createLayer(layerSpec, shape, precision, gemm, options.rng))
     shape = inferred.layers[index].outputShape
   })
-  const model = new Sequential(spec.layers, layers, inputShape, precision, options.inputGradient ?? false)
+  const model = new Sequential(spec.layers, layers, inputShape, precision, options.inputGradient ?? false, backend)
   if (spec.init && options.initialise !== false) initialiseParams(model, spec.init)
   return model
 }

@@ -35,7 +35,7 @@ import { datasetInfo } from '../datasets'
 import { Conv2d } from '../layers/conv2d'
 import { inferShapes } from '../model'
 import { EVAL_CHUNK, worthSplitting } from '../train/data-parallel'
-import { TINY_MODEL_LIMIT } from '../train/fast-path'
+import { TINY_MODEL_LIMIT } from '../routes/tiny-wasm'
 import type { CheckIssue } from './check'
 
 /** The engine's sustained rate on a laptop core for the time estimate (FLOP/s; docs/bench.md has measured GEMM rates). */
@@ -134,10 +134,7 @@ function walkModel(experiment: Experiment, m: number): Walk | null {
   const forwardBatch = fd ? counts.train : Math.max(trainBatch, Math.min(EVAL_CHUNK, Math.max(counts.train, counts.val)))
   const split =
     !fd &&
-    worthSplitting({
-      model: spec, inputShape, precision: training.precision, loss: training.loss,
-      learningRate: training.learningRate, momentum: training.momentum, batchSize: trainBatch,
-    })
+    worthSplitting({ model: spec, inputShape, batchSize: trainBatch })
 
   const P = inference.parameterCount
   const copies = 2 + (training.momentum > 0 ? 1 : 0) + 1

@@ -4,6 +4,7 @@
  */
 import type { LayerSpec } from '../../shared/experiment'
 import type { Precision } from '../tensor'
+import type { MatmulKernel } from '../kernels/matmul'
 import { Conv2d, conv2dOutputShape, conv2dParameterCount } from './conv2d'
 import { Dropout, type RandomSource } from './dropout'
 import { Flatten } from './flatten'
@@ -59,16 +60,17 @@ const noRandomness: RandomSource = {
 
 /**
  * Builds the layer for one spec. `inputShape` is one sample's shape and must
- * already fit (check with layerOutputShape); `rng` feeds dropout masks.
+ * already fit (check with layerOutputShape); `gemm` is the model's backend's
+ * (../backend.ts); `rng` feeds dropout masks.
  */
 export function createLayer(
-  spec: LayerSpec, inputShape: readonly number[], precision: Precision, rng: RandomSource = noRandomness,
+  spec: LayerSpec, inputShape: readonly number[], precision: Precision, gemm: MatmulKernel, rng: RandomSource = noRandomness,
 ): Layer {
   switch (spec.type) {
     case 'conv2d':
-      return new Conv2d(spec, inputShape, precision)
+      return new Conv2d(spec, inputShape, precision, gemm)
     case 'linear':
-      return new Linear(spec, precision)
+      return new Linear(spec, precision, gemm)
     case 'maxpool2d':
       return new MaxPool2d(spec)
     case 'globalmaxpool2d':
