@@ -31,6 +31,14 @@ export function summaryTable(models: readonly ModelSummary[], final: ReadonlyMap
   return [format(header), ...rows.map(format)].join('\n')
 }
 
+/** Which code trained each model ("cnn: trained on fused SIMD, one core"); empty for summaries without routes. */
+export function routeLines(models: readonly ModelSummary[]): string {
+  return models
+    .filter((model) => model.route)
+    .map((model) => `${model.id}: trained on ${model.route!.label} (backend ${model.route!.backend})`)
+    .join('\n')
+}
+
 type Weights = Record<string, { readonly shape: readonly number[]; readonly data: ArrayLike<number> }>
 
 const GRID_LIMIT = 8

@@ -30,7 +30,7 @@ import { createTrainer } from '../engine/train/trainer'
 import type { ModelSummary, NamedWeights } from '../shared/training-events'
 import { RunFolderWriter } from '../host/run-folder'
 import { RunProgress, type ProgressStream } from './run-progress'
-import { summaryTable, weightGrids } from './run-summary'
+import { routeLines, summaryTable, weightGrids } from './run-summary'
 import type { WorkerInput, WorkerMessage } from './run-worker'
 import { errorMessage, fileErrorReason } from '../host/error-words'
 import { memoryFailure } from '../host/worker-handle'
@@ -265,6 +265,8 @@ export async function runCommand(args: string[], io: RunIo = processIo): Promise
     if (failed !== undefined) throw fail(`training failed: ${failed} (run folder: ${folder})`)
 
     io.out(`${summaryTable(models, final)}\n\n`)
+    const routes = routeLines(models)
+    if (routes) io.out(`${routes}\n\n`)
     const grids = weightGrids(models, finalWeights)
     if (grids) io.out(`${grids}\n\n`)
     io.out(`Run folder: ${folder}\n`)

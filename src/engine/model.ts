@@ -161,20 +161,21 @@ export class Sequential {
   }
 
   /**
-   * Copies weights in by PyTorch name. Every parameter must be there with its
-   * shape, and nothing else: the error names the first that does not fit.
+   * Copies weights in by PyTorch name (a snapshot, a run file's tensors, a
+   * stateDict). Every parameter must be there with its shape, and nothing
+   * else: the error names the first that does not fit.
    */
-  loadWeights(weights: NamedWeights): void {
+  loadWeights(weights: Readonly<Record<string, { readonly shape: readonly number[]; readonly data: ArrayLike<number> }>>): void {
     for (const { name, param } of this.namedParamList) {
       const given = weights[name]
-      if (!given) throw new Error(`weights: "${name}" is missing`)
+      if (!given) throw new Error(`the weights do not match the model: "${name}" is missing`)
       if (!sameShape(given.shape, param.value.shape) || given.data.length !== param.value.data.length) {
-        throw new Error(`weights: "${name}" has shape ${formatShape(given.shape)} but the model's is ${formatShape(param.value.shape)}`)
+        throw new Error(`the weights do not match the model: "${name}" has shape ${formatShape(given.shape)} where the model's is ${formatShape(param.value.shape)}`)
       }
     }
     const known = new Set(this.namedParamList.map((p) => p.name))
     const extra = Object.keys(weights).find((name) => !known.has(name))
-    if (extra !== undefined) throw new Error(`weights: "${extra}" is not a parameter of this model`)
+    if (extra !== undefined) throw new Error(`the weights do not match the model: "${extra}" is not one of its parameters`)
     for (const { name, param } of this.namedParamList) param.value.data.set(weights[name].data)
   }
 

@@ -12,6 +12,8 @@ import { parseHostToWorker, type HostToWorkerParsed, type ProbeRequest, type Rob
 import type { Experiment } from '../shared/experiment'
 import { buildDatasets, datasetInfo, shiftDataset, type Dataset, type MnistSource } from '../engine/datasets'
 import { buildModel, type Sequential } from '../engine/model'
+import { backendKernels } from '../engine/backend'
+import { useFusedStages } from '../engine/routes/fused-simd'
 import { createTrainer, type Trainer } from '../engine/train/trainer'
 import type { DataParallel } from '../engine/train/data-parallel'
 import type { TrainingEvent } from '../shared/training-events'
@@ -247,11 +249,13 @@ export class EngineRunner {
         const spec = experiment.models.find((s) => s.id === m)
         if (!spec) throw new Error(`no model "${m}" in this experiment`)
         const model = buildModel(spec, info.inputShape, experiment.training.precision, { initialise: false })
-        for (const { name, param } of model.namedParams()) {
-          const source = weights[m][name]
-          if (!source || source.data.length !== param.value.data.length) throw new Error(`the weights of "${m}" do not match its layers (${name})`)
-          param.value.data.set(source.data)
+        try {
+          model.loadWeights(weights[m])
+        } catch (error) {
+          throw new Error(`model "${m}": ${errorMessage(error)}`)
         }
+        // The map runs thousands of forward passes: on the fused-SIMD route's stages where it has them.
+        useFusedStages(model, backendKernels(model.backend))
         models.set(m, model)
       }
       this.shiftLoop(id, ids, (m) => models.get(m)!, val, createLoss(experiment.training.loss), request.range)

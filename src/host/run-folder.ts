@@ -139,6 +139,8 @@ function runModel(summary: ModelSummary): RunModel {
       outputShape: [...l.outputShape],
       parameterCount: l.parameterCount,
     })),
+    // Which code trained it: "which code trained this run" is answered in run.json.
+    ...(summary.route ? { route: { ...summary.route } } : {}),
   }
 }
 

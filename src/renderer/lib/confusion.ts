@@ -94,10 +94,10 @@ export function valConfusion(experiment: Experiment, modelId: string, weights: N
     const info = datasetInfo(experiment.dataset)
     const { val } = buildDatasets(experiment.dataset)
     const model = buildModel(spec, info.inputShape, 'float32', { initialise: false })
-    for (const { name, param } of model.namedParams()) {
-      const source = weights[name]
-      if (!source || source.data.length !== param.value.data.length) return { ok: false, reason: `the weights do not match the model (${name})` }
-      param.value.data.set(source.data)
+    try {
+      model.loadWeights(weights)
+    } catch (error) {
+      return { ok: false, reason: (error as Error).message }
     }
     const n = val.y.length
     const sample = info.inputShape.reduce((a, b) => a * b, 1)

@@ -24,11 +24,7 @@ export interface ProbedModel {
 /** A float32 model with the given weights copied in; throws when they do not fit. */
 export function modelWithWeights(spec: ModelSpec, inputShape: readonly number[], weights: NamedTensors): Sequential {
   const model = buildModel(spec, inputShape, 'float32', { initialise: false })
-  for (const { name, param } of model.namedParams()) {
-    const source = weights[name]
-    if (!source || source.data.length !== param.value.data.length) throw new Error(`the weights do not match the model (${name})`)
-    param.value.data.set(source.data)
-  }
+  model.loadWeights(weights)
   return model
 }
 
