@@ -91,7 +91,7 @@ describe('two-core data-parallel training (worker thread + SharedArrayBuffer)', 
       const mlp = getPreset('mnist')!.models.find((m) => m.id === 'mlp')!
       const spec = {
         model: mlp, inputShape: [1, 16, 16], precision: 'float32' as const, loss: 'softmax-cross-entropy' as const,
-        learningRate: 0.1, momentum: 0, batchSize: 32,
+        learningRate: 0.1, momentum: 0, batchSize: 32, backend: 'simd' as const, route: 'fused-simd' as const,
       }
       const none = { x: { shape: [0, 1, 16, 16], data: new Float32Array(0) }, y: new Int32Array(0), classes: [] }
       expect(() => broken.attach(spec, [], { train: none, val: none })).toThrow(/gradient helper/)
