@@ -16,7 +16,7 @@
  *   values) and their gradient; ×2 with the split, since each replica sizes
  *   its buffers for the batch it is given. Finite differences run forward
  *   passes over the whole training set.
- * A tiny model (src/engine/train/fast-path.ts) also keeps its weights,
+ * A tiny model (src/engine/routes/tiny-wasm.ts) also keeps its weights,
  * activations and a copy of both sets inside its WebAssembly module.
  * Plus, once per run: the data (train + val images as float32, a second copy
  * with the split, since the helper thread holds both sets, and a float64 copy
@@ -44,7 +44,7 @@ export const ASSUMED_FLOPS = 2e9
 export const ENGINE_BASE_BYTES = 80e6
 /** The MNIST source: 10,000 float32 images of 28×28, plus the JSON parse they come from. */
 export const MNIST_SOURCE_BYTES = 10_000 * 784 * (4 + 8)
-/** Data values (both sets) up to which the tiny-model fast path copies the sets into its module (fast-path.ts). */
+/** Data values (both sets) up to which the tiny-model route copies the sets into its module (routes/tiny-wasm.ts). */
 const TINY_DATA_LIMIT = 1 << 22
 
 export interface ModelEstimate {
@@ -145,7 +145,7 @@ function walkModel(experiment: Experiment, m: number): Walk | null {
   let backwardValues = 0
   let columns = 0
   let forwardFlops = 0
-  let macs = 0 // as fast-path.ts's tinyModelCost counts them
+  let macs = 0 // as routes/tiny-wasm.ts's tinyModelCost counts them
   let heaviest = 0
   let widest = 0
   let widestValues = 0
