@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { weightGrids } from '../../src/cli/run-summary'
+import { routeLines, weightGrids } from '../../src/cli/run-summary'
 
 type Weights = Parameters<typeof weightGrids>[1] extends ReadonlyMap<string, infer W> ? W : never
 import type { ModelSummary } from '../../src/shared/training-events'
@@ -11,6 +11,14 @@ const summary = (id: string, inputShape: number[]): ModelSummary => ({
   layers: [],
   parameterCount: 0,
   epochs: 1,
+})
+
+describe('routeLines', () => {
+  it('says which code trained each model, and nothing for summaries from before routes were named', () => {
+    const route = { id: 'fused-simd' as const, cores: 2 as const, backend: 'simd' as const, label: 'fused SIMD, two cores' }
+    expect(routeLines([{ ...summary('cnn', [1, 28, 28]), route }, summary('old', [1, 8, 8])])).toBe('cnn: trained on fused SIMD, two cores (backend simd)')
+    expect(routeLines([summary('old', [1, 8, 8])])).toBe('')
+  })
 })
 
 describe('weightGrids', () => {
