@@ -5,6 +5,7 @@
  * runs the helper). The replica runs the same route's code.
  */
 import type { RouteSummary } from '../../shared/training-events'
+import type { Sequential } from '../model'
 import type { Tensor } from '../tensor'
 import { EVAL_CHUNK, copyIn, copyOut, flatLength, scale, splitPoint, type ReplicaChannel } from '../train/data-parallel'
 import type { LayerRoute } from './layer-route'
@@ -12,7 +13,7 @@ import { routeLabel, type TrainingRoute } from './route'
 
 export class TwoCoreRoute implements TrainingRoute {
   readonly summary: RouteSummary
-  readonly model
+  readonly model: Sequential
 
   constructor(private readonly inner: LayerRoute, private readonly replica: ReplicaChannel) {
     const id = inner.summary.id
