@@ -98,8 +98,6 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
   // Finite differences measure the whole unshifted set (the start check refuses augment with them).
   const augmentShift = settings.gradient === 'backprop' ? (settings.augment?.shift ?? 0) : 0
 
-  // Finite differences measure the whole set after each step: nothing to split.
-  const parallel = settings.gradient === 'finite-difference' ? undefined : options.parallel
   const runs: ModelRun[] = experiment.models.map((spec) => {
     const model = buildModel(spec, inputShape, precision, { rng: new Rng(deriveSeed(settings.seed, `dropout:${spec.id}`)), backend })
     const batchSizeSetting = spec.training?.batchSize ?? settings.batchSize
@@ -108,7 +106,7 @@ export function createTrainer(experiment: Experiment, data: TrainingData, sink: 
     const order = new Int32Array(trainCount)
     for (let i = 0; i < trainCount; i++) order[i] = i
     const route = chooseRoute(model, kernels, {
-      spec, loss: settings.loss, gradient: settings.gradient, train, val, batchSize, learningRate, momentum: settings.momentum, parallel,
+      spec, loss: settings.loss, gradient: settings.gradient, train, val, batchSize, learningRate, momentum: settings.momentum, parallel: options.parallel,
     })
     return {
       spec,
