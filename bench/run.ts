@@ -19,15 +19,18 @@ import { getPreset } from '../src/engine/experiment/presets'
 import { buildDatasets } from '../src/engine/datasets'
 import { buildModel } from '../src/engine/model'
 import { createTrainer, trainToEnd } from '../src/engine/train/trainer'
-import { getMatmulKernel } from '../src/engine/kernels/matmul'
-import { getConvBlockKernel, getConvKernel } from '../src/engine/kernels/conv-wasm'
+import { backendKernels, defaultBackend } from '../src/engine/backend'
+import { useFusedStages } from '../src/engine/routes/fused-simd'
 import type { Experiment } from '../src/shared/experiment'
+import type { TrainingEvent } from '../src/shared/training-events'
 import { loadMnistSource } from '../src/host/mnist-source'
 import { createGradientHelper } from '../src/host/parallel/gradient-helper'
 import type { DataParallel } from '../src/engine/train/data-parallel'
 
 interface BenchLine {
   name: string
+  /** Which code ran (the routes' labels, ../src/engine/routes/; the GEMM lines: the backend's kernel). */
+  route?: string
   value: number
   unit: string
   target?: string
@@ -72,15 +75,24 @@ function runTorchPeer(threads: number): Map<string, number> {
   return results
 }
 
-function timeRun(experiment: Experiment, repeats: number): number {
+const kernels = backendKernels(defaultBackend())
+
+/** "cnn fused SIMD, one core; mlp …": each model's route from a started event. */
+function routesOf(event: TrainingEvent): string | undefined {
+  if (event.type !== 'started') return undefined
+  return event.models.map((m) => `${m.id}: ${m.route?.label ?? '?'}`).join('; ')
+}
+
+function timeRun(experiment: Experiment, repeats: number): { ms: number; route: string } {
   const data = buildDatasets(experiment.dataset, {})
   let best = Infinity
+  let route = ''
   for (let i = 0; i < repeats; i++) {
     const t0 = performance.now()
-    trainToEnd(createTrainer(experiment, data, () => {}))
+    trainToEnd(createTrainer(experiment, data, (event) => (route = routesOf(event) ?? route)))
     best = Math.min(best, performance.now() - t0)
   }
-  return best
+  return { ms: best, route }
 }
 
 /**
@@ -91,7 +103,7 @@ function timeRun(experiment: Experiment, repeats: number): number {
  * 32 batches near one second long, some windows would hold an evaluation and
  * some not).
  */
-function mnistThroughput(modelId: string, seconds: number, parallel?: DataParallel): number {
+function mnistThroughput(modelId: string, seconds: number, parallel?: DataParallel): { rate: number; route: string } {
   const experiment = getPreset('mnist')!
   experiment.models = experiment.models.filter((m) => m.id === modelId)
   experiment.dataset = { ...experiment.dataset, train: { count: 2048, seed: 1 }, val: { count: 64, seed: 2 } }
@@ -100,7 +112,9 @@ function mnistThroughput(modelId: string, seconds: number, parallel?: DataParall
   const data = buildDatasets(experiment.dataset, { mnist: loadMnistSource() })
   let samples = 0
   let evaluated = false
+  let route = ''
   const trainer = createTrainer(experiment, data, (event) => {
+    route = routesOf(event) ?? route
     if (event.type === 'batch') samples += 64
     if (event.type === 'epoch') evaluated = true
   }, { parallel })
@@ -122,7 +136,7 @@ function mnistThroughput(modelId: string, seconds: number, parallel?: DataParall
     }
     best = Math.max(best, samples / (training / 1000))
   }
-  return best
+  return { rate: best, route }
 }
 
 /** GFLOP/s of the active GEMM kernel at one shape (operands float32, best of N). */
@@ -131,7 +145,7 @@ function gemmRate(transA: boolean, transB: boolean, M: number, N: number, K: num
   const A = random(M * K)
   const B = random(K * N)
   const C = new Float32Array(M * N)
-  const kernel = getMatmulKernel()
+  const kernel = kernels.gemm
   let best = Infinity
   for (let r = 0; r < (quick ? 4 : 12); r++) {
     const t0 = performance.now()
@@ -145,6 +159,8 @@ function gemmRate(transA: boolean, transB: boolean, M: number, N: number, K: num
 function singleImageForward(): number {
   const spec = getPreset('mnist')!.models.find((m) => m.id === 'cnn')!
   const model = buildModel(spec, [1, 28, 28], 'float32')
+  // What a float32 model runs on the fused-SIMD route (its SIMD stages), as training does.
+  useFusedStages(model, kernels)
   const x = { shape: [1, 1, 28, 28], data: Float32Array.from({ length: 784 }, () => Math.random()) }
   for (let i = 0; i < 10; i++) model.forward(x, false)
   let best = Infinity
@@ -156,28 +172,32 @@ function singleImageForward(): number {
   return best
 }
 
-process.stderr.write(`kernels: gemm ${getMatmulKernel().name}, conv ${getConvKernel()?.name ?? 'typescript'}, block ${getConvBlockKernel()?.name ?? 'layer by layer'}; PyTorch peer: ${peer.size > 0 ? 'yes' : 'no'}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} cores\n`)
+process.stderr.write(`backend ${kernels.backend}: gemm ${kernels.gemm.name}; PyTorch peer: ${peer.size > 0 ? 'yes' : 'no'}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} cores\n`)
 
 const edge = timeRun(getPreset('edge-detector')!, 3)
-print({ name: 'edge-detector preset (both detectors, finite differences)', value: +(edge / 1000).toFixed(3), unit: 's', target: '<= 0.3 s', note: "lesson 000's Python: 29.6 s" })
+print({ name: 'edge-detector preset (both detectors, finite differences)', value: +(edge.ms / 1000).toFixed(3), unit: 's', target: '<= 0.3 s', route: edge.route, note: "lesson 000's Python: 29.6 s" })
 
 const patterns = timeRun(getPreset('patterns-3')!, 5)
-print({ name: 'patterns-3 preset (CNN + MLP, 80 epochs)', value: +patterns.toFixed(1), unit: 'ms', target: '<= 30 ms', note: 'NumPy 2.8 s, PyTorch 0.245 s' })
+print({ name: 'patterns-3 preset (CNN + MLP, 80 epochs)', value: +patterns.ms.toFixed(1), unit: 'ms', target: '<= 30 ms', route: patterns.route, note: 'NumPy 2.8 s, PyTorch 0.245 s' })
 
 const rate = (v: number) => +v.toFixed(1)
-print({ name: 'gemm [12544,288]x[288,64] (conv forward)', value: rate(gemmRate(false, false, 12544, 64, 288)), unit: 'GFLOP/s', target: '>= 35 (one core)' })
-print({ name: 'gemm [288,12544]x[12544,64] (conv dW)', value: rate(gemmRate(true, false, 288, 64, 12544)), unit: 'GFLOP/s', target: '>= 35 (one core)' })
-print({ name: 'gemm [12544,64]x[64,288] (conv dX)', value: rate(gemmRate(false, true, 12544, 288, 64)), unit: 'GFLOP/s', target: '>= 35 (one core)' })
+const gemmRoute = `${kernels.backend} backend: ${kernels.gemm.name}`
+print({ name: 'gemm [12544,288]x[288,64] (conv forward)', value: rate(gemmRate(false, false, 12544, 64, 288)), unit: 'GFLOP/s', target: '>= 35 (one core)', route: gemmRoute })
+print({ name: 'gemm [288,12544]x[12544,64] (conv dW)', value: rate(gemmRate(true, false, 288, 64, 12544)), unit: 'GFLOP/s', target: '>= 35 (one core)', route: gemmRoute })
+print({ name: 'gemm [12544,64]x[64,288] (conv dX)', value: rate(gemmRate(false, true, 12544, 288, 64)), unit: 'GFLOP/s', target: '>= 35 (one core)', route: gemmRoute })
 
-print({ name: 'mnist CNN training, batch 64', value: Math.round(mnistThroughput('cnn', quick ? 3 : 8)), unit: 'samples/s', target: '>= 1000 (one core)', note: 'one core; PyTorch here ~850 (1 thread)' })
+const cnn = mnistThroughput('cnn', quick ? 3 : 8)
+print({ name: 'mnist CNN training, batch 64', value: Math.round(cnn.rate), unit: 'samples/s', target: '>= 1000 (one core)', route: cnn.route, note: 'one core; PyTorch here ~850 (1 thread)' })
 // Two cores: a helper thread trains a replica on half of each batch (src/host/parallel/); PyTorch with 2 threads.
 const helper = createGradientHelper({ cores: 2 })
 if (helper) {
+  const split = mnistThroughput('cnn', quick ? 3 : 8, helper)
   print(
-    { name: 'mnist CNN training, batch 64, two cores', value: Math.round(mnistThroughput('cnn', quick ? 3 : 8, helper)), unit: 'samples/s', target: '>= 1800 (two cores)', note: 'PyTorch here ~1,050 (2 threads)' },
+    { name: 'mnist CNN training, batch 64, two cores', value: Math.round(split.rate), unit: 'samples/s', target: '>= 1800 (two cores)', route: split.route, note: 'PyTorch here ~1,050 (2 threads)' },
     'mnist CNN training, batch 64', peer2,
   )
   helper.close()
 }
-print({ name: 'mnist MLP training, batch 64', value: Math.round(mnistThroughput('mlp', quick ? 2 : 4)), unit: 'samples/s', target: '>= 10000', note: 'PyTorch here ~8,100' })
-print({ name: 'mnist CNN forward pass, one image', value: +singleImageForward().toFixed(3), unit: 'ms', target: '<= 5 ms' })
+const mlp = mnistThroughput('mlp', quick ? 2 : 4)
+print({ name: 'mnist MLP training, batch 64', value: Math.round(mlp.rate), unit: 'samples/s', target: '>= 10000', route: mlp.route, note: 'PyTorch here ~8,100' })
+print({ name: 'mnist CNN forward pass, one image', value: +singleImageForward().toFixed(3), unit: 'ms', target: '<= 5 ms', route: kernels.simd ? 'fused SIMD stages' : 'reference layers' })

@@ -39,7 +39,7 @@ export const MODULES = {
     source: join(wasmDir, 'tiny.as'),
     target: join(wasmDir, 'tiny-binary.ts'),
     constants: ['TINY_WASM_BASE64', 'RELAXED_TINY_WASM_BASE64'],
-    about: 'The tiny-model fast path (train/fast-path.ts)',
+    about: 'The tiny-model route (routes/tiny-wasm.ts)',
   },
 }
 

@@ -31,15 +31,11 @@ export function summaryTable(models: readonly ModelSummary[], final: ReadonlyMap
   return [format(header), ...rows.map(format)].join('\n')
 }
 
-/**
- * One line per model that says which code trained it ("cnn (CNN) trained on:
- * fused SIMD, two cores"), for the models whose summary names a route; empty
- * when none does. Printed under the table so its columns stay narrow.
- */
+/** Which code trained each model ("cnn: trained on fused SIMD, one core"); empty for summaries without routes. */
 export function routeLines(models: readonly ModelSummary[]): string {
   return models
     .filter((model) => model.route)
-    .map((model) => `${model.id} (${model.label}) trained on: ${model.route!.label}`)
+    .map((model) => `${model.id}: trained on ${model.route!.label} (backend ${model.route!.backend})`)
     .join('\n')
 }
 

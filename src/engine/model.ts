@@ -11,9 +11,9 @@ import { initialiseParams } from './init'
 import {
   NestedLayerError, createLayer, layerOutputShape, layerParameterCount, type Layer, type Param, type RandomSource,
 } from './layers'
-import { ConvBlock } from './layers/conv-block'
-import { formatShape, type Precision, type Tensor } from './tensor'
-import type { LayerSummary } from '../shared/training-events'
+import { formatShape, sameShape, type Precision, type Tensor } from './tensor'
+import type { LayerSummary, NamedWeights } from '../shared/training-events'
+import { backendKernels, defaultBackend, type Backend } from './backend'
 
 export interface NamedParam {
   /** "0.weight", "3.bias", … */
@@ -25,6 +25,18 @@ export interface NamedParam {
 export interface NamedTensor {
   name: string
   value: Tensor
+}
+
+/**
+ * A faster computation of layers [start, end) that a route puts in their
+ * place (../routes/fused-simd.ts): the model's forward and backward then run
+ * it instead of those layers, and activations[start .. end-2] are not written.
+ */
+export interface Stage {
+  readonly start: number
+  readonly end: number
+  forward(x: Tensor, training: boolean): Tensor
+  backward(dy: Tensor): Tensor
 }
 
 export type ShapeInference =
@@ -87,14 +99,9 @@ export class Sequential {
    * the gradient with respect to the data is rarely wanted, so it is skipped.
    */
   private readonly backwardStop: number
-  /**
-   * blocks[i]: a fused conv → ReLU → max-pool starting at layer i (see
-   * layers/conv-block.ts), used where its kernel runs; then activations[i]
-   * and [i + 1] are not written.
-   */
-  private readonly blocks: (ConvBlock | null)[]
-  /** Which blocks the last forward ran fused (backward must take the same route). */
-  private readonly fused: boolean[]
+  /** stageFrom[i] / stageTo[i]: the stage starting / ending (last layer) at layer i, if any (see useStages). */
+  private stageFrom: (Stage | null)[]
+  private stageTo: (Stage | null)[]
 
   constructor(
     readonly specs: readonly LayerSpec[],
@@ -103,6 +110,8 @@ export class Sequential {
     readonly precision: Precision,
     /** Whether backward returns dL/dx (see backwardStop). */
     readonly inputGradient = false,
+    /** The backend whose GEMM the layers were built with (../backend.ts). */
+    readonly backend: Backend = defaultBackend(),
   ) {
     const inferred = inferShapes(specs, inputShape)
     if (!inferred.ok) throw new Error(inferred.error)
@@ -114,8 +123,8 @@ export class Sequential {
     if (!inputGradient && first >= 0 && 'needsInputGrad' in layers[first]) {
       (layers[first] as { needsInputGrad: boolean }).needsInputGrad = false
     }
-    this.blocks = layers.map((_, i) => ConvBlock.at(layers, i))
-    this.fused = layers.map(() => false)
+    this.stageFrom = layers.map(() => null)
+    this.stageTo = layers.map(() => null)
     this.namedParamList = layers.flatMap((layer, index) =>
       layer.params.map((param) => ({ name: `${index}.${param.name}`, param })),
     )
@@ -132,12 +141,10 @@ export class Sequential {
     }
     let h = x
     for (let i = 0; i < this.layers.length; i++) {
-      const block = this.blocks[i]
-      const kernel = block?.kernel()
-      this.fused[i] = !!kernel
-      if (block && kernel) {
-        h = block.forward(h, kernel)
-        i += 2
+      const stage = this.stageFrom[i]
+      if (stage) {
+        h = stage.forward(h, training)
+        i = stage.end - 1
       } else {
         h = this.layers[i].forward(h, training)
       }
@@ -147,18 +154,67 @@ export class Sequential {
   }
 
   /**
+   * Puts stages in place of the layers they cover (a route's faster code; an
+   * empty list restores the layers). Stages must not overlap, and one must
+   * not start below the first layer with parameters (backward stops there).
+   */
+  useStages(stages: readonly Stage[]): void {
+    const from: (Stage | null)[] = this.layers.map(() => null)
+    const to: (Stage | null)[] = this.layers.map(() => null)
+    let covered = 0
+    for (const stage of [...stages].sort((a, b) => a.start - b.start)) {
+      if (stage.start < covered || stage.end > this.layers.length || stage.end <= stage.start || stage.start < this.backwardStop) {
+        throw new Error(`model: a stage over layers ${stage.start}..${stage.end - 1} does not fit this model`)
+      }
+      from[stage.start] = stage
+      to[stage.end - 1] = stage
+      covered = stage.end
+    }
+    this.stageFrom = from
+    this.stageTo = to
+  }
+
+  /**
+   * A copy of every saved tensor, by PyTorch name ("0.weight", "1.running_mean"):
+   * the parameters, then batch norm's running statistics, as torch's state_dict.
+   */
+  stateDict(): NamedWeights {
+    const weights: NamedWeights = {}
+    for (const { name, value } of this.namedStateList) weights[name] = { shape: [...value.shape], data: value.data.slice() }
+    return weights
+  }
+
+  /**
+   * Copies saved tensors in by PyTorch name (a snapshot, a run file's tensors,
+   * a stateDict). Every one must be there with its shape, and nothing else:
+   * the error names the first that does not fit.
+   */
+  loadWeights(weights: Readonly<Record<string, { readonly shape: readonly number[]; readonly data: ArrayLike<number> }>>): void {
+    for (const { name, value } of this.namedStateList) {
+      const given = weights[name]
+      if (!given) throw new Error(`the weights do not match the model: "${name}" is missing`)
+      if (!sameShape(given.shape, value.shape) || given.data.length !== value.data.length) {
+        throw new Error(`the weights do not match the model: "${name}" has shape ${formatShape(given.shape)} where the model's is ${formatShape(value.shape)}`)
+      }
+    }
+    const known = new Set(this.namedStateList.map((p) => p.name))
+    const extra = Object.keys(weights).find((name) => !known.has(name))
+    if (extra !== undefined) throw new Error(`the weights do not match the model: "${extra}" is not one of its parameters`)
+    for (const { name, value } of this.namedStateList) value.data.set(weights[name].data)
+  }
+
+  /**
    * dy = dL/d(output of the last forward); fills every param's grad. Returns
    * dL/dx when the model was built with `inputGradient: true`, otherwise null.
    */
   backward(dy: Tensor): Tensor | null {
     let g = dy
     for (let i = this.layers.length - 1; i >= this.backwardStop; i--) {
-      // A fused block ending at layer i (its pool) takes the gradient for all three layers.
-      const start = i - 2
-      const kernel = start >= 0 && this.fused[start] ? this.blocks[start]?.kernel() : null
-      if (kernel && start >= this.backwardStop) {
-        g = this.blocks[start]!.backward(g, kernel)
-        i = start
+      // A stage ending at layer i takes the gradient for all its layers.
+      const stage = this.stageTo[i]
+      if (stage) {
+        g = stage.backward(g)
+        i = stage.start
       } else {
         g = this.layers[i].backward(g)
       }
@@ -168,23 +224,6 @@ export class Sequential {
 
   namedParams(): NamedParam[] {
     return [...this.namedParamList]
-  }
-
-  /** Every saved tensor (parameters, then batch norm's running statistics), by name. */
-  namedState(): NamedTensor[] {
-    return [...this.namedStateList]
-  }
-
-  /**
-   * Copies saved tensors in by name. Throws "the weights do not match the
-   * model (<name>)" for a tensor that is missing or of another size.
-   */
-  loadState(weights: Readonly<Record<string, { readonly data: ArrayLike<number> }>>): void {
-    for (const { name, value } of this.namedStateList) {
-      const source = weights[name]
-      if (!source || source.data.length !== value.data.length) throw new Error(`the weights do not match the model (${name})`)
-      value.data.set(source.data)
-    }
   }
 
   params(): Param[] {
@@ -203,6 +242,8 @@ export interface BuildOptions {
   initialise?: boolean
   /** Make backward return dL/dx (saliency, tests); off by default because training never needs it. */
   inputGradient?: boolean
+  /** Whose GEMM the layers use (default: the process's, ../backend.ts). */
+  backend?: Backend
 }
 
 /**
@@ -218,13 +259,15 @@ export function buildModel(
 ): Sequential {
   const inferred = inferShapes(spec.layers, inputShape)
   if (!inferred.ok) throw new Error(inferred.error)
+  const backend = options.backend ?? defaultBackend()
+  const { gemm } = backendKernels(backend)
   const layers: Layer[] = []
   let shape: readonly number[] = inputShape
   spec.layers.forEach((layerSpec, index) => {
-    layers.push(createLayer(layerSpec, shape, precision, options.rng))
+    layers.push(createLayer(layerSpec, shape, precision, gemm, options.rng))
     shape = inferred.layers[index].outputShape
   })
-  const model = new Sequential(spec.layers, layers, inputShape, precision, options.inputGradient ?? false)
+  const model = new Sequential(spec.layers, layers, inputShape, precision, options.inputGradient ?? false, backend)
   if (spec.init && options.initialise !== false) initialiseParams(model, spec.init)
   return model
 }

@@ -12,6 +12,8 @@ import { parseHostToWorker, type HostToWorkerParsed, type ProbeRequest, type Rob
 import type { DatasetSpec, Experiment } from '../shared/experiment'
 import { buildDatasets, datasetInfo, shiftDataset, type Dataset, type DatasetSources } from '../engine/datasets'
 import { buildModel, type Sequential } from '../engine/model'
+import { backendKernels } from '../engine/backend'
+import { useFusedStages } from '../engine/routes/fused-simd'
 import { createTrainer, type Trainer } from '../engine/train/trainer'
 import type { DataParallel } from '../engine/train/data-parallel'
 import type { TrainingEvent } from '../shared/training-events'
@@ -227,10 +229,12 @@ export class EngineRunner {
         if (!spec) throw new Error(`no model "${m}" in this experiment`)
         const model = buildModel(spec, info.inputShape, experiment.training.precision, { initialise: false })
         try {
-          model.loadState(weights[m])
+          model.loadWeights(weights[m])
         } catch (error) {
           throw new Error(`model "${m}": ${errorMessage(error)}`)
         }
+        // The map runs thousands of forward passes: on the fused-SIMD route's stages where it has them.
+        useFusedStages(model, backendKernels(model.backend))
         models.set(m, model)
       }
       this.shiftLoop(id, ids, (m) => models.get(m)!, val, createLoss(experiment.training.loss), request.range)

@@ -151,7 +151,7 @@ function runModel(summary: ModelSummary): RunModel {
       outputShape: [...l.outputShape],
       parameterCount: l.parameterCount,
     })),
-    // Which code trained the model, as the engine chose it (absent from an engine that does not say).
+    // Which code trained it: "which code trained this run" is answered in run.json.
     ...(summary.route ? { route: { ...summary.route } } : {}),
   }
 }

@@ -21,7 +21,7 @@ describe('the summary table and its route lines', () => {
       route: { id: 'fused-simd', cores: 2, backend: 'relaxed-simd', label: 'fused SIMD, two cores' },
     }
     const mlp = summary('mlp', [1, 8, 8])
-    expect(routeLines([cnn, mlp])).toBe('cnn (CNN) trained on: fused SIMD, two cores')
+    expect(routeLines([cnn, mlp])).toBe('cnn: trained on fused SIMD, two cores (backend relaxed-simd)')
     expect(routeLines([mlp])).toBe('')
     const final = new Map([['cnn', { model: 'cnn', epoch: 1, trainLoss: 0.5, trainAccuracy: 0.9, valLoss: 0.6, valAccuracy: 0.875, seconds: 1.5 }]])
     const table = summaryTable([cnn, mlp], final).split('\n')

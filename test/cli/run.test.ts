@@ -60,11 +60,14 @@ describe('lab run', () => {
     const result = lab(['run', file, '--out', out, '--save-data'])
     expect(result.code, result.stderr).toBe(0)
 
-    // stdout: the summary table, then the folder.
+    // stdout: the summary table, the routes, then the folder.
     const lines = result.stdout.trimEnd().split('\n')
     expect(lines[0]).toMatch(/^model\s+label\s+params\s+epochs\s+train acc\s+val acc\s+seconds$/)
     expect(lines[1]).toMatch(/^cnn\s+TinyCNN\s+114\s+3\s+\d+\.\d%\s+\d+\.\d%\s+\d+\.\d+$/)
     expect(lines[2]).toMatch(/^mlp\s+TinyMLP\s+1,227\s+3\s+\d+\.\d%\s+\d+\.\d%\s+\d+\.\d+$/)
+    // Then which code trained each model, as run.json records it.
+    expect(lines[4]).toMatch(/^cnn: trained on tiny-model WebAssembly, one core \(backend (relaxed-)?simd\)$/)
+    expect(lines[5]).toMatch(/^mlp: trained on tiny-model WebAssembly, one core \(backend (relaxed-)?simd\)$/)
     expect(lines.at(-1)).toBe(`Run folder: ${out}`)
     // stderr is not a terminal here: plain progress lines, no carriage returns.
     expect(result.stderr).toMatch(/^Training cnn \(TinyCNN, 114 params\) and mlp \(TinyMLP, 1,227 params\)/)
@@ -75,6 +78,7 @@ describe('lab run', () => {
     expect(run.experiment).toEqual(smallPatterns())
     expect(run.run).toMatchObject({ status: 'completed', savedData: true, trainCount: 180, valCount: 90 })
     expect(run.run.endedAt).toBeDefined()
+    expect(run.run.models.map((m) => m.route?.id)).toEqual(['tiny-wasm', 'tiny-wasm'])
     expect(run.run.models.map((m) => [m.id, m.parameterCount, m.layers.length])).toEqual([
       ['cnn', 114, 5],
       ['mlp', 1227, 4],

@@ -9,13 +9,13 @@ import { checkExperiment } from '../../src/engine/experiment/check'
 import { buildDatasets } from '../../src/engine/datasets'
 import { shiftImage } from '../../src/engine/datasets/shift'
 import { createTrainer, trainToEnd } from '../../src/engine/train/trainer'
-import { setTinyFastPath } from '../../src/engine/train/fast-path'
+import type { Backend } from '../../src/shared/training-events'
 import type { TrainingEvent } from '../../src/shared/training-events'
 import { parseExperiment, type Experiment, type MetricRow } from '../../src/shared/experiment'
 
-function train(experiment: Experiment): MetricRow[] {
+function train(experiment: Experiment, backend?: Backend): MetricRow[] {
   const events: TrainingEvent[] = []
-  trainToEnd(createTrainer(experiment, buildDatasets(experiment.dataset), (e) => events.push(e)))
+  trainToEnd(createTrainer(experiment, buildDatasets(experiment.dataset), (e) => events.push(e), { backend }))
   const error = events.find((e) => e.type === 'error')
   if (error) throw new Error(error.message)
   return events.flatMap((e) => (e.type === 'epoch' ? [e.row] : []))
@@ -76,18 +76,13 @@ describe('augment: training', () => {
     expect(augmented).not.toEqual(plain)
   })
 
-  it('gives the same run on the fast path and on the layers (the batch is moved once, before the route)', () => {
+  it('gives the same run on the tiny route and on the reference layers (every route moves the batch with gatherBatch)', () => {
     const experiment = shiftedPatterns(2)
     experiment.training.epochs = 5
     experiment.training.precision = 'float64'
-    const fast = train(experiment)
-    const previous = setTinyFastPath(false)
-    try {
-      const layers = train(experiment)
-      expect(layers.map((r) => r.valAccuracy)).toEqual(fast.map((r) => r.valAccuracy))
-      for (let i = 0; i < fast.length; i++) expect(layers[i].trainLoss!).toBeCloseTo(fast[i].trainLoss!, 9)
-    } finally {
-      setTinyFastPath(previous)
-    }
+    const fast = train(experiment, 'simd')
+    const layers = train(experiment, 'reference')
+    expect(layers.map((r) => r.valAccuracy)).toEqual(fast.map((r) => r.valAccuracy))
+    for (let i = 0; i < fast.length; i++) expect(layers[i].trainLoss!).toBeCloseTo(fast[i].trainLoss!, 9)
   })
 })

@@ -14,7 +14,6 @@ import { decodeSafetensors, encodeSafetensors } from '../../src/shared/safetenso
 import { tensorsFromWeights, weightsFromTensors } from '../../src/host/run-folder'
 import { buildDatasets } from '../../src/engine/datasets'
 import { buildModel } from '../../src/engine/model'
-import { createFastPath } from '../../src/engine/train/fast-path'
 import { createTrainer, trainToEnd } from '../../src/engine/train/trainer'
 import type { TrainingEvent } from '../../src/shared/training-events'
 
@@ -59,11 +58,11 @@ describe('batch norm + residual through the trainer', () => {
   const data = buildDatasets(experiment.dataset)
 
   it('takes the reference route, learns, and moves the running statistics', () => {
-    const model = buildModel(experiment.models[0], [1, 8, 8])
-    expect(createFastPath(model, 'softmax-cross-entropy', data.train, data.val, 12)).toBeNull()
     const events: TrainingEvent[] = []
     const trainer = createTrainer(experiment, data, (e) => events.push(e))
     trainToEnd(trainer)
+    const started = events.find((e) => e.type === 'started')
+    expect(started?.type === 'started' && started.models[0].route?.id).toBe('reference')
     const rows = events.flatMap((e) => (e.type === 'epoch' ? [e.row] : []))
     expect(rows.at(-1)!.trainLoss!).toBeLessThan(rows[0].trainLoss!)
     const weights = trainer.finalWeights('resnet')
@@ -82,7 +81,7 @@ describe('batch norm + residual through the trainer', () => {
     expect(decoded.tensors['1.num_batches_tracked'].dtype).toBe('I64')
     // The saved file reloads into the lab's own model too.
     const lab = buildModel(experiment.models[0], [1, 8, 8], 'float32', { initialise: false })
-    lab.loadState(weightsFromTensors(decoded.tensors))
+    lab.loadWeights(weightsFromTensors(decoded.tensors))
     const logits = Array.from(lab.forward(data.val.x, false).data)
 
     const dir = mkdtempSync(join(tmpdir(), 'cnn-lab-bn-'))

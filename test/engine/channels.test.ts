@@ -1,7 +1,7 @@
 /**
- * Three input channels on every training path, each against the readable
- * TypeScript layers: the tiny WebAssembly module (fast-path.ts), the SIMD conv
- * and fused conv block kernels, the two-core split; and the probes
+ * Three input channels on every training route, each against the reference
+ * route (the readable layers, reference backend): the tiny WebAssembly module,
+ * the SIMD conv and fused conv block, the two-core split; and the probes
  * (equivariance, robustness, trace) on RGB pictures.
  */
 import { afterAll, describe, expect, it } from 'vitest'
@@ -11,9 +11,8 @@ import { getPreset } from '../../src/engine/experiment/presets'
 import { buildModel } from '../../src/engine/model'
 import { createLoss } from '../../src/engine/loss/index'
 import { createTrainer, trainToEnd } from '../../src/engine/train/trainer'
-import { createFastPath, setTinyFastPath } from '../../src/engine/train/fast-path'
 import type { DataParallel } from '../../src/engine/train/data-parallel'
-import { getConvBlockKernel, getConvKernel, setConvBlockKernel, setConvKernel } from '../../src/engine/kernels/conv-wasm'
+import type { Backend } from '../../src/shared/training-events'
 import { equivarianceProfile } from '../../src/engine/probes/equivariance'
 import { shiftRobustness } from '../../src/engine/probes/robustness'
 import { inferenceTrace, sampleOf } from '../../src/engine/probes/trace'
@@ -22,15 +21,17 @@ import type { MetricRow } from '../../src/shared/experiment'
 
 type Weights = Record<string, Record<string, { data: ArrayLike<number> }>>
 
-function train(experiment: Experiment, parallel?: DataParallel): { rows: MetricRow[]; weights: Weights } {
+function train(experiment: Experiment, backend: Backend, parallel?: DataParallel): { rows: MetricRow[]; weights: Weights; routes: Record<string, string> } {
   const data = buildDatasets(experiment.dataset)
   const rows: MetricRow[] = []
+  const routes: Record<string, string> = {}
   const trainer = createTrainer(experiment, data, (event) => {
     if (event.type === 'error') throw new Error(event.message)
     if (event.type === 'epoch') rows.push(event.row)
-  }, { parallel })
+    if (event.type === 'started') for (const m of event.models) routes[m.id] = `${m.route?.id}/${m.route?.cores}`
+  }, { parallel, backend })
   trainToEnd(trainer)
-  return { rows, weights: Object.fromEntries(experiment.models.map((m) => [m.id, trainer.finalWeights(m.id)])) }
+  return { rows, routes, weights: Object.fromEntries(experiment.models.map((m) => [m.id, trainer.finalWeights(m.id)])) }
 }
 
 /** Largest relative difference between two runs' weights, per model. */
@@ -71,49 +72,26 @@ function biggerColour(): Experiment {
 }
 
 describe('three input channels on every training path', () => {
-  it('the tiny WebAssembly module trains the colour preset as the layers do', () => {
+  it('the tiny WebAssembly module trains the colour preset as the reference route does', () => {
     const experiment = getPreset('colour')!
     experiment.training.epochs = 3
-    const data = buildDatasets(experiment.dataset)
+    const reference = train(experiment, 'reference')
+    const fast = train(experiment, 'simd')
     // Both models are small enough for the module, and it takes RGB input.
-    for (const spec of experiment.models) {
-      const model = buildModel(spec, [3, 12, 12], 'float32')
-      expect(createFastPath(model, 'softmax-cross-entropy', data.train, data.val, 16), spec.id).not.toBeNull()
-    }
-    const previous = setTinyFastPath(false)
-    let layers: ReturnType<typeof train>
-    try {
-      layers = train(experiment)
-    } finally {
-      setTinyFastPath(previous)
-    }
-    const fast = train(experiment)
-    const worst = worstDifference(layers.weights, fast.weights)
+    expect(fast.routes).toEqual({ cnn: 'tiny-wasm/1', mlp: 'tiny-wasm/1' })
+    expect(reference.routes).toEqual({ cnn: 'reference/1', mlp: 'reference/1' })
+    const worst = worstDifference(reference.weights, fast.weights)
     expect(worst.cnn).toBeLessThan(1e-3)
     expect(worst.mlp).toBeLessThan(1e-3)
-    expect(fast.rows.map((r) => r.valAccuracy)).toEqual(layers.rows.map((r) => r.valAccuracy))
+    expect(fast.rows.map((r) => r.valAccuracy)).toEqual(reference.rows.map((r) => r.valAccuracy))
   })
 
-  it('the SIMD conv and fused conv-block kernels train an RGB CNN as the TypeScript layers do', () => {
-    const previousTiny = setTinyFastPath(false)
-    try {
-      expect(getConvKernel()).not.toBeNull()
-      expect(getConvBlockKernel()).not.toBeNull()
-      const kernels = train(biggerColour())
-      const conv = setConvKernel(null)
-      const block = setConvBlockKernel(null)
-      let reference: ReturnType<typeof train>
-      try {
-        reference = train(biggerColour())
-      } finally {
-        setConvKernel(conv)
-        setConvBlockKernel(block)
-      }
-      expect(worstDifference(reference.weights, kernels.weights).cnn).toBeLessThan(1e-3)
-      kernels.rows.forEach((row, i) => expect(row.valLoss).toBeCloseTo(reference.rows[i].valLoss!, 4))
-    } finally {
-      setTinyFastPath(previousTiny)
-    }
+  it('the SIMD conv and fused conv-block route trains an RGB CNN as the reference route does', () => {
+    const kernels = train(biggerColour(), 'simd')
+    expect(kernels.routes).toEqual({ cnn: 'fused-simd/1' })
+    const reference = train(biggerColour(), 'reference')
+    expect(worstDifference(reference.weights, kernels.weights).cnn).toBeLessThan(1e-3)
+    kernels.rows.forEach((row, i) => expect(row.valLoss).toBeCloseTo(reference.rows[i].valLoss!, 4))
   })
 
   describe('two cores', () => {
@@ -132,9 +110,10 @@ describe('three input channels on every training path', () => {
         },
         close: () => undefined,
       }
-      const one = train(biggerColour())
-      const two = train(biggerColour(), counting)
+      const one = train(biggerColour(), 'simd')
+      const two = train(biggerColour(), 'simd', counting)
       expect(attached).toBe(1)
+      expect(two.routes).toEqual({ cnn: 'fused-simd/2' })
       expect(worstDifference(one.weights, two.weights).cnn).toBeLessThan(1e-3)
     })
   })

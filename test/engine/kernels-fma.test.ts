@@ -1,17 +1,26 @@
 // Must come first: switches on relaxed SIMD (Node 20) before the engine compiles its kernels.
 import '../../src/host/wasm-features'
 import { describe, expect, it } from 'vitest'
-import { defaultKernel, naiveKernel } from '../../src/engine/kernels/matmul'
+import { naiveKernel } from '../../src/engine/kernels/matmul'
 import { createWasmKernel } from '../../src/engine/kernels/gemm-wasm'
-import { checkConvBlock, random } from './conv-block-check'
+import { loadSimdModule } from '../../src/engine/kernels/wasm/simd-module'
+import { backendKernels, defaultBackend } from '../../src/engine/backend'
+import { lcg } from './route-cases'
+
+function random(length: number, seed: number): Float32Array {
+  const next = lcg(seed)
+  return Float32Array.from({ length }, next)
+}
 
 describe('relaxed-SIMD build (fused multiply-add)', () => {
-  it('loads once the host enables relaxed SIMD', () => {
-    expect(defaultKernel.name).toBe('wasm-simd-4x8-fma')
+  it('loads once the host enables relaxed SIMD, and is then the default backend', () => {
+    expect(backendKernels('relaxed-simd').gemm.name).toBe('wasm-simd-4x8-fma')
+    expect(backendKernels('relaxed-simd').tiny!().fusedMultiplyAdd()).toBe(1)
+    expect(defaultBackend()).toBe('relaxed-simd')
   })
 
   it('float32 GEMM matches the float64 triple loop within float32 rounding, every transpose', () => {
-    const wasm = createWasmKernel(naiveKernel, 0)!
+    const wasm = createWasmKernel(loadSimdModule(true)!, naiveKernel, 0)
     for (const transA of [false, true]) for (const transB of [false, true]) {
       for (const [M, N, K] of [[1, 1, 1], [17, 13, 11], [67, 70, 300], [130, 6, 700], [64, 196, 288]]) {
         const A = random(M * K, 4), B = random(K * N, 5)
@@ -24,9 +33,5 @@ describe('relaxed-SIMD build (fused multiply-add)', () => {
         }
       }
     }
-  })
-
-  it('fused conv block matches the TypeScript layers', () => {
-    checkConvBlock(2e-5)
   })
 })

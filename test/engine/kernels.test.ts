@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { col2im, im2col, type ConvGeometry } from '../../src/engine/kernels/im2col'
-import { blockedKernel, defaultKernel, gemm, getMatmulKernel, naiveKernel, setMatmulKernel, type MatmulKernel } from '../../src/engine/kernels/matmul'
+import { blockedKernel, naiveKernel, type MatmulKernel } from '../../src/engine/kernels/matmul'
 import { createWasmKernel } from '../../src/engine/kernels/gemm-wasm'
+import { loadSimdModule } from '../../src/engine/kernels/wasm/simd-module'
+import { backendKernels } from '../../src/engine/backend'
+import { createLayer } from '../../src/engine/layers'
 import { SIMD_WASM_BASE64 } from '../../src/engine/kernels/wasm/simd-binary'
 import { buildModuleText } from '../../scripts/build-wasm.mjs'
 import { readFileSync } from 'node:fs'
@@ -103,32 +106,27 @@ describe('blocked GEMM', () => {
     expect(wide[3]).toBe(z)
   })
 
-  it('can be swapped for another kernel and back', () => {
+  it('a layer multiplies with the kernel it was built with (the model\'s backend\'s, no global)', () => {
     const calls: string[] = []
     const spy: MatmulKernel = { name: 'spy', gemm: (...args) => { calls.push('gemm'); naiveKernel.gemm(...args) } }
-    const previous = setMatmulKernel(spy)
-    try {
-      const C = new Float64Array(1)
-      gemm(false, false, 1, 1, 1, 1, new Float64Array([2]), 1, new Float64Array([3]), 1, 0, C, 1)
-      expect(C[0]).toBe(6)
-      expect(calls).toEqual(['gemm'])
-      expect(getMatmulKernel().name).toBe('spy')
-    } finally {
-      setMatmulKernel(previous)
-    }
-    expect(getMatmulKernel()).toBe(previous)
+    const layer = createLayer({ type: 'linear', inFeatures: 1, outFeatures: 1, bias: false }, [1], 'float64', spy)
+    ;(layer.params[0].value.data as Float64Array)[0] = 3
+    const y = layer.forward({ shape: [1, 1], data: new Float64Array([2]) }, false)
+    expect(y.data[0]).toBe(6)
+    expect(calls).toEqual(['gemm'])
   })
 })
 
 describe('WebAssembly SIMD GEMM', () => {
   // Every product goes through WebAssembly here (no small-product fallback).
-  const wasm = createWasmKernel(naiveKernel, 0)!
+  const wasm = createWasmKernel(loadSimdModule(false)!, naiveKernel, 0)
   const sizes: [number, number, number][] = [
     [1, 1, 1], [1, 7, 3], [5, 1, 9], [4, 8, 4], [3, 5, 7], [17, 13, 11], [67, 70, 300], [9, 1030, 5], [130, 6, 700], [129, 515, 333],
   ]
 
-  it('is the default kernel in Node 20 (WebAssembly SIMD available)', () => {
-    expect(defaultKernel.name).toMatch(/^wasm-simd-4x8/)
+  it("is the simd backend's kernel in Node 20 (WebAssembly SIMD available)", () => {
+    expect(backendKernels('simd').gemm.name).toBe('wasm-simd-4x8')
+    expect(backendKernels('reference').gemm).toBe(blockedKernel)
   })
 
   for (const transA of [false, true]) {
@@ -241,34 +239,33 @@ describe('im2col / col2im', () => {
 describe('WebAssembly conv kernel', () => {
   it('matches the TypeScript conv2d layer (forward, dW, db, dX) within float32 rounding', async () => {
     const { Conv2d } = await import('../../src/engine/layers/conv2d')
-    const { getConvKernel, setConvKernel } = await import('../../src/engine/kernels/conv-wasm')
-    expect(getConvKernel()?.name).toBe('wasm-simd-conv')
+    const { createWasmConv } = await import('../../src/engine/kernels/conv-wasm')
+    const kernel = createWasmConv(loadSimdModule(false)!)
+    expect(kernel.name).toBe('wasm-simd-conv')
     for (const [c, o, size, k, stride, padding, n] of [
       [1, 32, 28, 3, 1, 1, 3], [32, 64, 14, 3, 1, 1, 2], [3, 5, 9, 3, 2, 1, 4], [2, 3, 8, 4, 3, 2, 2], [1, 3, 8, 3, 1, 0, 5],
     ]) {
       const spec = { type: 'conv2d' as const, inChannels: c, outChannels: o, kernelSize: k, stride, padding, bias: true }
-      const run = (fast: boolean) => {
-        const previous = setConvKernel(fast ? getConvKernel() : null)
-        try {
-          const layer = new Conv2d(spec, [c, size, size], 'float32')
-          layer.weight.value.data.set(random(layer.weight.value.data.length, 31, Float32Array))
-          layer.bias!.value.data.set(random(o, 32, Float32Array))
-          const x = { shape: [n, c, size, size], data: random(n * c * size * size, 33, Float32Array) }
-          const y = layer.forward(x, true)
-          const dy = { shape: y.shape, data: random(y.data.length, 34, Float32Array) }
-          const dx = layer.backward(dy)
-          return { y: y.data.slice(), dx: dx.data.slice(), dw: layer.weight.grad.data.slice(), db: layer.bias!.grad.data.slice() }
-        } finally {
-          setConvKernel(previous)
-        }
+      const layer = new Conv2d(spec, [c, size, size], 'float32', blockedKernel)
+      const w = random(layer.weight.value.data.length, 31, Float32Array), b = random(o, 32, Float32Array)
+      layer.weight.value.data.set(w)
+      layer.bias!.value.data.set(b)
+      const x = { shape: [n, c, size, size], data: random(n * c * size * size, 33, Float32Array) }
+      const y = layer.forward(x, true)
+      const dy = { shape: y.shape, data: random(y.data.length, 34, Float32Array) }
+      const dx = layer.backward(dy)
+      const ref = { y: y.data, dx: dx.data, dw: layer.weight.grad.data, db: layer.bias!.grad.data }
+      const fast = {
+        y: new Float32Array(y.data.length), dx: new Float32Array(dx.data.length),
+        dw: new Float32Array(w.length), db: new Float32Array(o),
       }
-      const fast = run(true)
-      const ref = run(false)
+      kernel.forward(layer.geometry, o, n, x.data as Float32Array, w as Float32Array, b as Float32Array, fast.y)
+      kernel.backward(layer.geometry, o, n, x.data as Float32Array, w as Float32Array, dy.data as Float32Array, fast.dw, fast.db, fast.dx)
       for (const key of ['y', 'dx', 'dw', 'db'] as const) {
-        const a = fast[key], b = ref[key]
-        expect(a.length).toBe(b.length)
+        const a = fast[key], r = ref[key]
+        expect(a.length).toBe(r.length)
         for (let i = 0; i < a.length; i++) {
-          if (Math.abs(a[i] - b[i]) > 1e-4 * (1 + Math.abs(b[i]))) throw new Error(`${key}[${i}] = ${a[i]}, reference ${b[i]} (${spec.inChannels}→${spec.outChannels}, ${size}px)`)
+          if (Math.abs(a[i] - r[i]) > 1e-4 * (1 + Math.abs(r[i]))) throw new Error(`${key}[${i}] = ${a[i]}, reference ${r[i]} (${spec.inChannels}→${spec.outChannels}, ${size}px)`)
         }
       }
     }
@@ -276,37 +273,6 @@ describe('WebAssembly conv kernel', () => {
 })
 
 describe('small-model paths', () => {
-  it('direct convolution is bit-identical to im2col + GEMM in float64, and its gradients match', async () => {
-    const { Conv2d } = await import('../../src/engine/layers/conv2d')
-    const { setConvKernel } = await import('../../src/engine/kernels/conv-wasm')
-    for (const [c, o, size, k, stride, padding] of [[1, 1, 8, 3, 1, 0], [1, 3, 8, 3, 1, 0], [2, 3, 7, 3, 2, 1], [3, 2, 6, 2, 1, 1]]) {
-      const spec = { type: 'conv2d' as const, inChannels: c, outChannels: o, kernelSize: k, stride, padding, bias: true }
-      const run = (direct: boolean) => {
-        const limit = Conv2d.directLimit
-        const previous = setConvKernel(null)
-        Conv2d.directLimit = direct ? Infinity : 0
-        try {
-          const layer = new Conv2d(spec, [c, size, size], 'float64')
-          expect(layer.direct).toBe(direct)
-          layer.weight.value.data.set(random(layer.weight.value.data.length, 41))
-          layer.bias!.value.data.set(random(o, 42))
-          const x = { shape: [5, c, size, size], data: random(5 * c * size * size, 43) }
-          const y = layer.forward(x, true)
-          const dx = layer.backward({ shape: y.shape, data: random(y.data.length, 44) })
-          return { y: y.data.slice(), dx: dx.data.slice(), dw: layer.weight.grad.data.slice(), db: layer.bias!.grad.data.slice() }
-        } finally {
-          Conv2d.directLimit = limit
-          setConvKernel(previous)
-        }
-      }
-      const direct = run(true), ref = run(false)
-      expect(direct.y).toEqual(ref.y)
-      for (const key of ['dx', 'dw', 'db'] as const) {
-        for (let i = 0; i < ref[key].length; i++) expect(direct[key][i]).toBeCloseTo(ref[key][i], 12)
-      }
-    }
-  })
-
   it('float32 ReLU on the bits agrees with max(0, x), gradient included', async () => {
     const { ReLU } = await import('../../src/engine/layers/relu')
     const values = [-2, -0, 0, 1e-40, -1e-40, 3.5, -Infinity, Infinity, 0.25, -0.25]

@@ -10,6 +10,7 @@ import { BinaryCrossEntropy, countCorrectBinary } from '../../src/engine/loss/bi
 import { SoftmaxCrossEntropy, countCorrectArgmax } from '../../src/engine/loss/softmax-cross-entropy'
 import { layerOutputShape } from '../../src/engine/layers'
 import { sizeOf, type Tensor } from '../../src/engine/tensor'
+import { blockedKernel } from '../../src/engine/kernels/matmul'
 
 function randomArray(length: number, seed: number): Float64Array {
   const out = new Float64Array(length)
@@ -63,7 +64,7 @@ function gradCheck(layer: Layer, x: Tensor, seed = 99, training = false, toleran
 }
 
 function layerFor(spec: LayerSpec, sample: number[]): Layer {
-  return createLayer(spec, sample, 'float64')
+  return createLayer(spec, sample, 'float64', blockedKernel)
 }
 
 const conv = (c: number, o: number, k: number, stride = 1, padding = 0, bias = true): LayerSpec =>
@@ -146,7 +147,7 @@ describe('conv2d', () => {
   })
 
   it('keeps float32 when its params are float32', () => {
-    const layer = createLayer(conv(1, 2, 3), [1, 5, 5], 'float32')
+    const layer = createLayer(conv(1, 2, 3), [1, 5, 5], 'float32', blockedKernel)
     const y = layer.forward({ shape: [1, 1, 5, 5], data: new Float32Array(25) }, false)
     expect(y.data).toBeInstanceOf(Float32Array)
     expect(layer.params[0].value.data).toBeInstanceOf(Float32Array)

@@ -8,6 +8,9 @@ import { describe, expect, it } from 'vitest'
 import { LayerSpec as LayerSchema, type LayerSpec } from '../../src/shared/experiment'
 import { BatchNorm2d, Conv2d, createLayer, layerMultiplyAdds, layerParameterCount, needsReferenceRoute, type Layer } from '../../src/engine/layers'
 import { buildModel, inferShapes } from '../../src/engine/model'
+import { backendKernels } from '../../src/engine/backend'
+
+const { gemm } = backendKernels('reference')
 import { sizeOf, type Tensor } from '../../src/engine/tensor'
 
 function randomArray(length: number, seed: number): Float64Array {
@@ -82,7 +85,7 @@ describe('gradients of lesson 004 layers (float64, central differences)', () => 
   ]
   for (const [name, raw, shape, training] of cases) {
     it(name, () => {
-      const layer = createLayer(parse(raw), shape.slice(1), 'float64')
+      const layer = createLayer(parse(raw), shape.slice(1), 'float64', gemm)
       expect(gradError(layer, input(shape), training)).toBeLessThan(1e-6)
     })
   }
@@ -91,14 +94,14 @@ describe('gradients of lesson 004 layers (float64, central differences)', () => 
 describe('conv2d geometry', () => {
   it('lays the weight out [out, in / groups, kh, kw] and counts parameters and multiply-adds per group', () => {
     const spec = parse({ type: 'conv2d', inChannels: 4, outChannels: 6, kernelSize: [2, 3], groups: 2 })
-    const conv = createLayer(spec, [4, 5, 6], 'float32') as Conv2d
+    const conv = createLayer(spec, [4, 5, 6], 'float32', gemm) as Conv2d
     expect(conv.weight.value.shape).toEqual([6, 2, 2, 3])
     expect(layerParameterCount(spec)).toBe(6 * 2 * 2 * 3 + 6)
     expect(layerMultiplyAdds(spec, [4, 5, 6])).toBe(2 * 2 * 3 * 6 * 4 * 4)
   })
 
   it('marks lesson 004\'s [-1, 1] kernel: the column of ones is where the vertical edge is', () => {
-    const conv = createLayer(parse({ type: 'conv2d', inChannels: 1, outChannels: 1, kernelSize: [1, 2], bias: false }), [1, 3, 4], 'float64') as Conv2d
+    const conv = createLayer(parse({ type: 'conv2d', inChannels: 1, outChannels: 1, kernelSize: [1, 2], bias: false }), [1, 3, 4], 'float64', gemm) as Conv2d
     conv.weight.value.data.set([-1, 1])
     const picture = [0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1]
     const y = conv.forward({ shape: [1, 1, 3, 4], data: Float64Array.from(picture) }, false)
@@ -129,7 +132,7 @@ describe('conv2d geometry', () => {
 
 describe('batchnorm2d', () => {
   it('updates running statistics as torch does (unbiased variance) only in train mode, and counts the batches', () => {
-    const bn = createLayer(parse({ type: 'batchnorm2d', numFeatures: 1, momentum: 0.5 }), [1, 1, 2], 'float64') as BatchNorm2d
+    const bn = createLayer(parse({ type: 'batchnorm2d', numFeatures: 1, momentum: 0.5 }), [1, 1, 2], 'float64', gemm) as BatchNorm2d
     const x = { shape: [2, 1, 1, 2], data: Float64Array.from([1, 2, 3, 6]) }
     bn.forward(x, true)
     // mean 3, biased variance 3.5, unbiased 14/3
@@ -150,7 +153,7 @@ describe('batchnorm2d', () => {
       layers: [parse({ type: 'conv2d', inChannels: 1, outChannels: 2, kernelSize: 3 }), parse({ type: 'batchnorm2d', numFeatures: 2 })],
       init: { scheme: 'he-normal', seed: 1 },
     }, [1, 5, 5], 'float32')
-    const state = Object.fromEntries(model.namedState().map((t) => [t.name, Array.from(t.value.data)]))
+    const state = Object.fromEntries(model.namedStateList.map((t) => [t.name, Array.from(t.value.data)]))
     expect(state['1.weight']).toEqual([1, 1])
     expect(state['1.bias']).toEqual([0, 0])
     expect(Object.keys(state)).toEqual(['0.weight', '0.bias', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked'])
@@ -166,7 +169,7 @@ describe('residual', () => {
         parse({ type: 'residual', layers: [{ type: 'conv2d', inChannels: 2, outChannels: 2, kernelSize: 3, padding: 1 }, { type: 'batchnorm2d', numFeatures: 2 }] }),
       ],
     }, [1, 4, 4])
-    expect(model.namedState().map((t) => t.name)).toEqual([
+    expect(model.namedStateList.map((t) => t.name)).toEqual([
       '0.weight', '0.bias', '1.body.0.weight', '1.body.0.bias', '1.body.1.weight', '1.body.1.bias',
       '1.body.1.running_mean', '1.body.1.running_var', '1.body.1.num_batches_tracked',
     ])

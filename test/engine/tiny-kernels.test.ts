@@ -1,19 +1,16 @@
 /**
- * The tiny-model fast path against the TypeScript layers (tests in
- * ./tiny-suite.ts, run here on the base SIMD build), its float32 exp, and the
- * committed binary.
+ * The tiny module's float32 exp and the committed binary. The module against
+ * the TypeScript layers: ./routes.test.ts (tiny-wasm, both builds).
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { buildModuleText } from '../../scripts/build-wasm.mjs'
-import { tinyInstance } from '../../src/engine/kernels/tiny-module'
-import { lcg, tinyFastPathSuite } from './tiny-suite'
-
-tinyFastPathSuite()
+import { backendKernels } from '../../src/engine/backend'
+import { lcg } from './route-cases'
 
 describe('tiny module', () => {
   it("float32 softmax's exp is Math.exp to within an ulp (float64 models call Math.exp itself)", () => {
-    const wasm = tinyInstance() as unknown as { exp_float32_softmax(x: number): number }
+    const wasm = backendKernels('simd').tiny!() as unknown as { exp_float32_softmax(x: number): number }
     const next = lcg(5)
     for (let i = 0; i < 20000; i++) {
       const x = (next() - 0.5) * (i % 2 ? 80 : 1400)

@@ -9,6 +9,7 @@ import type { Precision } from '../../src/engine/tensor'
 import conv2d from '../fixtures/torch/conv2d.json'
 import linear from '../fixtures/torch/linear.json'
 import maxpool2d from '../fixtures/torch/maxpool2d.json'
+import { blockedKernel } from '../../src/engine/kernels/matmul'
 
 interface JsonTensor { shape: number[]; data: number[] }
 interface Case {
@@ -34,7 +35,7 @@ function runCase(c: Case, precision: Precision): void {
   const spec = { bias: true, ...c.spec } as LayerSpec
   const Type = precision === 'float64' ? Float64Array : Float32Array
   const tolerance = precision === 'float64' ? 1e-12 : 1e-5
-  const layer = createLayer(spec, c.input.shape.slice(1), precision)
+  const layer = createLayer(spec, c.input.shape.slice(1), precision, blockedKernel)
   for (const p of layer.params) {
     const source = p.name === 'weight' ? c.weight! : c.bias!
     expect(p.value.shape).toEqual(source.shape)

@@ -37,9 +37,9 @@ function runCase(c: Case, precision: Precision): void {
   const tolerance = precision === 'float64' ? 1e-11 : 2e-5
   const model = buildModel({ layers: [LayerSpec.parse(c.spec)] }, c.input.shape.slice(1), precision, { initialise: false, inputGradient: true })
   // The lab saves exactly torch's state_dict names, buffers included.
-  expect(model.namedState().map((t) => t.name).sort()).toEqual(Object.keys(c.start).sort())
-  for (const { name, value } of model.namedState()) expect(value.shape, name).toEqual(c.start[name].shape)
-  model.loadState(c.start)
+  expect(model.namedStateList.map((t) => t.name).sort()).toEqual(Object.keys(c.start).sort())
+  for (const { name, value } of model.namedStateList) expect(value.shape, name).toEqual(c.start[name].shape)
+  model.loadWeights(c.start)
   for (const w of c.warmup) model.forward({ shape: w.shape, data: Type.from(w.data) }, true)
   const y = model.forward({ shape: c.input.shape, data: Type.from(c.input.data) }, c.training)
   expect(y.shape).toEqual(c.output.shape)
@@ -47,7 +47,7 @@ function runCase(c: Case, precision: Precision): void {
   const dx = model.backward({ shape: c.dy.shape, data: Type.from(c.dy.data) })!
   expectClose(dx.data, c.inputGrad, tolerance, 'input grad')
   for (const { name, param } of model.namedParams()) expectClose(param.grad.data, c.grads[name], tolerance, `${name} grad`)
-  for (const { name, value } of model.namedState()) expectClose(value.data, c.end[name], tolerance, `${name} after`)
+  for (const { name, value } of model.namedStateList) expectClose(value.data, c.end[name], tolerance, `${name} after`)
 }
 
 describe('lesson 004 layers match PyTorch', () => {

@@ -3,17 +3,12 @@
  * counts and the pictures behind each cell (from the engine's own evaluation),
  * and the per-step training loss (the batch losses it computes anyway).
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { getPreset } from '../../src/engine/experiment/presets'
 import { buildDatasets } from '../../src/engine/datasets'
 import { createTrainer, trainToEnd } from '../../src/engine/train/trainer'
-import { setTinyFastPath } from '../../src/engine/train/fast-path'
-import { CELL_SAMPLE_LIMIT, type TrainingEvent } from '../../src/shared/training-events'
+import { CELL_SAMPLE_LIMIT, type Backend, type TrainingEvent } from '../../src/shared/training-events'
 import type { Experiment } from '../../src/shared/experiment'
-
-afterEach(() => {
-  setTinyFastPath(true)
-})
 
 function patterns3(epochs: number): Experiment {
   const exp = getPreset('patterns-3')!
@@ -22,10 +17,10 @@ function patterns3(epochs: number): Experiment {
   return exp
 }
 
-function train(exp: Experiment, options: { stepPointsPerSecond?: number; stopAfter?: number } = {}) {
+function train(exp: Experiment, options: { stepPointsPerSecond?: number; stopAfter?: number; backend?: Backend } = {}) {
   const data = buildDatasets(exp.dataset)
   const events: TrainingEvent[] = []
-  const trainer = createTrainer(exp, data, (e) => events.push(e), { stepPointsPerSecond: options.stepPointsPerSecond })
+  const trainer = createTrainer(exp, data, (e) => events.push(e), { stepPointsPerSecond: options.stepPointsPerSecond, backend: options.backend })
   if (options.stopAfter !== undefined) {
     for (let i = 0; i < options.stopAfter && trainer.step(); i++) {
       /* steps */
@@ -54,10 +49,9 @@ function countByHand(exp: Experiment, trainer: ReturnType<typeof createTrainer>,
 
 describe('the confusion matrix, from the engine', () => {
   for (const fast of [true, false]) {
-    it(`counts every val picture where it lands (${fast ? 'fast path' : 'TypeScript layers'})`, () => {
-      setTinyFastPath(fast)
+    it(`counts every val picture where it lands (${fast ? 'tiny route' : 'reference layers'})`, () => {
       const exp = patterns3(3)
-      const { trainer, events, data } = train(exp)
+      const { trainer, events, data } = train(exp, { backend: fast ? 'simd' : 'reference' })
       const rows = events.flatMap((e) => (e.type === 'epoch' ? [e.row] : []))
       for (const id of ['cnn', 'mlp']) {
         const last = rows.filter((r) => r.model === id).at(-1)!
@@ -120,12 +114,11 @@ describe('per-step training loss', () => {
     for (let i = 1; i < points.length; i++) expect(points[i].epoch).toBeGreaterThan(points[i - 1].epoch)
   })
 
-  it('the fast path and the TypeScript layers report the same batch losses', () => {
+  it('the tiny route and the reference layers report the same batch losses', () => {
     const exp = patterns3(1)
     exp.training.precision = 'float64'
-    const fast = train(exp, { stepPointsPerSecond: Infinity }).events.filter((e) => e.type === 'step-loss')
-    setTinyFastPath(false)
-    const slow = train(exp, { stepPointsPerSecond: Infinity }).events.filter((e) => e.type === 'step-loss')
+    const fast = train(exp, { stepPointsPerSecond: Infinity, backend: 'simd' }).events.filter((e) => e.type === 'step-loss')
+    const slow = train(exp, { stepPointsPerSecond: Infinity, backend: 'reference' }).events.filter((e) => e.type === 'step-loss')
     expect(fast.length).toBe(slow.length)
     fast.forEach((e, i) => {
       const s = slow[i] as Extract<TrainingEvent, { type: 'step-loss' }>

@@ -24,13 +24,15 @@ function train(parallel?: DataParallel) {
   const data = buildDatasets(experiment.dataset, { mnist: loadMnistSource() })
   const errors: string[] = []
   const rows: MetricRow[] = []
+  const routes: string[] = []
   const trainer = createTrainer(experiment, data, (event) => {
+    if (event.type === 'started') routes.push(...event.models.map((m) => m.route!.label))
     if (event.type === 'error') errors.push(event.message)
     if (event.type === 'epoch') rows.push(event.row)
   }, { parallel })
   trainToEnd(trainer)
   expect(errors).toEqual([])
-  return { rows, weights: Object.fromEntries(experiment.models.map((m) => [m.id, trainer.finalWeights(m.id)])) }
+  return { rows, routes, weights: Object.fromEntries(experiment.models.map((m) => [m.id, trainer.finalWeights(m.id)])) }
 }
 
 describe('two-core data-parallel training (worker thread + SharedArrayBuffer)', () => {
@@ -50,8 +52,9 @@ describe('two-core data-parallel training (worker thread + SharedArrayBuffer)', 
       },
       close: () => undefined,
     }
-    const { rows: twoRows, weights: two } = train(counting)
+    const { rows: twoRows, routes, weights: two } = train(counting)
     expect(attached).toBe(2) // both the CNN and the MLP split their batches
+    expect(routes).toEqual(['fused SIMD, two cores', 'fused SIMD, two cores'])
     for (const model of Object.keys(one)) {
       for (const name of Object.keys(one[model])) {
         const a = one[model][name].data, b = two[model][name].data
@@ -91,7 +94,7 @@ describe('two-core data-parallel training (worker thread + SharedArrayBuffer)', 
       const mlp = getPreset('mnist')!.models.find((m) => m.id === 'mlp')!
       const spec = {
         model: mlp, inputShape: [1, 16, 16], precision: 'float32' as const, loss: 'softmax-cross-entropy' as const,
-        learningRate: 0.1, momentum: 0, batchSize: 32,
+        learningRate: 0.1, momentum: 0, batchSize: 32, backend: 'simd' as const, route: 'fused-simd' as const,
       }
       const none = { x: { shape: [0, 1, 16, 16], data: new Float32Array(0) }, y: new Int32Array(0), classes: [] }
       expect(() => broken.attach(spec, [], { train: none, val: none })).toThrow(/gradient helper/)

@@ -16,7 +16,7 @@
  *   values) and their gradient; ×2 with the split, since each replica sizes
  *   its buffers for the batch it is given. Finite differences run forward
  *   passes over the whole training set.
- * A tiny model (src/engine/train/fast-path.ts) also keeps its weights,
+ * A tiny model (src/engine/routes/tiny-wasm.ts) also keeps its weights,
  * activations and a copy of both sets inside its WebAssembly module.
  * Plus, once per run: the data (train + val images as float32, a second copy
  * with the split, since the helper thread holds both sets, and a float64 copy
@@ -36,7 +36,7 @@ import { layerActivationValues, layerFlops, layerMultiplyAdds, needsReferenceRou
 import { Conv2d, conv2dMacsPerPosition, conv2dNeedsGeneralLoops } from '../layers/conv2d'
 import { inferShapes } from '../model'
 import { EVAL_CHUNK, worthSplitting } from '../train/data-parallel'
-import { TINY_MODEL_LIMIT } from '../train/fast-path'
+import { TINY_MODEL_LIMIT } from '../routes/tiny-wasm'
 import type { CheckIssue } from './check'
 
 /** The engine's sustained rate on a laptop core for the time estimate (FLOP/s; docs/bench.md has measured GEMM rates). */
@@ -47,7 +47,7 @@ export const ENGINE_BASE_BYTES = 80e6
 export const MNIST_SOURCE_BYTES = 10_000 * 784 * (4 + 8)
 /** The Fashion-MNIST source: 70,000 byte pictures of 28×28 (read from the converted cache). */
 export const FASHION_SOURCE_BYTES = 70_000 * 784
-/** Data values (both sets) up to which the tiny-model fast path copies the sets into its module (fast-path.ts). */
+/** Data values (both sets) up to which the tiny-model route copies the sets into its module (routes/tiny-wasm.ts). */
 const TINY_DATA_LIMIT = 1 << 22
 
 export interface ModelEstimate {
@@ -138,10 +138,7 @@ function walkModel(experiment: Experiment, m: number): Walk | null {
   const forwardBatch = fd ? counts.train : Math.max(trainBatch, Math.min(EVAL_CHUNK, Math.max(counts.train, counts.val)))
   const split =
     !fd &&
-    worthSplitting({
-      model: spec, inputShape, precision: training.precision, loss: training.loss,
-      learningRate: training.learningRate, momentum: training.momentum, batchSize: trainBatch,
-    })
+    worthSplitting({ model: spec, inputShape, batchSize: trainBatch })
 
   const P = inference.parameterCount
   const copies = 2 + (training.momentum > 0 ? 1 : 0) + 1
@@ -152,7 +149,7 @@ function walkModel(experiment: Experiment, m: number): Walk | null {
   let backwardValues = 0
   let columns = 0
   let forwardFlops = 0
-  let macs = 0 // as fast-path.ts's tinyModelCost counts them
+  let macs = 0 // as routes/tiny-wasm.ts's tinyModelCost counts them
   let heaviest = 0
   let widest = 0
   let widestValues = 0

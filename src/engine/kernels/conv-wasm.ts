@@ -5,11 +5,12 @@
  *
  * Doing the whole layer there, rather than only its GEMMs, means the large
  * im2col matrices never cross between JavaScript and WebAssembly memory: only
- * the layer's own input, weights and output are copied. The TypeScript path in
- * ../layers/conv2d.ts computes the same thing and is what this is tested against.
+ * the layer's own input, weights and output are copied. The fused-SIMD route
+ * (../routes/fused-simd.ts) runs these; the reference in ../layers/conv2d.ts
+ * computes the same thing and is what they are tested against.
  */
 import type { ConvGeometry } from './im2col'
-import { simdModule } from './wasm/simd-module'
+import type { SimdModule } from './wasm/simd-module'
 
 export interface ConvKernel {
   readonly name: string
@@ -26,7 +27,7 @@ export interface ConvKernel {
  * A conv layer followed by ReLU and a 2×2 stride-2 max-pool, as one kernel
  * (`conv_relu_pool_*_f32` in ./wasm/simd.as): only the pooled output leaves
  * WebAssembly, with one byte per pooled value (`win`) saying which pixel of
- * its window won, or that none passed ReLU. See ../layers/conv-block.ts.
+ * its window won, or that none passed ReLU. See ../routes/fused-simd.ts.
  */
 export interface ConvBlockKernel {
   readonly name: string
@@ -41,10 +42,8 @@ export interface ConvBlockKernel {
 
 const align = (bytes: number) => Math.ceil(bytes / 64) * 64
 
-/** The fused conv → ReLU → 2×2 max-pool kernel, or null where WebAssembly SIMD is unavailable. */
-export function createWasmConvBlock(): ConvBlockKernel | null {
-  const simd = simdModule()
-  if (!simd) return null
+/** The fused conv → ReLU → 2×2 max-pool kernel on one build of the SIMD module. */
+export function createWasmConvBlock(simd: SimdModule): ConvBlockKernel {
   const wasm = simd.exports
   let buffer = simd.reserve(0)
   let f32 = new Float32Array(buffer)
@@ -53,13 +52,13 @@ export function createWasmConvBlock(): ConvBlockKernel | null {
   function layout(bytes: number[]): number[] {
     let total = 0
     for (const b of bytes) total += align(b)
-    if (simd!.reserve(total) !== buffer) {
-      buffer = simd!.reserve(total)
+    if (simd.reserve(total) !== buffer) {
+      buffer = simd.reserve(total)
       f32 = new Float32Array(buffer)
       u8 = new Uint8Array(buffer)
     }
     const addresses: number[] = []
-    let at = simd!.operands
+    let at = simd.operands
     for (const b of bytes) {
       addresses.push(at)
       at += align(b)
@@ -111,10 +110,8 @@ export function createWasmConvBlock(): ConvBlockKernel | null {
   }
 }
 
-/** The WebAssembly conv kernel, or null where WebAssembly SIMD is unavailable. */
-export function createWasmConv(): ConvKernel | null {
-  const simd = simdModule()
-  if (!simd) return null
+/** The WebAssembly conv kernel on one build of the SIMD module. */
+export function createWasmConv(simd: SimdModule): ConvKernel {
   const wasm = simd.exports
   let buffer = simd.reserve(0)
   let f32 = new Float32Array(buffer)
@@ -123,12 +120,12 @@ export function createWasmConv(): ConvKernel | null {
   function layout(lengths: number[]): number[] {
     let bytes = 0
     for (const length of lengths) bytes += align(length * 4)
-    if (simd!.reserve(bytes) !== buffer) {
-      buffer = simd!.reserve(bytes)
+    if (simd.reserve(bytes) !== buffer) {
+      buffer = simd.reserve(bytes)
       f32 = new Float32Array(buffer)
     }
     const addresses: number[] = []
-    let at = simd!.operands
+    let at = simd.operands
     for (const length of lengths) {
       addresses.push(at)
       at += align(length * 4)
@@ -175,31 +172,4 @@ export function createWasmConv(): ConvKernel | null {
       if (dx) get(adx, dx, inLength)
     },
   }
-}
-
-let active: ConvKernel | null = createWasmConv()
-let activeBlock: ConvBlockKernel | null = createWasmConvBlock()
-
-/** The fused conv → ReLU → max-pool kernel models use for float32 blocks, or null (layer by layer). */
-export function getConvBlockKernel(): ConvBlockKernel | null {
-  return activeBlock
-}
-
-/** Swaps it (null: each layer on its own); returns the previous one so a test can restore it. */
-export function setConvBlockKernel(kernel: ConvBlockKernel | null): ConvBlockKernel | null {
-  const previous = activeBlock
-  activeBlock = kernel
-  return previous
-}
-
-/** The fast conv kernel layers use for float32, or null for the TypeScript path. */
-export function getConvKernel(): ConvKernel | null {
-  return active
-}
-
-/** Swaps it (null: TypeScript reference path); returns the previous one so a test can restore it. */
-export function setConvKernel(kernel: ConvKernel | null): ConvKernel | null {
-  const previous = active
-  active = kernel
-  return previous
 }

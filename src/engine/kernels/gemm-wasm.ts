@@ -13,7 +13,7 @@
  */
 import type { FloatArray } from '../tensor'
 import type { MatmulKernel } from './matmul'
-import { simdModule } from './wasm/simd-module'
+import type { SimdModule } from './wasm/simd-module'
 
 /** Below this many multiply-adds the TypeScript kernel wins (measured on the lesson models). */
 const SMALL_PRODUCT = 1 << 12
@@ -25,14 +25,13 @@ function extent(rows: number, cols: number, ld: number): number {
 
 const align = (bytes: number) => Math.ceil(bytes / 64) * 64
 
-/** The SIMD kernel, or null where WebAssembly SIMD is unavailable (see simdModule). */
+/** The SIMD GEMM on one build of the module (the backend picks it: ../backend.ts). */
 export function createWasmKernel(
+  simd: SimdModule,
   fallback: MatmulKernel,
   /** Tests set 0 to send every product through WebAssembly. */
   smallProduct = SMALL_PRODUCT,
-): MatmulKernel | null {
-  const simd = simdModule()
-  if (!simd) return null
+): MatmulKernel {
   const wasm = simd.exports
   let buffer = simd.reserve(0)
   let f32 = new Float32Array(buffer)

@@ -8,23 +8,21 @@
  *   dW   = dY · colsᵀ                   [O, C·k·k]
  *   dcol = Wᵀ · dY, then col2im → dX
  *
- * That TypeScript code is the readable reference. Two faster routes compute
- * the same thing: tiny layers (the 8×8 lessons) convolve directly
- * (kernels/direct-conv.ts); larger float32 layers, where WebAssembly SIMD
- * runs, do the im2col + GEMM steps inside WebAssembly (kernels/conv-wasm.ts),
- * a sample at a time so its columns stay in cache.
+ * This is the reference, and the only conv code in layers/: the GEMM is the
+ * model's backend's (../backend.ts). The faster routes that compute the same
+ * thing live in ../routes/: the tiny-model module (tiny-wasm.ts, tiny.as)
+ * and the SIMD conv and fused conv → ReLU → pool (fused-simd.ts, simd.as).
+ * test/engine/routes.test.ts holds them to this.
  *
- * All three take square kernels, one stride and padding for both axes, and no
+ * Those take square kernels, one stride and padding for both axes, and no
  * groups. Anything else (a 1×2 kernel, stride [2, 1], a depthwise conv) runs
- * the plain loops of ./general-conv.ts, the reference route.
+ * the plain loops of ./general-conv.ts, on the reference route only.
  */
 import type { LayerSpec } from '../../shared/experiment'
+import type { MatmulKernel } from '../kernels/matmul'
 import { convAxes, outputLength } from '../../shared/layer-geometry'
 import { generalConvBackward, generalConvForward, type GeneralConvGeometry } from './general-conv'
-import { gemm } from '../kernels/matmul'
 import { col2im, im2col, type ConvGeometry } from '../kernels/im2col'
-import { getConvKernel } from '../kernels/conv-wasm'
-import { DIRECT_CONV_LIMIT, directConvBackward, directConvForward } from '../kernels/direct-conv'
 import {
   formatShape, reuseArray, reuseBatch, reuseTensor, zeros,
   type FloatArray, type Precision, type Tensor,
@@ -94,7 +92,7 @@ export class Conv2d implements Layer {
    * models that is a third of the conv's backward work.
    */
   needsInputGrad = true
-  /** The conv's sizes (read by the fused conv block, ./conv-block.ts). */
+  /** The conv's sizes (read by the fused-SIMD route's stages, ../routes/fused-simd.ts). */
   readonly geometry: ConvGeometry
   private readonly outShape: number[]
   private readonly precision: Precision
@@ -104,15 +102,18 @@ export class Conv2d implements Layer {
   private dx: Tensor | null = null
   private cols: FloatArray | null = null
   private ymat: FloatArray | null = null
-  /** Convolve directly (kernels/direct-conv.ts): the layer is too small for im2col + GEMM to pay. */
-  readonly direct: boolean
-  /** Run the general loops (./general-conv.ts): the geometry is one the fast kernels do not take. */
+  /** Run the general loops (./general-conv.ts): the geometry is not one im2col here takes. */
   readonly general: boolean
   private readonly generalGeometry: GeneralConvGeometry
   /** True while `cols` still holds the im2col of the whole last input (one-chunk batches). */
   private colsValid = false
 
-  constructor(readonly spec: Conv2dSpec, readonly inputShape: readonly number[], precision: Precision) {
+  constructor(
+    readonly spec: Conv2dSpec,
+    readonly inputShape: readonly number[],
+    precision: Precision,
+    private readonly kernel: MatmulKernel,
+  ) {
     this.precision = precision
     this.outShape = conv2dOutputShape(spec, inputShape)
     const { inChannels: c, outChannels: o } = spec
@@ -133,11 +134,7 @@ export class Conv2d implements Layer {
     this.weight = { name: 'weight', value: zeros(weightShape, precision), grad: zeros(weightShape, precision) }
     this.bias = spec.bias !== false ? { name: 'bias', value: zeros([o], precision), grad: zeros([o], precision) } : null
     this.params = this.bias ? [this.weight, this.bias] : [this.weight]
-    this.direct = !this.general && o * c * kh * kw * this.outShape[1] * this.outShape[2] <= Conv2d.directLimit
   }
-
-  /** Multiply-adds per sample up to which layers convolve directly (tests set 0 to force im2col + GEMM). */
-  static directLimit = DIRECT_CONV_LIMIT
 
   outputShape(inputShape: readonly number[]): number[] {
     return conv2dOutputShape(this.spec, inputShape)
@@ -146,11 +143,6 @@ export class Conv2d implements Layer {
   private chunkSize(n: number): number {
     const perSample = this.weight.value.data.length / this.spec.outChannels * this.positions()
     return Math.max(1, Math.min(n, Math.floor(Conv2d.columnBudget / perSample)))
-  }
-
-  /** The WebAssembly conv kernel, for float32 layers where it is available. */
-  private fastKernel() {
-    return this.precision === 'float32' && !this.general ? getConvKernel() : null
   }
 
   private positions(): number {
@@ -173,23 +165,13 @@ export class Conv2d implements Layer {
       generalConvForward(this.generalGeometry, n, x.data, this.weight.value.data, this.bias?.value.data ?? null, y.data)
       return y
     }
-    if (this.direct) {
-      directConvForward(g, O, n, x.data, this.weight.value.data, this.bias?.value.data ?? null, y.data)
-      this.colsValid = false
-      return y
-    }
-    const fast = this.fastKernel()
-    if (fast) {
-      fast.forward(g, O, n, x.data as Float32Array, this.weight.value.data as Float32Array, (this.bias?.value.data ?? null) as Float32Array | null, y.data as Float32Array)
-      this.colsValid = false
-      return y
-    }
     const chunk = this.chunkSize(n)
     const cols = (this.cols = reuseArray(this.cols, K * chunk * P, this.precision))
     const ymat = (this.ymat = reuseArray(this.ymat, O * chunk * P, this.precision))
     const W = this.weight.value.data
     const b = this.bias?.value.data
     const yd = y.data
+    const gemm = this.kernel.gemm.bind(this.kernel)
     for (let n0 = 0; n0 < n; n0 += chunk) {
       const nc = Math.min(chunk, n - n0)
       const width = nc * P
@@ -230,27 +212,12 @@ export class Conv2d implements Layer {
       )
       return dx
     }
-    if (this.direct) {
-      directConvBackward(
-        g, O, n, x.data, this.weight.value.data, dy.data, this.weight.grad.data, this.bias?.grad.data ?? null,
-        needsInputGrad ? dx.data : null,
-      )
-      return dx
-    }
-    const fast = this.fastKernel()
-    if (fast) {
-      fast.backward(
-        g, O, n, x.data as Float32Array, this.weight.value.data as Float32Array, dy.data as Float32Array,
-        this.weight.grad.data as Float32Array, (this.bias?.grad.data ?? null) as Float32Array | null,
-        needsInputGrad ? (dx.data as Float32Array) : null,
-      )
-      return dx
-    }
     const chunk = this.chunkSize(n)
     const cols = (this.cols = reuseArray(this.cols, K * chunk * P, this.precision))
     const dymat = (this.ymat = reuseArray(this.ymat, O * chunk * P, this.precision))
     const W = this.weight.value.data
     const dW = this.weight.grad.data
+    const gemm = this.kernel.gemm.bind(this.kernel)
     const dyd = dy.data
 
     if (this.bias) {

@@ -4,6 +4,7 @@
  */
 import type { LayerSpec } from '../../shared/experiment'
 import type { Precision } from '../tensor'
+import type { MatmulKernel } from '../kernels/matmul'
 import { AvgPool2d, avgPool2dOutputShape } from './avgpool2d'
 import { BatchNorm2d, batchNorm2dOutputShape } from './batchnorm2d'
 import { Conv2d, conv2dMacsPerPosition, conv2dNeedsGeneralLoops, conv2dOutputShape, conv2dParameterCount } from './conv2d'
@@ -108,16 +109,17 @@ const noRandomness: RandomSource = {
 
 /**
  * Builds the layer for one spec. `inputShape` is one sample's shape and must
- * already fit (check with layerOutputShape); `rng` feeds dropout masks.
+ * already fit (check with layerOutputShape); `gemm` is the model's backend's
+ * (../backend.ts); `rng` feeds dropout masks.
  */
 export function createLayer(
-  spec: LayerSpec, inputShape: readonly number[], precision: Precision, rng: RandomSource = noRandomness,
+  spec: LayerSpec, inputShape: readonly number[], precision: Precision, gemm: MatmulKernel, rng: RandomSource = noRandomness,
 ): Layer {
   switch (spec.type) {
     case 'conv2d':
-      return new Conv2d(spec, inputShape, precision)
+      return new Conv2d(spec, inputShape, precision, gemm)
     case 'linear':
-      return new Linear(spec, precision)
+      return new Linear(spec, precision, gemm)
     case 'maxpool2d':
       return new MaxPool2d(spec)
     case 'globalmaxpool2d':
@@ -132,7 +134,7 @@ export function createLayer(
       const body: Layer[] = []
       let shape: readonly number[] = inputShape
       for (const inner of spec.layers) {
-        body.push(createLayer(inner, shape, precision, rng))
+        body.push(createLayer(inner, shape, precision, gemm, rng))
         shape = layerOutputShape(inner, shape)
       }
       return new Residual(spec, body, inputShape)

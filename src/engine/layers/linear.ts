@@ -4,7 +4,7 @@
  * per pixel" the CNN is compared against.
  */
 import type { LayerSpec } from '../../shared/experiment'
-import { gemm } from '../kernels/matmul'
+import type { MatmulKernel } from '../kernels/matmul'
 import { formatShape, reuseBatch, reuseTensor, zeros, type Precision, type Tensor } from '../tensor'
 import type { Layer, Param } from './layer'
 
@@ -39,7 +39,7 @@ export class Linear implements Layer {
   private output: Tensor | null = null
   private dx: Tensor | null = null
 
-  constructor(readonly spec: LinearSpec, precision: Precision) {
+  constructor(readonly spec: LinearSpec, precision: Precision, private readonly kernel: MatmulKernel) {
     this.precision = precision
     this.outShape = [spec.outFeatures]
     const { inFeatures: i, outFeatures: o } = spec
@@ -67,7 +67,7 @@ export class Linear implements Layer {
       const b = this.bias.value.data
       for (let r = 0; r < n; r++) yd.set(b, r * O)
     }
-    gemm(false, true, n, O, I, 1, x.data, I, this.weight.value.data, I, this.bias ? 1 : 0, yd, O)
+    this.kernel.gemm(false, true, n, O, I, 1, x.data, I, this.weight.value.data, I, this.bias ? 1 : 0, yd, O)
     return y
   }
 
@@ -76,7 +76,7 @@ export class Linear implements Layer {
     if (!x) throw new Error('linear: backward called before forward')
     const n = x.shape[0]
     const { inFeatures: I, outFeatures: O } = this.spec
-    gemm(true, false, O, I, n, 1, dy.data, O, x.data, I, 0, this.weight.grad.data, I)
+    this.kernel.gemm(true, false, O, I, n, 1, dy.data, O, x.data, I, 0, this.weight.grad.data, I)
     if (this.bias) {
       const db = this.bias.grad.data
       const g = dy.data
@@ -84,7 +84,7 @@ export class Linear implements Layer {
       for (let r = 0; r < n; r++) for (let o = 0; o < O; o++) db[o] += g[r * O + o]
     }
     const dx = (this.dx = reuseTensor(this.dx, x.shape, this.precision))
-    if (this.needsInputGrad) gemm(false, false, n, I, O, 1, dy.data, O, this.weight.value.data, I, 0, dx.data, I)
+    if (this.needsInputGrad) this.kernel.gemm(false, false, n, I, O, 1, dy.data, O, this.weight.value.data, I, 0, dx.data, I)
     else dx.data.fill(0)
     return dx
   }

@@ -1,11 +1,11 @@
 /**
  * Data-parallel training on two (or more) cores, the engine's half: pure
  * code, no threads. The host (src/host/parallel/) runs a helper thread that
- * holds a replica of each model and talks to the trainer through shared
- * memory; the engine only sees the `DataParallel` interface below.
+ * holds a replica of each model and talks to the trainer's side, the
+ * two-core route (../routes/two-core.ts), through shared memory; the engine only sees the `DataParallel` interface below.
  *
  * One batch of n samples, split n = n₀ + n₁ (this thread takes n₀):
- *   1. the trainer copies the helper's n₁ samples into `x` and calls
+ *   1. the route copies the helper's n₁ samples into `x` and calls
  *      `compute(n₁, n)`, which returns at once;
  *   2. both compute gradients of their part. The loss is a mean over the
  *      whole batch, L = (n₀/n)·L₀ + (n₁/n)·L₁, so each side scales the loss
@@ -30,7 +30,10 @@
  * weights, so its half counts exactly as this thread's would.
  */
 import type { ModelSpec } from '../../shared/experiment'
+import type { Backend } from '../../shared/training-events'
+import { backendKernels } from '../backend'
 import { buildModel, type Sequential } from '../model'
+import { useFusedStages } from '../routes/fused-simd'
 import { SGD } from '../optim/sgd'
 import { createLoss, type Loss } from '../loss/index'
 import type { FloatArray, Precision, Tensor } from '../tensor'
@@ -47,6 +50,9 @@ export interface ReplicaSpec {
   learningRate: number
   momentum: number
   batchSize: number
+  /** The backend and the layer route the trainer's copy runs on: the replica runs the same code. */
+  backend: Backend
+  route: 'reference' | 'fused-simd'
 }
 
 /** The trainer's handle on one model's replica in the helper. */
@@ -138,7 +144,7 @@ export function flatLength(model: Sequential): number {
  * enough to halve, and enough work per batch to cover the hand-over
  * (about 0.1 ms; the 8×8 lesson models take less than that per batch).
  */
-export function worthSplitting(spec: ReplicaSpec): boolean {
+export function worthSplitting(spec: Pick<ReplicaSpec, 'model' | 'inputShape' | 'batchSize'>): boolean {
   if (spec.model.layers.some((layer) => layer.type === 'dropout')) return false
   // Batch norm's train-mode statistics come from the whole batch: halves would not give the same step.
   if (spec.model.layers.some(usesBatchStatistics)) return false
@@ -158,7 +164,8 @@ export class Replica {
   private stale: FloatArray | null = null
 
   constructor(readonly spec: ReplicaSpec, weights: readonly FloatArray[]) {
-    this.model = buildModel(spec.model, spec.inputShape, spec.precision, { initialise: false })
+    this.model = buildModel(spec.model, spec.inputShape, spec.precision, { initialise: false, backend: spec.backend })
+    if (spec.route === 'fused-simd') useFusedStages(this.model, backendKernels(spec.backend))
     const params = this.model.params()
     params.forEach((p, i) => p.value.data.set(weights[i]))
     this.optimizer = new SGD(params, { learningRate: spec.learningRate, momentum: spec.momentum })

@@ -6,9 +6,9 @@
  * them all at once. Slow (two full passes per parameter) and exact enough to
  * learn with, which is the lesson.
  *
- * This is the readable reference. For the lesson's tiny models the trainer
- * runs the very same procedure inside WebAssembly (./fast-path.ts,
- * `finiteDifferenceStep`): every nudge still a full forward pass over the
+ * This is the readable reference (the layer routes run it). For the lesson's
+ * tiny models the tiny-wasm route runs the very same procedure inside
+ * WebAssembly (../routes/tiny-wasm.ts, `finiteDifferenceStep`): every nudge still a full forward pass over the
  * whole training set, bit-identical in float64, only without the overhead.
  */
 import type { Dataset } from '../datasets/dataset'

@@ -95,7 +95,7 @@ export function valConfusion(experiment: Experiment, modelId: string, weights: N
     const { val } = buildDatasets(experiment.dataset)
     const model = buildModel(spec, info.inputShape, 'float32', { initialise: false })
     try {
-      model.loadState(weights)
+      model.loadWeights(weights)
     } catch (error) {
       return { ok: false, reason: (error as Error).message }
     }

@@ -25,7 +25,7 @@ export interface ProbedModel {
 /** A float32 model with the given weights copied in; throws when they do not fit. */
 export function modelWithWeights(spec: ModelSpec, inputShape: readonly number[], weights: NamedTensors): Sequential {
   const model = buildModel(spec, inputShape, 'float32', { initialise: false })
-  model.loadState(weights)
+  model.loadWeights(weights)
   return model
 }
 

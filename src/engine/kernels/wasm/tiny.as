@@ -1,6 +1,6 @@
-// AssemblyScript source of the tiny-model fast path (../../train/fast-path.ts).
+// AssemblyScript source of the tiny-model route (../../routes/tiny-wasm.ts).
 //
-// Build: `npm run build:wasm` (scripts/build-wasm-tiny.mjs) compiles this file
+// Build: `npm run build:wasm` (scripts/build-wasm.mjs) compiles this file
 // and writes the binary, base64-encoded, to ./tiny-binary.ts; a test checks
 // that the committed binary is what this source compiles to. The file is .as
 // so that the project's TypeScript checks leave it alone.
@@ -47,7 +47,7 @@ export function heapBase(): usize {
 // RECORD_BYTES each) and at a parameter table (value, grad, velocity, count).
 // A data set descriptor (S_*) lists chunks of at most 256 samples, each stored
 // [features][npad], plus the whole set sample-major for gathering batches.
-// Keep these numbers in step with fast-path.ts.
+// Keep these numbers in step with routes/tiny-wasm.ts.
 
 const CONV: i32 = 0
 const RELU: i32 = 1
@@ -129,7 +129,7 @@ const S_Y = 4 //      all labels
   store<T>(p + (<usize>i) * sizeof<T>(), x)
 }
 /**
- * acc + a·b. The build compiles this file twice (scripts/build-wasm-tiny.mjs):
+ * acc + a·b. The build compiles this file twice (scripts/build-wasm.mjs):
  * in the relaxed-SIMD build a float32 multiply-add is one fused instruction
  * (rounded once, twice the arithmetic per cycle on x86 with FMA3); float64
  * always multiplies, rounds, then adds, as the TypeScript layers do, so that

@@ -1,5 +1,5 @@
 /**
- * The tiny-model fast path: the lesson models (8×8 pictures, a few hundred
+ * The tiny-model route: the lesson models (8×8 pictures, a few hundred
  * weights) trained and evaluated inside one WebAssembly module
  * (kernels/wasm/tiny.as), one call per unit of work.
  *
@@ -11,16 +11,16 @@
  * 2 (float64) samples per SIMD instruction, and a training step, an
  * evaluation or a round of finite differences is a single call.
  *
- * What it computes is what the layers compute (test/engine/tiny-kernels.test.ts
+ * What it computes is what the layers compute (test/engine/routes.test.ts
  * holds it to them): float64 bit for bit, float32 within rounding. The
  * TypeScript model is what everyone else reads: its weights are copied in
  * once, and copied back whenever the trainer hands the model out (snapshots,
  * final weights, probes), so those read it as usual.
  *
- * `createFastPath` returns null, and the trainer keeps the layers, unless the
- * module runs here (WebAssembly SIMD, CNN_LAB_KERNELS not "reference") and the
- * model is small: only the layer types below, at most TINY_MODEL_LIMIT
- * multiply-adds per sample, data that fits comfortably in memory.
+ * `createTinyRoute` returns null, and chooseRoute (./choose.ts) picks another
+ * route, unless the backend has the module (not "reference") and the model is
+ * small: only the layer types below, at most TINY_MODEL_LIMIT multiply-adds per
+ * sample, data that fits comfortably in memory.
  */
 import type { TrainingSpec } from '../../shared/experiment'
 import { convAxes } from '../../shared/layer-geometry'
@@ -28,8 +28,12 @@ import { needsReferenceRoute } from '../layers'
 import { conv2dMacsPerPosition } from '../layers/conv2d'
 import type { Dataset } from '../datasets/dataset'
 import type { Sequential } from '../model'
-import { sizeOf, type FloatArray } from '../tensor'
-import { tinyInstance, type TinyExports } from '../kernels/tiny-module'
+import { allocate, sizeOf, type FloatArray } from '../tensor'
+import type { TinyExports } from '../kernels/tiny-module'
+import type { BackendKernels } from '../backend'
+import { createLoss } from '../loss/index'
+import { gatherBatch } from '../train/augment'
+import { routeLabel, type RouteContext, type TrainingRoute } from './route'
 
 /** Multiply-adds per sample (forward) up to which a model counts as tiny. The lesson 001 models need ~1,100. */
 export const TINY_MODEL_LIMIT = 50_000
@@ -51,42 +55,15 @@ const RECORD_INTS = 32
 const HEADER_INTS = 16
 const SET_INTS = 8
 
-export interface FastPath {
-  /** One mini-batch of the samples order[start .. start+count): forward, loss, backward, SGD update; returns the batch's mean loss. */
-  trainBatch(order: Int32Array, start: number, count: number, learningRate: number, momentum: number): number
-  /**
-   * Overwrites the module's copy of training samples order[start .. start+count)
-   * with x (count samples, sample-major): augmentation hands it the moved
-   * pictures of the next batch this way. Only batches read that copy (evaluation
-   * has its own), so the rest of the run is unaffected.
-   */
-  setTrainSamples(order: Int32Array, start: number, count: number, x: FloatArray): void
-  /** Lesson 000's step: every gradient by central differences on the whole training set, then one SGD update. */
-  finiteDifferenceStep(epsilon: number, learningRate: number, momentum: number): void
-  /**
-   * Copies the module's weights and gradients into the TypeScript model. The
-   * trainer calls it before handing the model out (snapshots, final weights,
-   * probes): between those, the module's copy is the live one.
-   */
-  syncModel(): void
-  /** Mean loss and accuracy on a whole set, as the trainer's evaluate(). */
-  evaluate(set: 'train' | 'val'): { loss: number; accuracy: number }
+/** The route, plus what tests read of the module's state. */
+export interface TinyRoute extends TrainingRoute {
   /** Mean loss on the training set in one sum (what finite differences measure); for tests. */
   meanTrainLoss(): number
-  /** The model's output for the first `count` samples of a set, [count, outputs] row-major; for tests. */
+  /** The model's output for the first chunk of a set, [count, outputs] row-major; for tests. */
   outputs(set: 'train' | 'val'): Float64Array
 }
 
-let enabled = true
-
-/** Switches the fast path on or off for trainers created afterwards; returns the previous setting (tests compare both routes). */
-export function setTinyFastPath(on: boolean): boolean {
-  const previous = enabled
-  enabled = on
-  return previous
-}
-
-/** Multiply-adds per sample of a model's forward pass, or Infinity if a layer is not one the fast path runs. */
+/** Multiply-adds per sample of a model's forward pass, or Infinity if a layer is not one the module runs. */
 export function tinyModelCost(model: Sequential): number {
   let cost = 0
   let shape: readonly number[] = model.inputShape
@@ -114,28 +91,39 @@ class Layout {
   }
 }
 
-export function createFastPath(
-  model: Sequential,
-  lossKind: TrainingSpec['loss'],
-  train: Dataset,
-  val: Dataset,
-  batchSize: number,
-): FastPath | null {
-  if (!enabled || model.parameterCount === 0 || tinyModelCost(model) > TINY_MODEL_LIMIT) return null
+/** Why a model cannot take this route, or null if it can (chooseRoute's first question). */
+export function tinyIneligible(model: Sequential, kernels: BackendKernels, context: RouteContext): string | null {
+  if (!kernels.tiny) return 'the reference backend has no WebAssembly'
+  if (model.parameterCount === 0) return 'nothing to train'
+  if (tinyModelCost(model) > TINY_MODEL_LIMIT) return `more than ${TINY_MODEL_LIMIT} multiply-adds per sample, or a layer the module lacks`
+  return tinyDataIneligible(model, context.loss, context.train, context.val)
+}
+
+function tinyDataIneligible(model: Sequential, lossKind: TrainingSpec['loss'], train: Dataset, val: Dataset): string | null {
   const features = sizeOf(model.inputShape)
-  if ((train.y.length + val.y.length) * features > TINY_DATA_LIMIT || train.y.length === 0) return null
+  if ((train.y.length + val.y.length) * features > TINY_DATA_LIMIT || train.y.length === 0) return 'data too large for the module'
   const outShape = model.outputShape
-  if (outShape.length !== 1) return null
+  if (outShape.length !== 1) return 'output is not a vector'
   const classes = outShape[0]
   // Labels the loss would reject: the TypeScript loss reports them, so leave those runs to it.
   const labelOk = lossKind === 'binary-cross-entropy' ? (t: number) => t === 0 || t === 1 : (t: number) => t >= 0 && t < classes
-  if (lossKind === 'binary-cross-entropy' && classes !== 1) return null
-  if (!train.y.every(labelOk) || !val.y.every(labelOk)) return null
+  if (lossKind === 'binary-cross-entropy' && classes !== 1) return 'binary loss on more than one output'
+  if (!train.y.every(labelOk) || !val.y.every(labelOk)) return 'labels the loss rejects'
   const double = model.precision === 'float64'
-  if ((train.x.data instanceof Float64Array) !== double || (val.x.data instanceof Float64Array) !== double) return null
+  if ((train.x.data instanceof Float64Array) !== double || (val.x.data instanceof Float64Array) !== double) return 'data not in the model precision'
+  return null
+}
 
-  const wasm = tinyInstance()
-  if (!wasm) return null
+/** The route, or null where the model or the backend does not fit it (see tinyIneligible). */
+export function createTinyRoute(model: Sequential, kernels: BackendKernels, context: RouteContext): TinyRoute | null {
+  if (tinyIneligible(model, kernels, context)) return null
+  const { train, val, batchSize } = context
+  const lossKind = context.loss
+  const loss = createLoss(lossKind)
+  const features = sizeOf(model.inputShape)
+  const classes = model.outputShape[0]
+  const double = model.precision === 'float64'
+  const wasm: TinyExports = kernels.tiny!()
   const size = double ? 8 : 4
   const lanes = 16 / size
   const pad = (n: number) => Math.ceil(n / lanes) * lanes
@@ -274,38 +262,53 @@ export function createFastPath(
     ]
   })
 
+  /** The module's outputs for one evaluation chunk, as a [count, classes] tensor (for the loss's predict). */
+  const chunkOutputs = (chunk: { x: number; count: number; npad: number }) => {
+    const y = run.forward(header, chunk.x, chunk.npad) / size
+    const out = allocate(model.precision, chunk.count * classes)
+    for (let s = 0; s < chunk.count; s++) for (let c = 0; c < classes; c++) out[s * classes + c] = floats[y + c * chunk.npad + s]
+    return { shape: [chunk.count, classes], data: out }
+  }
+  // The batch as the trainer's order and shifts pick it, for augmentation (below).
+  const movedX = allocate(model.precision, batchSize * features)
+  const movedY = new Int32Array(batchSize)
+
   return {
-    trainBatch(indices, start, count, learningRate, momentum) {
+    summary: { id: 'tiny-wasm', cores: 1, backend: kernels.backend, label: routeLabel('tiny-wasm', 1) },
+    model,
+    trainBatch(indices, start, count, shifts, learningRate, momentum) {
+      if (shifts) {
+        // The module gathers its batch from its own copy of the set: the moved pictures go there first.
+        // Only batches read that copy (evaluation has its own), so the rest of the run is unaffected.
+        gatherBatch(train, indices, start, count, movedX, movedY, shifts)
+        const base = sets.train.x / size
+        for (let s = 0; s < count; s++) floats.set(movedX.subarray(s * features, (s + 1) * features), base + indices[start + s] * features)
+      }
       for (let s = 0; s < count; s++) i32[(order >> 2) + s] = indices[start + s]
       return run.train(header, sets.train.descriptor, count, learningRate, momentum)
-    },
-    setTrainSamples(indices, start, count, x) {
-      const base = sets.train.x / size
-      for (let s = 0; s < count; s++) floats.set(x.subarray(s * features, (s + 1) * features), base + indices[start + s] * features)
     },
     finiteDifferenceStep(epsilon, learningRate, momentum) {
       run.fd(header, sets.train.descriptor, epsilon)
       run.sgd(header, learningRate, momentum)
     },
-    syncModel() {
+    syncWeights() {
       for (const { to, from } of copies) to.set(from)
     },
-    evaluate(which) {
+    evaluate(which, predicted) {
       const placed = sets[which]
       const lossSum = run.evaluate(header, placed.descriptor)
       const n = placed.set.y.length
-      return { loss: lossSum / n, accuracy: i32[(header >> 2) + H.CORRECT] / n }
+      const correct = i32[(header >> 2) + H.CORRECT]
+      // The module keeps no per-sample answers: one more forward pass per chunk gives them.
+      if (predicted) for (const chunk of placed.chunks) loss.predict(chunkOutputs(chunk), predicted.subarray(chunk.start, chunk.start + chunk.count))
+      return { loss: lossSum / n, accuracy: correct / n }
     },
     meanTrainLoss() {
       return run.mean(header, sets.train.descriptor)
     },
     outputs(which) {
-      const placed = sets[which]
-      const chunk = placed.chunks[0]
-      const y = run.forward(header, chunk.x, chunk.npad) / size
-      const result = new Float64Array(chunk.count * classes)
-      for (let s = 0; s < chunk.count; s++) for (let c = 0; c < classes; c++) result[s * classes + c] = floats[y + c * chunk.npad + s]
-      return result
+      const out = chunkOutputs(sets[which].chunks[0])
+      return Float64Array.from(out.data)
     },
   }
 }

@@ -1,0 +1,150 @@
+/**
+ * The fused-SIMD route: float32 models on a SIMD backend. The model keeps its
+ * layers, but SIMD stages replace its convolutions (kernels/conv-wasm.ts,
+ * simd.as), so its forward, which probes also call, runs fast too:
+ *
+ *   conv2d → relu → maxpool2d(2, stride 2)   one fused call (ConvBlockStage)
+ *   any other conv2d                         one conv call (ConvStage)
+ *   everything else                          the layers, on the backend's SIMD GEMM
+ *
+ * Why fuse the MNIST CNN's block: layer by layer, the conv's full-size output
+ * (four times the pooled one) is copied out of WebAssembly, ReLU and pooling
+ * each read and write it in JavaScript, and backward scatters the pooled
+ * gradient back to full size and copies it in again: a quarter of the training
+ * time for no arithmetic. Fused, only the pooled output leaves, with one byte
+ * per pooled value recording the winning pixel for backward. The conv's and
+ * ReLU's outputs are not materialised (activations[i], [i+1] stay unwritten).
+ *
+ * Training is the layer route's (./layer-route.ts); the reference is
+ * layers/conv2d.ts, relu.ts, maxpool2d.ts, and test/engine/routes.test.ts
+ * holds these stages to it.
+ */
+import type { BackendKernels } from '../backend'
+import { createWasmConv, createWasmConvBlock, type ConvBlockKernel, type ConvKernel } from '../kernels/conv-wasm'
+import { Conv2d, MaxPool2d, ReLU, type Layer } from '../layers'
+import type { Sequential, Stage } from '../model'
+import { reuseBatch, reuseTensor, type Tensor } from '../tensor'
+import { LayerRoute } from './layer-route'
+import type { RouteContext } from './route'
+
+/** Whether a model runs on this route: float32 on a SIMD backend. */
+export function fusedSimdEligible(model: Sequential, kernels: BackendKernels): boolean {
+  return model.precision === 'float32' && kernels.simd !== null
+}
+
+/** The route: the layer route over the model with its SIMD stages in place. */
+export function createFusedSimdRoute(model: Sequential, kernels: BackendKernels, context: RouteContext): LayerRoute {
+  useFusedStages(model, kernels)
+  return new LayerRoute('fused-simd', model, context)
+}
+
+/** Puts the SIMD stages into a float32 model (also the two-core replica's, and the explorer's). */
+export function useFusedStages(model: Sequential, kernels: BackendKernels): void {
+  if (!fusedSimdEligible(model, kernels)) return
+  const conv = createWasmConv(kernels.simd!)
+  const block = createWasmConvBlock(kernels.simd!)
+  const stages: Stage[] = []
+  const layers = model.layers
+  for (let i = 0; i < layers.length; i++) {
+    const layer = layers[i]
+    if (!(layer instanceof Conv2d) || layer.general) continue
+    if (isPoolBlock(layers, i)) {
+      stages.push(new ConvBlockStage(i, layer, block))
+      i += 2
+    } else {
+      stages.push(new ConvStage(i, layer, conv))
+    }
+  }
+  model.useStages(stages)
+}
+
+/** Layers i..i+2 are conv, ReLU, 2×2 stride-2 max-pool over at least a 2×2 conv output. */
+function isPoolBlock(layers: readonly Layer[], i: number): boolean {
+  const conv = layers[i], relu = layers[i + 1], pool = layers[i + 2]
+  if (!(conv instanceof Conv2d) || !(relu instanceof ReLU) || !(pool instanceof MaxPool2d)) return false
+  if (pool.spec.kernelSize !== 2 || (pool.spec.stride ?? 2) !== 2) return false
+  return conv.geometry.outHeight >= 2 && conv.geometry.outWidth >= 2
+}
+
+const f32 = (t: Tensor | Float32Array | Float64Array) => ('data' in t ? t.data : t) as Float32Array
+
+/** One conv layer's forward and backward in one WebAssembly call each. */
+class ConvStage implements Stage {
+  readonly end: number
+  private input: Tensor | null = null
+  private output: Tensor | null = null
+  private dx: Tensor | null = null
+  private readonly outShape: number[]
+
+  constructor(readonly start: number, private readonly conv: Conv2d, private readonly kernel: ConvKernel) {
+    this.end = start + 1
+    const g = conv.geometry
+    this.outShape = [conv.spec.outChannels, g.outHeight, g.outWidth]
+  }
+
+  forward(x: Tensor): Tensor {
+    const conv = this.conv
+    const y = (this.output = reuseBatch(this.output, x.shape[0], this.outShape, 'float32'))
+    this.input = x
+    this.kernel.forward(
+      conv.geometry, conv.spec.outChannels, x.shape[0], f32(x), f32(conv.weight.value),
+      conv.bias ? f32(conv.bias.value) : null, f32(y),
+    )
+    return y
+  }
+
+  backward(dy: Tensor): Tensor {
+    const x = this.input
+    if (!x) throw new Error('conv2d stage: backward called before forward')
+    const conv = this.conv
+    const dx = (this.dx = reuseTensor(this.dx, x.shape, 'float32'))
+    if (!conv.needsInputGrad) dx.data.fill(0)
+    this.kernel.backward(
+      conv.geometry, conv.spec.outChannels, x.shape[0], f32(x), f32(conv.weight.value), f32(dy),
+      f32(conv.weight.grad), conv.bias ? f32(conv.bias.grad) : null, conv.needsInputGrad ? f32(dx) : null,
+    )
+    return dx
+  }
+}
+
+/** conv2d → relu → maxpool2d(2, stride 2) as one WebAssembly call each way. */
+class ConvBlockStage implements Stage {
+  readonly end: number
+  private input: Tensor | null = null
+  private output: Tensor | null = null
+  private dx: Tensor | null = null
+  private win = new Uint8Array(0)
+  private readonly pooledShape: number[]
+
+  constructor(readonly start: number, private readonly conv: Conv2d, private readonly kernel: ConvBlockKernel) {
+    this.end = start + 3
+    const g = conv.geometry
+    this.pooledShape = [conv.spec.outChannels, g.outHeight >> 1, g.outWidth >> 1]
+  }
+
+  forward(x: Tensor): Tensor {
+    const conv = this.conv
+    const n = x.shape[0]
+    const y = (this.output = reuseBatch(this.output, n, this.pooledShape, 'float32'))
+    if (this.win.length < y.data.length) this.win = new Uint8Array(y.data.length)
+    this.input = x
+    this.kernel.forward(
+      conv.geometry, conv.spec.outChannels, n, f32(x), f32(conv.weight.value),
+      conv.bias ? f32(conv.bias.value) : null, f32(y), this.win,
+    )
+    return y
+  }
+
+  backward(dy: Tensor): Tensor {
+    const x = this.input
+    if (!x) throw new Error('conv block stage: backward called before forward')
+    const conv = this.conv
+    const dx = (this.dx = reuseTensor(this.dx, x.shape, 'float32'))
+    if (!conv.needsInputGrad) dx.data.fill(0)
+    this.kernel.backward(
+      conv.geometry, conv.spec.outChannels, x.shape[0], f32(x), f32(conv.weight.value), f32(dy), this.win,
+      f32(conv.weight.grad), conv.bias ? f32(conv.bias.grad) : null, conv.needsInputGrad ? f32(dx) : null,
+    )
+    return dx
+  }
+}
