@@ -92,6 +92,16 @@ describe('Winograd F(2×2, 3×3) conv kernel (float32)', () => {
     expect(Array.from(dw)).toEqual(Array.from(full.dw))
   })
 
+  it('without bias adds nothing (the same as a zero bias)', () => {
+    const c = cases[7]
+    const ops = operands(c, 13)
+    const g = geometry(c)
+    const none = new Float32Array(ops.dy.length).fill(NaN), zero = new Float32Array(ops.dy.length)
+    wino!.forward(g, c.O, c.n, ops.x, ops.w, null, none)
+    wino!.forward(g, c.O, c.n, ops.x, ops.w, new Float32Array(c.O), zero)
+    expect(Array.from(none)).toEqual(Array.from(zero))
+  })
+
   it('accepts inputs longer than the batch (reused buffers) and an empty batch', () => {
     const c = cases[2]
     const ops = operands(c, 3)
