@@ -3,7 +3,8 @@
  * (src/engine/kernels/winograd.ts) against the direct SIMD ones
  * (src/engine/kernels/conv-wasm.ts) at the MNIST CNN's two conv shapes, batch
  * 64: forward, backward (dX + dW + db), and the fused conv → ReLU → max-pool
- * block forward and backward, in ms per batch (median of the timed calls),
+ * block forward and backward, in ms per batch (median of the timed calls,
+ * direct and Winograd alternating),
  * then the float32 error of each path against the float64 TypeScript layer.
  *
  * One JSON line per measurement. Wall-clock on a shared machine: run it a few
@@ -26,18 +27,22 @@ const shapes: { name: string; c: ConvCase }[] = [
   { name: 'conv2', c: { C: 32, O: 64, H: 14, W: 14, padding: 1, n: 64 } },
 ]
 
-/** Median ms of `repeats` calls after two warm-up calls. */
-function time(run: () => void): number {
-  run()
-  run()
-  const samples: number[] = []
+/**
+ * Median ms of `repeats` calls of each, after two warm-up calls. The two run
+ * alternately, so that another process's load falls on both alike.
+ */
+function timePair(a: () => void, b: () => void): [number, number] {
+  for (const run of [a, b, a, b]) run()
+  const samples: [number[], number[]] = [[], []]
   for (let i = 0; i < repeats; i++) {
-    const start = performance.now()
-    run()
-    samples.push(performance.now() - start)
+    for (const [k, run] of [a, b].entries()) {
+      const start = performance.now()
+      run()
+      samples[k].push(performance.now() - start)
+    }
   }
-  samples.sort((a, b) => a - b)
-  return samples[samples.length >> 1]
+  const median = (xs: number[]) => xs.sort((x, y) => x - y)[xs.length >> 1]
+  return [median(samples[0]), median(samples[1])]
 }
 
 function print(line: Record<string, unknown>): void {
@@ -50,47 +55,53 @@ const directBlock = createWasmConvBlock(), winoBlock = createWinogradConvBlock()
 if (!simd || !direct || !wino || !directBlock || !winoBlock) throw new Error('WebAssembly SIMD is unavailable: nothing to measure')
 print({ build: simd.exports.fusedMultiplyAdd() ? 'relaxed SIMD (fused multiply-add)' : 'base SIMD', repeats })
 
-function timeConv(name: string, kernel: ConvKernel, c: ConvCase) {
+/** [direct, Winograd] ms for the conv kernels' forward, backward and first-layer backward. */
+function timeConv(name: string, c: ConvCase) {
   const g = geometry(c)
   const ops = operands(c)
   const y = new Float32Array(ops.dy.length)
   const dx = new Float32Array(ops.x.length), dw = new Float32Array(ops.w.length), db = new Float32Array(c.O)
+  const pair = (run: (kernel: ConvKernel) => void) => timePair(() => run(direct!), () => run(wino!))
   return {
-    forward: time(() => kernel.forward(g, c.O, c.n, ops.x, ops.w, ops.bias, y)),
-    backward: time(() => kernel.backward(g, c.O, c.n, ops.x, ops.w, ops.dy, dw, db, dx)),
+    forward: pair((k) => k.forward(g, c.O, c.n, ops.x, ops.w, ops.bias, y)),
+    backward: pair((k) => k.backward(g, c.O, c.n, ops.x, ops.w, ops.dy, dw, db, dx)),
     // What a first layer runs: no input gradient.
-    backwardNoDx: name === 'conv1' ? time(() => kernel.backward(g, c.O, c.n, ops.x, ops.w, ops.dy, dw, db, null)) : undefined,
+    backwardNoDx: name === 'conv1' ? pair((k) => k.backward(g, c.O, c.n, ops.x, ops.w, ops.dy, dw, db, null)) : undefined,
   }
 }
 
-function timeBlock(kernel: ConvBlockKernel, c: ConvCase) {
+/** [direct, Winograd] ms for the fused blocks' forward and backward. */
+function timeBlock(c: ConvCase) {
   const g = geometry(c)
   const ops = operands(c)
   const pooled = c.n * c.O * (g.outHeight >> 1) * (g.outWidth >> 1)
   const y = new Float32Array(pooled), win = new Uint8Array(pooled)
   const gy = random(pooled, 99)
   const dx = new Float32Array(ops.x.length), dw = new Float32Array(ops.w.length), db = new Float32Array(c.O)
-  kernel.forward(g, c.O, c.n, ops.x, ops.w, ops.bias, y, win)
+  // Both backward passes start from the direct block's winners.
+  directBlock!.forward(g, c.O, c.n, ops.x, ops.w, ops.bias, y, win)
+  const scratchY = new Float32Array(pooled), scratchWin = new Uint8Array(pooled)
+  const pair = (run: (kernel: ConvBlockKernel) => void) => timePair(() => run(directBlock!), () => run(winoBlock!))
   return {
-    forward: time(() => kernel.forward(g, c.O, c.n, ops.x, ops.w, ops.bias, y, win)),
-    backward: time(() => kernel.backward(g, c.O, c.n, ops.x, ops.w, gy, win, dw, db, dx)),
+    forward: pair((k) => k.forward(g, c.O, c.n, ops.x, ops.w, ops.bias, scratchY, scratchWin)),
+    backward: pair((k) => k.backward(g, c.O, c.n, ops.x, ops.w, gy, win, dw, db, dx)),
   }
 }
 
 const round = (ms: number) => +ms.toFixed(2)
 
 for (const { name, c } of shapes) {
-  const d = timeConv(name, direct, c), w = timeConv(name, wino, c)
-  const db = timeBlock(directBlock, c), wb = timeBlock(winoBlock, c)
-  const rows: [string, number | undefined, number | undefined][] = [
-    ['forward', d.forward, w.forward],
-    ['backward (dX + dW + db)', d.backward, w.backward],
-    ['backward (dW + db, no dX)', d.backwardNoDx, w.backwardNoDx],
-    ['block forward (conv, ReLU, pool)', db.forward, wb.forward],
-    ['block backward (dX + dW + db)', db.backward, wb.backward],
+  const conv = timeConv(name, c), block = timeBlock(c)
+  const rows: [string, [number, number] | undefined][] = [
+    ['forward', conv.forward],
+    ['backward (dX + dW + db)', conv.backward],
+    ['backward (dW + db, no dX)', conv.backwardNoDx],
+    ['block forward (conv, ReLU, pool)', block.forward],
+    ['block backward (dX + dW + db)', block.backward],
   ]
-  for (const [what, directMs, winoMs] of rows) {
-    if (directMs === undefined || winoMs === undefined) continue
+  for (const [what, times] of rows) {
+    if (!times) continue
+    const [directMs, winoMs] = times
     print({ shape: name, what, unit: 'ms/batch', batch: c.n, direct: round(directMs), winograd: round(winoMs), speedup: +(directMs / winoMs).toFixed(2) })
   }
 }
