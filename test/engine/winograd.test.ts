@@ -168,6 +168,24 @@ describe('Winograd conv → ReLU → 2×2 max-pool block (float32)', () => {
     { C: 4, O: 3, H: 20, W: 20, padding: 1, n: 4 }, // pooled rows of ten: two vectors and a partial one
   ]
 
+  it('a NaN in the input shows as NaN in the pooled output, winner kept (a diverged run stays visible)', () => {
+    const c: ConvCase = { C: 2, O: 3, H: 8, W: 8, padding: 1, n: 1 }
+    const g = geometry(c)
+    const ops = operands(c, 51)
+    ops.x[3 * 8 + 5] = NaN // channel 0, row 3, column 5
+    const pooled = c.O * 4 * 4
+    const y = new Float32Array(pooled), win = new Uint8Array(pooled)
+    block.forward(g, c.O, c.n, ops.x, ops.w, ops.bias, y, win)
+    for (let o = 0; o < c.O; o++) {
+      // Output (3, 5) reads the NaN in every channel: its window (1, 2) must be NaN and pass gradient.
+      const q = o * 16 + 1 * 4 + 2
+      expect(Number.isNaN(y[q])).toBe(true)
+      expect(win[q]).not.toBe(4)
+    }
+    // Windows far from it are untouched.
+    expect(Number.isNaN(y[3 * 4 + 0])).toBe(false)
+  })
+
   for (const c of blockCases) {
     const g = geometry(c)
     const PH = g.outHeight >> 1, PW = g.outWidth >> 1
