@@ -780,3 +780,614 @@ export function conv_relu_pool_backward_f32(
     }
   }
 }
+
+// ── Winograd F(2×2, 3×3) convolution (float32) ──────────────────────────────
+//
+// A 3×3 stride-1 convolution computes each 2×2 block of outputs from a 4×4
+// tile of input (neighbouring tiles overlap by two pixels). Winograd's minimal
+// filtering algorithm does that with 16 multiplications instead of 36:
+//
+//   Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A      g: 3×3 filter, d: 4×4 input tile
+//
+//   Bᵀ = | 1  0 -1  0 |   G = | 1    0    0  |   Aᵀ = | 1  1  1  0 |
+//        | 0  1  1  0 |       | ½    ½    ½  |        | 0  1 -1 -1 |
+//        | 0 -1  1  0 |       | ½   -½    ½  |
+//        | 0  1  0 -1 |       | 0    0    1  |
+//
+// Summed over input channels, the 16 elementwise products of each tile become
+// 16 independent GEMMs, one per tile position ξ (4a + b): M_ξ [O × tiles] =
+// U_ξ [O × C] · V_ξ [C × tiles], where U = G g Gᵀ and V = Bᵀ d B. The
+// transforms are additions only, so for C·O large (the MNIST CNN's conv2:
+// 32→64) the multiply count falls by 36/16 = 2.25×. For C = 1 there is nothing
+// to amortise the transforms over and the direct kernels stay faster.
+//
+// Backward uses the transposed formulation, which shares the transformed
+// output gradient between both gradients: with Ŷ = A dY Aᵀ per tile,
+//   dU_ξ = Σ_tiles Ŷ_ξ · V_ξᵀ  → dW = Gᵀ dU G      (16 GEMMs [O×tiles]·[tiles×C])
+//   dV_ξ = U_ξᵀ · Ŷ_ξ          → dX += B dV Bᵀ     (16 GEMMs, then overlapping tiles added)
+// These are exact adjoints of the forward computation, so in exact arithmetic
+// they equal the direct gradients; outputs past an odd edge (the last tile
+// half outside) take a zero gradient.
+//
+// Layout (floats, in the caller's `scratch`, see winogradScratch): U and dU
+// [16][O][C]; V [16][C][ld] and M (or Ŷ) [16][O][ld], where a group of whole
+// samples' tiles sits side by side in each row (sample-major, then tile rows,
+// then tile columns) so the GEMMs see a few hundred columns; then one
+// zero-bordered image plane. The transforms run on four neighbouring tiles
+// of a tile row at once, one per f32x4 lane. A vector that runs past the end
+// of a tile row spills into the next row's first tiles, which are written
+// afterwards, or into the spare columns at the end of each row (ld ≥ tiles + 4).
+
+/** Tiles per GEMM group to aim for: a few hundred columns keep the GEMM efficient and V, M within L2. */
+const WINO_TILES: i32 = 256
+
+@inline function winoTileRows(OH: i32): i32 { return (OH + 1) >> 1 }
+@inline function winoTileCols(OW: i32): i32 { return (OW + 1) >> 1 }
+/** Samples per group (whole samples, at least one). */
+@inline function winoGroup(n: i32, OH: i32, OW: i32): i32 {
+  return max(1, min(n, WINO_TILES / (winoTileRows(OH) * winoTileCols(OW))))
+}
+/** Row length of V and M: the group's tiles plus room for a vector's spill, a multiple of four. */
+@inline function winoLd(n: i32, OH: i32, OW: i32): i32 {
+  return (winoGroup(n, OH, OW) * winoTileRows(OH) * winoTileCols(OW) + 7) & ~3
+}
+/** The zero-bordered plane's row length: every vector of four tiles reads and writes inside it. */
+@inline function winoPlaneCols(OW: i32): i32 { return 2 * ((winoTileCols(OW) + 3) & ~3) + 8 }
+@inline function winoPlaneRows(OH: i32): i32 { return 2 * winoTileRows(OH) + 2 }
+
+/** Scratch floats the Winograd kernels need beyond `work`, for these sizes. */
+export function winogradScratch(n: i32, C: i32, H: i32, W: i32, padding: i32, OH: i32, OW: i32, O: i32): i32 {
+  const ld = winoLd(n, OH, OW)
+  return 32 * O * C + 16 * C * ld + 16 * O * ld + winoPlaneRows(OH) * winoPlaneCols(OW) + 64
+}
+
+/** U [16][O][C] ← G g Gᵀ for every filter g = w [o, c, 3, 3]. */
+function winoFilters(O: i32, C: i32, w: usize, U: usize): void {
+  const xi = <usize>(O * C) << 2
+  for (let o = 0; o < O; o++) {
+    for (let c = 0; c < C; c++) {
+      const g = w + (<usize>((o * C + c) * 9) << 2)
+      const u = U + (<usize>(o * C + c) << 2)
+      // t = g Gᵀ (3 × 4), one row of g at a time.
+      for (let i = 0; i < 3; i++) {
+        const g0 = load<f32>(g + (<usize>(3 * i) << 2))
+        const g1 = load<f32>(g + (<usize>(3 * i + 1) << 2))
+        const g2 = load<f32>(g + (<usize>(3 * i + 2) << 2))
+        const t0 = g0, t1 = (g0 + g1 + g2) * 0.5, t2 = (g0 - g1 + g2) * 0.5, t3 = g2
+        // Park row i of t in U's rows ξ = 4i + b; the column pass below reads it back.
+        store<f32>(u + <usize>(4 * i) * xi, t0)
+        store<f32>(u + <usize>(4 * i + 1) * xi, t1)
+        store<f32>(u + <usize>(4 * i + 2) * xi, t2)
+        store<f32>(u + <usize>(4 * i + 3) * xi, t3)
+      }
+      // U = G t, one column of t at a time (row 3 of U first: rows 0–2 still hold t).
+      for (let b = 0; b < 4; b++) {
+        const t0 = load<f32>(u + <usize>b * xi)
+        const t1 = load<f32>(u + <usize>(4 + b) * xi)
+        const t2 = load<f32>(u + <usize>(8 + b) * xi)
+        store<f32>(u + <usize>(12 + b) * xi, t2)
+        store<f32>(u + <usize>(8 + b) * xi, (t0 - t1 + t2) * 0.5)
+        store<f32>(u + <usize>(4 + b) * xi, (t0 + t1 + t2) * 0.5)
+        store<f32>(u + <usize>b * xi, t0)
+      }
+    }
+  }
+}
+
+/** dw [O, C, 3, 3] ← Gᵀ dU G for every dU [16][O][C]. */
+function winoFilterGradients(O: i32, C: i32, dU: usize, dw: usize): void {
+  const xi = <usize>(O * C) << 2
+  for (let o = 0; o < O; o++) {
+    for (let c = 0; c < C; c++) {
+      const u = dU + (<usize>(o * C + c) << 2)
+      const g = dw + (<usize>((o * C + c) * 9) << 2)
+      // s = Gᵀ dU (3 × 4), column by column, kept in registers per column then written to g's rows via t.
+      let s00: f32 = 0, s01: f32 = 0, s02: f32 = 0, s03: f32 = 0
+      let s10: f32 = 0, s11: f32 = 0, s12: f32 = 0, s13: f32 = 0
+      let s20: f32 = 0, s21: f32 = 0, s22: f32 = 0, s23: f32 = 0
+      for (let b = 0; b < 4; b++) {
+        const u0 = load<f32>(u + <usize>b * xi)
+        const u1 = load<f32>(u + <usize>(4 + b) * xi)
+        const u2 = load<f32>(u + <usize>(8 + b) * xi)
+        const u3 = load<f32>(u + <usize>(12 + b) * xi)
+        const r0 = u0 + (u1 + u2) * 0.5
+        const r1 = (u1 - u2) * 0.5
+        const r2 = (u1 + u2) * 0.5 + u3
+        if (b == 0) { s00 = r0; s10 = r1; s20 = r2 }
+        else if (b == 1) { s01 = r0; s11 = r1; s21 = r2 }
+        else if (b == 2) { s02 = r0; s12 = r1; s22 = r2 }
+        else { s03 = r0; s13 = r1; s23 = r2 }
+      }
+      // dw = s G, row by row.
+      store<f32>(g, s00 + (s01 + s02) * 0.5)
+      store<f32>(g, (s01 - s02) * 0.5, 4)
+      store<f32>(g, (s01 + s02) * 0.5 + s03, 8)
+      store<f32>(g, s10 + (s11 + s12) * 0.5, 12)
+      store<f32>(g, (s11 - s12) * 0.5, 16)
+      store<f32>(g, (s11 + s12) * 0.5 + s13, 20)
+      store<f32>(g, s20 + (s21 + s22) * 0.5, 24)
+      store<f32>(g, (s21 - s22) * 0.5, 28)
+      store<f32>(g, (s21 + s22) * 0.5 + s23, 32)
+    }
+  }
+}
+
+/** plane [rows, cols] ← src [H, W] shifted by `padding` rows and columns, zero elsewhere. */
+function winoFillPlane(H: i32, W: i32, padding: i32, rows: i32, cols: i32, src: usize, plane: usize): void {
+  memory.fill(plane, 0, <usize>(rows * cols + 16) << 2)
+  const last = min(W, cols - padding)
+  for (let iy = 0; iy < H; iy++) {
+    const r = iy + padding
+    if (r >= rows) break
+    memory.copy(plane + (<usize>(r * cols + padding) << 2), src + (<usize>(iy * W) << 2), <usize>last << 2)
+  }
+}
+
+/** The even and odd columns of eight floats at p: four tiles' columns j and j + 1. */
+@inline function evens(p: usize): v128 { return v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6) }
+@inline function odds(p: usize): v128 { return v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 1, 3, 5, 7) }
+
+/**
+ * V [ξ][c][t…] ← Bᵀ d B for every tile d of one zero-bordered plane (the
+ * sample's channel c), tiles numbered from t0; `v` points at V[0][c][t0],
+ * `xi` is the byte distance between ξ matrices.
+ */
+function winoInputTiles(TH: i32, TW: i32, cols: i32, plane: usize, v: usize, xi: usize): void {
+  const row = <usize>cols << 2
+  let t: usize = 0
+  for (let ty = 0; ty < TH; ty++) {
+    for (let tx = 0; tx < TW; tx += 4) {
+      const p0 = plane + <usize>(2 * ty) * row + (<usize>(2 * tx) << 2)
+      const p1 = p0 + row, p2 = p1 + row, p3 = p2 + row
+      // d B for each of the four rows: (d0 − d2, d1 + d2, d2 − d1, d1 − d3).
+      const a0 = evens(p0), a1 = odds(p0), a2 = evens(p0 + 8), a3 = odds(p0 + 8)
+      const b0 = evens(p1), b1 = odds(p1), b2 = evens(p1 + 8), b3 = odds(p1 + 8)
+      const c0 = evens(p2), c1 = odds(p2), c2 = evens(p2 + 8), c3 = odds(p2 + 8)
+      const d0 = evens(p3), d1 = odds(p3), d2 = evens(p3 + 8), d3 = odds(p3 + 8)
+      const r00 = f32x4.sub(a0, a2), r01 = f32x4.add(a1, a2), r02 = f32x4.sub(a2, a1), r03 = f32x4.sub(a1, a3)
+      const r10 = f32x4.sub(b0, b2), r11 = f32x4.add(b1, b2), r12 = f32x4.sub(b2, b1), r13 = f32x4.sub(b1, b3)
+      const r20 = f32x4.sub(c0, c2), r21 = f32x4.add(c1, c2), r22 = f32x4.sub(c2, c1), r23 = f32x4.sub(c1, c3)
+      const r30 = f32x4.sub(d0, d2), r31 = f32x4.add(d1, d2), r32 = f32x4.sub(d2, d1), r33 = f32x4.sub(d1, d3)
+      // Bᵀ (d B): the same combination down each column.
+      const o = v + (t << 2)
+      v128.store(o, f32x4.sub(r00, r20))
+      v128.store(o + xi, f32x4.sub(r01, r21))
+      v128.store(o + 2 * xi, f32x4.sub(r02, r22))
+      v128.store(o + 3 * xi, f32x4.sub(r03, r23))
+      v128.store(o + 4 * xi, f32x4.add(r10, r20))
+      v128.store(o + 5 * xi, f32x4.add(r11, r21))
+      v128.store(o + 6 * xi, f32x4.add(r12, r22))
+      v128.store(o + 7 * xi, f32x4.add(r13, r23))
+      v128.store(o + 8 * xi, f32x4.sub(r20, r10))
+      v128.store(o + 9 * xi, f32x4.sub(r21, r11))
+      v128.store(o + 10 * xi, f32x4.sub(r22, r12))
+      v128.store(o + 11 * xi, f32x4.sub(r23, r13))
+      v128.store(o + 12 * xi, f32x4.sub(r10, r30))
+      v128.store(o + 13 * xi, f32x4.sub(r11, r31))
+      v128.store(o + 14 * xi, f32x4.sub(r12, r32))
+      v128.store(o + 15 * xi, f32x4.sub(r13, r33))
+      t += <usize>min(4, TW - tx)
+    }
+  }
+}
+
+/** Lanes [0, count) all ones, the rest zero. */
+@inline function laneMask(count: i32): v128 {
+  return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(count))
+}
+
+/**
+ * The adjoint of winoInputTiles: plane (zeroed by the caller) += B dV Bᵀ for
+ * every tile, overlapping tiles adding up; `v` points at dV[0][c][t0].
+ */
+function winoInputTilesAdjoint(TH: i32, TW: i32, cols: i32, v: usize, xi: usize, plane: usize): void {
+  const row = <usize>cols << 2
+  let t: usize = 0
+  for (let ty = 0; ty < TH; ty++) {
+    for (let tx = 0; tx < TW; tx += 4) {
+      const count = min(4, TW - tx)
+      // Lanes past the tile row hold the next row's tiles (or spare columns): they must add nothing.
+      const keep = laneMask(count)
+      const o = v + (t << 2)
+      const e00 = v128.and(v128.load(o), keep), e01 = v128.and(v128.load(o + xi), keep)
+      const e02 = v128.and(v128.load(o + 2 * xi), keep), e03 = v128.and(v128.load(o + 3 * xi), keep)
+      const e10 = v128.and(v128.load(o + 4 * xi), keep), e11 = v128.and(v128.load(o + 5 * xi), keep)
+      const e12 = v128.and(v128.load(o + 6 * xi), keep), e13 = v128.and(v128.load(o + 7 * xi), keep)
+      const e20 = v128.and(v128.load(o + 8 * xi), keep), e21 = v128.and(v128.load(o + 9 * xi), keep)
+      const e22 = v128.and(v128.load(o + 10 * xi), keep), e23 = v128.and(v128.load(o + 11 * xi), keep)
+      const e30 = v128.and(v128.load(o + 12 * xi), keep), e31 = v128.and(v128.load(o + 13 * xi), keep)
+      const e32 = v128.and(v128.load(o + 14 * xi), keep), e33 = v128.and(v128.load(o + 15 * xi), keep)
+      // B e down each column: (e0, e1 − e2 + e3, e1 + e2 − e0, −e3).
+      const s00 = e00, s01 = e01, s02 = e02, s03 = e03
+      const s10 = f32x4.add(f32x4.sub(e10, e20), e30), s11 = f32x4.add(f32x4.sub(e11, e21), e31)
+      const s12 = f32x4.add(f32x4.sub(e12, e22), e32), s13 = f32x4.add(f32x4.sub(e13, e23), e33)
+      const s20 = f32x4.sub(f32x4.add(e10, e20), e00), s21 = f32x4.sub(f32x4.add(e11, e21), e01)
+      const s22 = f32x4.sub(f32x4.add(e12, e22), e02), s23 = f32x4.sub(f32x4.add(e13, e23), e03)
+      const s30 = f32x4.neg(e30), s31 = f32x4.neg(e31), s32 = f32x4.neg(e32), s33 = f32x4.neg(e33)
+      const p0 = plane + <usize>(2 * ty) * row + (<usize>(2 * tx) << 2)
+      winoAddRow(p0, s00, s01, s02, s03)
+      winoAddRow(p0 + row, s10, s11, s12, s13)
+      winoAddRow(p0 + 2 * row, s20, s21, s22, s23)
+      winoAddRow(p0 + 3 * row, s30, s31, s32, s33)
+      t += <usize>count
+    }
+  }
+}
+
+/** Adds one row (s0, s1, s2, s3) · Bᵀ of four tiles onto the plane row at p, tile l at columns 2l … 2l + 3. */
+@inline function winoAddRow(p: usize, s0: v128, s1: v128, s2: v128, s3: v128): void {
+  const c0 = s0
+  const c1 = f32x4.add(f32x4.sub(s1, s2), s3)
+  const c2 = f32x4.sub(f32x4.add(s1, s2), s0)
+  const c3 = f32x4.neg(s3)
+  // Columns 2l and 2l + 1 take (c0, c1) of tile l; columns 2l + 2 and 2l + 3 take (c2, c3).
+  v128.store(p, f32x4.add(v128.load(p), v128.shuffle<f32>(c0, c1, 0, 4, 1, 5)))
+  v128.store(p, f32x4.add(v128.load(p, 16), v128.shuffle<f32>(c0, c1, 2, 6, 3, 7)), 16)
+  v128.store(p, f32x4.add(v128.load(p, 8), v128.shuffle<f32>(c2, c3, 0, 4, 1, 5)), 8)
+  v128.store(p, f32x4.add(v128.load(p, 24), v128.shuffle<f32>(c2, c3, 2, 6, 3, 7)), 24)
+}
+
+/**
+ * Ŷ [ξ][o][t…] ← A q Aᵀ for every 2×2 block q of one zero-bordered output
+ * gradient plane (row length `cols`); `m` points at Ŷ[0][o][t0].
+ */
+function winoGradientTiles(TH: i32, TW: i32, cols: i32, plane: usize, m: usize, xi: usize): void {
+  const row = <usize>cols << 2
+  let t: usize = 0
+  for (let ty = 0; ty < TH; ty++) {
+    for (let tx = 0; tx < TW; tx += 4) {
+      const p0 = plane + <usize>(2 * ty) * row + (<usize>(2 * tx) << 2)
+      winoStoreGradient(evens(p0), odds(p0), evens(p0 + row), odds(p0 + row), m + (t << 2), xi)
+      t += <usize>min(4, TW - tx)
+    }
+  }
+}
+
+/** Stores A q Aᵀ of four tiles' 2×2 gradients q (one lane each) at o, o + xi, … . */
+@inline function winoStoreGradient(q00: v128, q01: v128, q10: v128, q11: v128, o: usize, xi: usize): void {
+  // A q: rows (q0, q0 + q1, q0 − q1, −q1), for each of the two columns.
+  const a0 = q00, a1 = q01
+  const b0 = f32x4.add(q00, q10), b1 = f32x4.add(q01, q11)
+  const c0 = f32x4.sub(q00, q10), c1 = f32x4.sub(q01, q11)
+  const d0 = f32x4.neg(q10), d1 = f32x4.neg(q11)
+  // (A q) Aᵀ: the same combination along each row.
+  v128.store(o, a0)
+  v128.store(o + xi, f32x4.add(a0, a1))
+  v128.store(o + 2 * xi, f32x4.sub(a0, a1))
+  v128.store(o + 3 * xi, f32x4.neg(a1))
+  v128.store(o + 4 * xi, b0)
+  v128.store(o + 5 * xi, f32x4.add(b0, b1))
+  v128.store(o + 6 * xi, f32x4.sub(b0, b1))
+  v128.store(o + 7 * xi, f32x4.neg(b1))
+  v128.store(o + 8 * xi, c0)
+  v128.store(o + 9 * xi, f32x4.add(c0, c1))
+  v128.store(o + 10 * xi, f32x4.sub(c0, c1))
+  v128.store(o + 11 * xi, f32x4.neg(c1))
+  v128.store(o + 12 * xi, d0)
+  v128.store(o + 13 * xi, f32x4.add(d0, d1))
+  v128.store(o + 14 * xi, f32x4.sub(d0, d1))
+  v128.store(o + 15 * xi, f32x4.neg(d1))
+}
+
+/** Output transform of four tiles: y00, y01, y10, y11 (one tile per lane) of Aᵀ m A + bias, m at o, o + xi, … . */
+@inline function winoOutputRow(m0: v128, m1: v128, m2: v128, m3: v128): v128 {
+  return f32x4.add(f32x4.add(m0, m1), m2)
+}
+@inline function winoOutputRowOdd(m0: v128, m1: v128, m2: v128, m3: v128): v128 {
+  return f32x4.sub(f32x4.sub(m1, m2), m3)
+}
+
+// The current call's geometry and buffer addresses (bytes). Plain globals, not
+// an object: the stub runtime would allocate it at __heap_base, which is where
+// the TypeScript side lays out the GEMM's work area.
+let winoTH: i32 = 0, winoTW: i32 = 0, winoT: i32 = 0, winoGroupSize: i32 = 0, winoLdCur: i32 = 0
+let winoRows: i32 = 0, winoCols: i32 = 0
+let winoU: usize = 0, winoDU: usize = 0, winoV: usize = 0, winoM: usize = 0, winoPlane: usize = 0
+
+function winoPrepare(n: i32, C: i32, OH: i32, OW: i32, O: i32, scratch: usize): void {
+  winoTH = winoTileRows(OH)
+  winoTW = winoTileCols(OW)
+  winoT = winoTH * winoTW
+  winoGroupSize = winoGroup(n, OH, OW)
+  winoLdCur = winoLd(n, OH, OW)
+  winoRows = winoPlaneRows(OH)
+  winoCols = winoPlaneCols(OW)
+  winoU = scratch
+  winoDU = winoU + (<usize>(16 * O * C) << 2)
+  winoV = winoDU + (<usize>(16 * O * C) << 2)
+  winoM = winoV + (<usize>(16 * C * winoLdCur) << 2)
+  winoPlane = winoM + (<usize>(16 * O * winoLdCur) << 2)
+}
+
+/** V for samples [s0, s0 + count) of x [n, C, H, W]. */
+function winoTransformInputs(s0: i32, count: i32, C: i32, H: i32, W: i32, padding: i32, x: usize): void {
+  const xi = <usize>(C * winoLdCur) << 2
+  for (let c = 0; c < C; c++) {
+    for (let j = 0; j < count; j++) {
+      const src = x + (<usize>(((s0 + j) * C + c) * H * W) << 2)
+      winoFillPlane(H, W, padding, winoRows, winoCols, src, winoPlane)
+      winoInputTiles(winoTH, winoTW, winoCols, winoPlane, winoV + (<usize>(c * winoLdCur + j * winoT) << 2), xi)
+    }
+  }
+}
+
+/** M_ξ = U_ξ · V_ξ for the group's `columns` tiles (16 GEMMs). */
+function winoMultiply(C: i32, O: i32, columns: i32, work: usize): void {
+  for (let xi = 0; xi < 16; xi++) {
+    gemm_f32(
+      false, false, O, columns, C, 1,
+      winoU + (<usize>(xi * O * C) << 2), C,
+      winoV + (<usize>(xi * C * winoLdCur) << 2), winoLdCur,
+      0, winoM + (<usize>(xi * O * winoLdCur) << 2), winoLdCur, work,
+    )
+  }
+}
+
+/**
+ * y [n, O, OH, OW] = conv(x [n, C, H, W], w [O, C, 3, 3]) + bias (bias = 0:
+ * none), 3×3 stride 1, by Winograd F(2×2, 3×3). `scratch` holds
+ * winogradScratch() floats.
+ */
+export function winograd_forward_f32(
+  n: i32, C: i32, H: i32, W: i32, padding: i32, OH: i32, OW: i32, O: i32,
+  x: usize, w: usize, bias: usize, y: usize, scratch: usize, work: usize,
+): void {
+  winoPrepare(n, C, OH, OW, O, scratch)
+  winoFilters(O, C, w, winoU)
+  const xi = <usize>(O * winoLdCur) << 2
+  for (let s0 = 0; s0 < n; s0 += winoGroupSize) {
+    const count = min(winoGroupSize, n - s0)
+    winoTransformInputs(s0, count, C, H, W, padding, x)
+    winoMultiply(C, O, count * winoT, work)
+    for (let j = 0; j < count; j++) {
+      for (let o = 0; o < O; o++) {
+        const vb = f32x4.splat(bias ? load<f32>(bias + (<usize>o << 2)) : 0)
+        const out = y + (<usize>(((s0 + j) * O + o) * OH * OW) << 2)
+        let t: usize = <usize>(o * winoLdCur + j * winoT)
+        for (let ty = 0; ty < winoTH; ty++) {
+          for (let tx = 0; tx < winoTW; tx += 4) {
+            const m = winoM + (t << 2)
+            // m A for each row of m, then Aᵀ (m A), plus the bias.
+            const m00 = v128.load(m), m01 = v128.load(m + xi), m02 = v128.load(m + 2 * xi), m03 = v128.load(m + 3 * xi)
+            const m10 = v128.load(m + 4 * xi), m11 = v128.load(m + 5 * xi), m12 = v128.load(m + 6 * xi), m13 = v128.load(m + 7 * xi)
+            const m20 = v128.load(m + 8 * xi), m21 = v128.load(m + 9 * xi), m22 = v128.load(m + 10 * xi), m23 = v128.load(m + 11 * xi)
+            const m30 = v128.load(m + 12 * xi), m31 = v128.load(m + 13 * xi), m32 = v128.load(m + 14 * xi), m33 = v128.load(m + 15 * xi)
+            const r00 = winoOutputRow(m00, m01, m02, m03), r01 = winoOutputRowOdd(m00, m01, m02, m03)
+            const r10 = winoOutputRow(m10, m11, m12, m13), r11 = winoOutputRowOdd(m10, m11, m12, m13)
+            const r20 = winoOutputRow(m20, m21, m22, m23), r21 = winoOutputRowOdd(m20, m21, m22, m23)
+            const r30 = winoOutputRow(m30, m31, m32, m33), r31 = winoOutputRowOdd(m30, m31, m32, m33)
+            const y00 = f32x4.add(winoOutputRow(r00, r10, r20, r30), vb)
+            const y01 = f32x4.add(winoOutputRow(r01, r11, r21, r31), vb)
+            const y10 = f32x4.add(winoOutputRowOdd(r00, r10, r20, r30), vb)
+            const y11 = f32x4.add(winoOutputRowOdd(r01, r11, r21, r31), vb)
+            winoStoreOutput(out, OH, OW, 2 * ty, 2 * tx, min(4, winoTW - tx), y00, y01, y10, y11)
+            t += <usize>min(4, winoTW - tx)
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Writes four tiles' 2×2 outputs at (oy, ox) of the plane out [OH, OW], dropping what falls outside. */
+@inline function winoStoreOutput(
+  out: usize, OH: i32, OW: i32, oy: i32, ox: i32, count: i32, y00: v128, y01: v128, y10: v128, y11: v128,
+): void {
+  const top = out + (<usize>(oy * OW + ox) << 2)
+  const lo0 = v128.shuffle<f32>(y00, y01, 0, 4, 1, 5), hi0 = v128.shuffle<f32>(y00, y01, 2, 6, 3, 7)
+  const lo1 = v128.shuffle<f32>(y10, y11, 0, 4, 1, 5), hi1 = v128.shuffle<f32>(y10, y11, 2, 6, 3, 7)
+  if (count == 4 && ox + 8 <= OW && oy + 2 <= OH) {
+    v128.store(top, lo0); v128.store(top, hi0, 16)
+    const bottom = top + (<usize>OW << 2)
+    v128.store(bottom, lo1); v128.store(bottom, hi1, 16)
+    return
+  }
+  // An edge: through a staging row of eight values, keeping the columns inside.
+  const width = min(2 * count, OW - ox)
+  for (let a = 0; a < 2; a++) {
+    if (oy + a >= OH) break
+    const row = top + (<usize>(a * OW) << 2)
+    const lo = a == 0 ? lo0 : lo1
+    const hi = a == 0 ? hi0 : hi1
+    for (let k = 0; k < width; k++) {
+      const v = k < 4 ? lo : hi
+      const lane = k & 3
+      const value = lane == 0 ? f32x4.extract_lane(v, 0) : lane == 1 ? f32x4.extract_lane(v, 1) : lane == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3)
+      store<f32>(row + (<usize>k << 2), value)
+    }
+  }
+}
+
+/**
+ * The output gradient of sample s, channel o, into the zero-bordered plane:
+ * dy [n, O, OH, OW] as it is, or, for the fused block, the pooled gradient
+ * g [n, O, OH/2, OW/2] put back at each window's winner (see unpool).
+ */
+function winoGradientPlane(pooled: bool, s: i32, o: i32, O: i32, OH: i32, OW: i32, g: usize, win: usize): void {
+  if (!pooled) {
+    winoFillPlane(OH, OW, 0, winoRows, winoCols, g + (<usize>((s * O + o) * OH * OW) << 2), winoPlane)
+    return
+  }
+  memory.fill(winoPlane, 0, <usize>(winoRows * winoCols + 16) << 2)
+  const PH = OH >> 1, PW = OW >> 1
+  const first = (s * O + o) * PH * PW
+  const row = <usize>winoCols << 2
+  let src = g + (<usize>first << 2)
+  let code = win + <usize>first
+  for (let py = 0; py < PH; py++) {
+    const p = winoPlane + <usize>(2 * py) * row
+    for (let px = 0; px < PW; px++, src += 4, code++) {
+      const c = <u32>load<u8>(code)
+      if (c == NO_WINNER) continue
+      store<f32>(p + (<usize>(2 * px + (c & 1)) << 2) + <usize>(c >> 1) * row, load<f32>(src))
+    }
+  }
+}
+
+/** Shared by the plain and the fused backward pass: dw, db (unless 0), dx (unless 0) overwritten. */
+function winoBackward(
+  pooled: bool, n: i32, C: i32, H: i32, W: i32, padding: i32, OH: i32, OW: i32, O: i32,
+  x: usize, w: usize, g: usize, win: usize, dw: usize, db: usize, dx: usize, scratch: usize, work: usize,
+): void {
+  winoPrepare(n, C, OH, OW, O, scratch)
+  if (dx) winoFilters(O, C, w, winoU)
+  memory.fill(winoDU, 0, <usize>(16 * O * C) << 2)
+  if (db) winoBiasGradient(pooled, n, OH, OW, O, g, win, db)
+  const xiM = <usize>(O * winoLdCur) << 2
+  const xiV = <usize>(C * winoLdCur) << 2
+  const inPlane = H * W
+  for (let s0 = 0; s0 < n; s0 += winoGroupSize) {
+    const count = min(winoGroupSize, n - s0)
+    const columns = count * winoT
+    winoTransformInputs(s0, count, C, H, W, padding, x)
+    for (let j = 0; j < count; j++) {
+      for (let o = 0; o < O; o++) {
+        winoGradientPlane(pooled, s0 + j, o, O, OH, OW, g, win)
+        winoGradientTiles(winoTH, winoTW, winoCols, winoPlane, winoM + (<usize>(o * winoLdCur + j * winoT) << 2), xiM)
+      }
+    }
+    for (let xi = 0; xi < 16; xi++) {
+      const m = winoM + <usize>xi * xiM
+      const v = winoV + <usize>xi * xiV
+      // dU_ξ += Ŷ_ξ · V_ξᵀ
+      gemm_f32(false, true, O, C, columns, 1, m, winoLdCur, v, winoLdCur, 1, winoDU + (<usize>(xi * O * C) << 2), C, work)
+      // dV_ξ = U_ξᵀ · Ŷ_ξ, into V_ξ, which has served.
+      if (dx) gemm_f32(true, false, C, columns, O, 1, winoU + (<usize>(xi * O * C) << 2), C, m, winoLdCur, 0, v, winoLdCur, work)
+    }
+    if (!dx) continue
+    for (let c = 0; c < C; c++) {
+      for (let j = 0; j < count; j++) {
+        memory.fill(winoPlane, 0, <usize>(winoRows * winoCols + 16) << 2)
+        winoInputTilesAdjoint(winoTH, winoTW, winoCols, winoV + (<usize>(c * winoLdCur + j * winoT) << 2), xiV, winoPlane)
+        // The plane is the padded input's gradient: its interior is dx.
+        const out = dx + (<usize>(((s0 + j) * C + c) * inPlane) << 2)
+        for (let iy = 0; iy < H; iy++) {
+          memory.copy(out + (<usize>(iy * W) << 2), winoPlane + (<usize>((iy + padding) * winoCols + padding) << 2), <usize>W << 2)
+        }
+      }
+    }
+  }
+  winoFilterGradients(O, C, winoDU, dw)
+}
+
+/** db [O] ← Σ dy over samples and positions (float64 sums, as conv2d_backward_f32), or, pooled, over the winners. */
+function winoBiasGradient(pooled: bool, n: i32, OH: i32, OW: i32, O: i32, g: usize, win: usize, db: usize): void {
+  const P = pooled ? (OH >> 1) * (OW >> 1) : OH * OW
+  for (let o = 0; o < O; o++) {
+    let sum: f64 = 0
+    for (let s = 0; s < n; s++) {
+      const first = (s * O + o) * P
+      const row = g + (<usize>first << 2)
+      if (pooled) {
+        const code = win + <usize>first
+        for (let p = 0; p < P; p++) {
+          sum += select<f64>(<f64>load<f32>(row + (<usize>p << 2)), 0, load<u8>(code + <usize>p) != NO_WINNER)
+        }
+      } else {
+        for (let p = 0; p < P; p++) sum += <f64>load<f32>(row + (<usize>p << 2))
+      }
+    }
+    store<f32>(db + (<usize>o << 2), <f32>sum)
+  }
+}
+
+/**
+ * Gradients of winograd_forward_f32 given dy [n, O, OH, OW]: dw
+ * (overwritten), db (overwritten, unless 0), dx (overwritten, unless 0).
+ */
+export function winograd_backward_f32(
+  n: i32, C: i32, H: i32, W: i32, padding: i32, OH: i32, OW: i32, O: i32,
+  x: usize, w: usize, dy: usize, dw: usize, db: usize, dx: usize, scratch: usize, work: usize,
+): void {
+  winoBackward(false, n, C, H, W, padding, OH, OW, O, x, w, dy, 0, dw, db, dx, scratch, work)
+}
+
+/**
+ * conv_relu_pool_forward_f32 for 3×3 stride-1 convs by Winograd: each output
+ * tile is one 2×2 pooling window, so ReLU and the pool run on the tile as the
+ * output transform leaves it, and the conv's full-size output is never
+ * stored. Same contract: y [n, O, OH/2, OW/2] (floor), win bytes as reluPool.
+ */
+export function winograd_relu_pool_forward_f32(
+  n: i32, C: i32, H: i32, W: i32, padding: i32, OH: i32, OW: i32, O: i32,
+  x: usize, w: usize, bias: usize, y: usize, win: usize, scratch: usize, work: usize,
+): void {
+  winoPrepare(n, C, OH, OW, O, scratch)
+  winoFilters(O, C, w, winoU)
+  const xi = <usize>(O * winoLdCur) << 2
+  const PH = OH >> 1, PW = OW >> 1
+  const zero = f32x4.splat(0)
+  for (let s0 = 0; s0 < n; s0 += winoGroupSize) {
+    const count = min(winoGroupSize, n - s0)
+    winoTransformInputs(s0, count, C, H, W, padding, x)
+    winoMultiply(C, O, count * winoT, work)
+    for (let j = 0; j < count; j++) {
+      for (let o = 0; o < O; o++) {
+        const vb = f32x4.splat(bias ? load<f32>(bias + (<usize>o << 2)) : 0)
+        const first = ((s0 + j) * O + o) * PH * PW
+        for (let py = 0; py < PH; py++) {
+          for (let px = 0; px < PW; px += 4) {
+            const m = winoM + (<usize>(o * winoLdCur + j * winoT + py * winoTW + px) << 2)
+            const m00 = v128.load(m), m01 = v128.load(m + xi), m02 = v128.load(m + 2 * xi), m03 = v128.load(m + 3 * xi)
+            const m10 = v128.load(m + 4 * xi), m11 = v128.load(m + 5 * xi), m12 = v128.load(m + 6 * xi), m13 = v128.load(m + 7 * xi)
+            const m20 = v128.load(m + 8 * xi), m21 = v128.load(m + 9 * xi), m22 = v128.load(m + 10 * xi), m23 = v128.load(m + 11 * xi)
+            const m30 = v128.load(m + 12 * xi), m31 = v128.load(m + 13 * xi), m32 = v128.load(m + 14 * xi), m33 = v128.load(m + 15 * xi)
+            const r00 = winoOutputRow(m00, m01, m02, m03), r01 = winoOutputRowOdd(m00, m01, m02, m03)
+            const r10 = winoOutputRow(m10, m11, m12, m13), r11 = winoOutputRowOdd(m10, m11, m12, m13)
+            const r20 = winoOutputRow(m20, m21, m22, m23), r21 = winoOutputRowOdd(m20, m21, m22, m23)
+            const r30 = winoOutputRow(m30, m31, m32, m33), r31 = winoOutputRowOdd(m30, m31, m32, m33)
+            // The window's four pixels in row-major order; the first maximum wins, NaN wins (as reluPool).
+            let best = f32x4.add(winoOutputRow(r00, r10, r20, r30), vb)
+            let at = i32x4.splat(0)
+            let v = f32x4.add(winoOutputRow(r01, r11, r21, r31), vb)
+            let take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v))
+            best = v128.bitselect(v, best, take)
+            at = v128.bitselect(i32x4.splat(1), at, take)
+            v = f32x4.add(winoOutputRowOdd(r00, r10, r20, r30), vb)
+            take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v))
+            best = v128.bitselect(v, best, take)
+            at = v128.bitselect(i32x4.splat(2), at, take)
+            v = f32x4.add(winoOutputRowOdd(r01, r11, r21, r31), vb)
+            take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v))
+            best = v128.bitselect(v, best, take)
+            at = v128.bitselect(i32x4.splat(3), at, take)
+            const passes = v128.or(f32x4.gt(best, zero), f32x4.ne(best, best))
+            const pooledValue = v128.and(best, passes)
+            const code = v128.bitselect(at, i32x4.splat(NO_WINNER), passes)
+            const q = first + py * PW + px
+            const out = y + (<usize>q << 2)
+            const bytes = win + <usize>q
+            if (px + 4 <= PW) {
+              v128.store(out, pooledValue)
+              v128.store32_lane(bytes, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(code, code), code), 0)
+            } else {
+              const left = PW - px
+              store<f32>(out, f32x4.extract_lane(pooledValue, 0))
+              store<u8>(bytes, <u8>i32x4.extract_lane(code, 0))
+              if (left > 1) {
+                store<f32>(out, f32x4.extract_lane(pooledValue, 1), 4)
+                store<u8>(bytes, <u8>i32x4.extract_lane(code, 1), 1)
+              }
+              if (left > 2) {
+                store<f32>(out, f32x4.extract_lane(pooledValue, 2), 8)
+                store<u8>(bytes, <u8>i32x4.extract_lane(code, 2), 2)
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * conv_relu_pool_backward_f32 for 3×3 stride-1 convs by Winograd, from the
+ * pooled gradient g and the winner bytes: dw, db (unless 0), dx (unless 0)
+ * overwritten.
+ */
+export function winograd_relu_pool_backward_f32(
+  n: i32, C: i32, H: i32, W: i32, padding: i32, OH: i32, OW: i32, O: i32,
+  x: usize, w: usize, g: usize, win: usize, dw: usize, db: usize, dx: usize, scratch: usize, work: usize,
+): void {
+  winoBackward(true, n, C, H, W, padding, OH, OW, O, x, w, g, win, dw, db, dx, scratch, work)
+}
