@@ -16,8 +16,11 @@ import '../src/host/wasm-features'
 import { performance } from 'node:perf_hooks'
 import { createWasmConv, createWasmConvBlock, type ConvBlockKernel, type ConvKernel } from '../src/engine/kernels/conv-wasm'
 import { createWinogradConv, createWinogradConvBlock } from '../src/engine/kernels/winograd'
-import { simdModule } from '../src/engine/kernels/wasm/simd-module'
 import { errors, geometry, operands, random, runKernel, runReference, type ConvCase } from '../test/engine/winograd-check'
+import { backendKernels, defaultBackend } from '../src/engine/backend'
+
+/** The process's SIMD build (relaxed where the runtime takes it). */
+const SIMD = backendKernels(defaultBackend()).simd!
 
 const repeats = Number(process.env.WINOGRAD_REPEATS ?? 15)
 if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`WINOGRAD_REPEATS must be a positive integer, got ${process.env.WINOGRAD_REPEATS}`)
@@ -49,9 +52,9 @@ function print(line: Record<string, unknown>): void {
   process.stdout.write(JSON.stringify(line) + '\n')
 }
 
-const simd = simdModule()
-const direct = createWasmConv(), wino = createWinogradConv()
-const directBlock = createWasmConvBlock(), winoBlock = createWinogradConvBlock()
+const simd = SIMD
+const direct = createWasmConv(SIMD), wino = createWinogradConv(SIMD)
+const directBlock = createWasmConvBlock(SIMD), winoBlock = createWinogradConvBlock(SIMD)
 if (!simd || !direct || !wino || !directBlock || !winoBlock) throw new Error('WebAssembly SIMD is unavailable: nothing to measure')
 print({ build: simd.exports.fusedMultiplyAdd() ? 'relaxed SIMD (fused multiply-add)' : 'base SIMD', repeats })
 

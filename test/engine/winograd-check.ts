@@ -9,6 +9,7 @@
 import type { ConvKernel } from '../../src/engine/kernels/conv-wasm'
 import type { ConvGeometry } from '../../src/engine/kernels/im2col'
 import { Conv2d } from '../../src/engine/layers/conv2d'
+import { backendKernels } from '../../src/engine/backend'
 
 /** A conv shape: in channels, out channels, height, width, padding, batch. */
 export interface ConvCase {
@@ -76,6 +77,7 @@ export function runReference(c: ConvCase, ops: ConvOperands): ConvResults {
     { type: 'conv2d', inChannels: c.C, outChannels: c.O, kernelSize: 3, stride: 1, padding: c.padding, bias: true },
     [c.C, c.H, c.W],
     'float64',
+    backendKernels('reference').gemm,
   )
   layer.weight.value.data.set(ops.w)
   layer.bias!.value.data.set(ops.bias)

@@ -1,16 +1,19 @@
 // Must come first: switches on relaxed SIMD (Node 20) before the engine compiles its kernels.
 import '../../src/host/wasm-features'
 import { describe, expect, it } from 'vitest'
-import { simdModule } from '../../src/engine/kernels/wasm/simd-module'
 import { createWinogradConv } from '../../src/engine/kernels/winograd'
 import { errors, operands, OUTPUTS, runKernel, runReference, type ConvCase } from './winograd-check'
+import { backendKernels, defaultBackend } from '../../src/engine/backend'
+
+/** The process's SIMD build (relaxed where the runtime takes it). */
+const SIMD = backendKernels(defaultBackend()).simd!
 
 // The relaxed-SIMD build's GEMMs round once per multiply-add: the Winograd
 // path must hold the same float32 tolerance there (winograd.test.ts runs the base build).
 describe('Winograd conv kernel, relaxed-SIMD build (fused multiply-add)', () => {
   it('matches the float64 TypeScript layer within 1e-5 of the largest magnitude', () => {
-    expect(simdModule()?.exports.fusedMultiplyAdd()).toBe(1)
-    const wino = createWinogradConv()!
+    expect(SIMD?.exports.fusedMultiplyAdd()).toBe(1)
+    const wino = createWinogradConv(SIMD)!
     const cases: ConvCase[] = [
       { C: 32, O: 64, H: 14, W: 14, padding: 1, n: 6 },
       { C: 1, O: 5, H: 9, W: 11, padding: 0, n: 2 },

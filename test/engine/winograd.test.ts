@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { createWasmConv, createWasmConvBlock } from '../../src/engine/kernels/conv-wasm'
 import { createWinogradConv, createWinogradConvBlock, winogradApplies } from '../../src/engine/kernels/winograd'
 import { errors, geometry, operands, OUTPUTS, random, relativeError, runKernel, runReference, type ConvCase } from './winograd-check'
+import { backendKernels, defaultBackend } from '../../src/engine/backend'
+
+/** The process's SIMD build (relaxed where the runtime takes it). */
+const SIMD = backendKernels(defaultBackend()).simd!
 
 /**
  * Float32 tolerance, relative to the reference's largest magnitude: max |Δ| ≤
@@ -38,7 +42,7 @@ describe('winogradApplies', () => {
   })
 
   it('the kernels refuse other geometries with a message naming what is wrong', () => {
-    const wino = createWinogradConv()!
+    const wino = createWinogradConv(SIMD)!
     const g = { ...geometry({ C: 1, O: 2, H: 8, W: 8, padding: 1, n: 1 }), stride: 2, outHeight: 4, outWidth: 4 }
     expect(() => wino.forward(g, 2, 1, new Float32Array(64), new Float32Array(18), null, new Float32Array(32))).toThrow(/stride 2/)
     const ok = geometry({ C: 1, O: 2, H: 8, W: 8, padding: 1, n: 1 })
@@ -47,8 +51,8 @@ describe('winogradApplies', () => {
 })
 
 describe('Winograd F(2×2, 3×3) conv kernel (float32)', () => {
-  const wino = createWinogradConv()
-  const direct = createWasmConv()
+  const wino = createWinogradConv(SIMD)
+  const direct = createWasmConv(SIMD)
 
   it('loads with the SIMD module', () => {
     expect(wino?.name).toBe('wasm-simd-winograd')
@@ -157,9 +161,9 @@ function unpool(g: Float32Array, win: Uint8Array, n: number, O: number, OH: numb
 }
 
 describe('Winograd conv → ReLU → 2×2 max-pool block (float32)', () => {
-  const wino = createWinogradConv()!
-  const block = createWinogradConvBlock()!
-  const directBlock = createWasmConvBlock()!
+  const wino = createWinogradConv(SIMD)!
+  const block = createWinogradConvBlock(SIMD)!
+  const directBlock = createWasmConvBlock(SIMD)!
   const blockCases: ConvCase[] = [
     { C: 32, O: 64, H: 14, W: 14, padding: 1, n: 6 }, // MNIST conv2 block
     { C: 1, O: 8, H: 28, W: 28, padding: 1, n: 2 }, // MNIST conv1 block

@@ -59,9 +59,16 @@ describe('two-core data-parallel training (worker thread + SharedArrayBuffer)', 
       for (const name of Object.keys(one[model])) {
         const a = one[model][name].data, b = two[model][name].data
         let worst = 0
-        for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / (1e-3 + Math.abs(a[i])))
-        // 2 epochs × 4 steps of SGD with momentum from the same start: only the order of float32 sums differs.
-        if (worst > 1e-3) throw new Error(`${model} ${name}: relative difference ${worst}`)
+        let largest = 0
+        for (let i = 0; i < a.length; i++) {
+          worst = Math.max(worst, Math.abs(a[i] - b[i]))
+          largest = Math.max(largest, Math.abs(a[i]))
+        }
+        // 2 epochs × 8 steps of SGD with momentum from the same start: only the order of float32 sums
+        // differs. Measured against the tensor's largest weight, since conv2 runs by Winograd, whose
+        // weight gradient mixes each 3×3 kernel's entries, so a small weight carries its kernel's rounding.
+        const relative = worst / largest
+        if (relative > 1e-3) throw new Error(`${model} ${name}: difference ${relative} of the largest weight`)
       }
     }
     // The per-epoch evaluations, half of each set on each thread, agree as closely.

@@ -12,7 +12,7 @@
  */
 import type { ConvBlockKernel, ConvKernel } from './conv-wasm'
 import type { ConvGeometry } from './im2col'
-import { simdModule, type SimdExports } from './wasm/simd-module'
+import type { SimdExports, SimdModule } from './wasm/simd-module'
 
 /** The Winograd exports of the SIMD module (simd.as); addresses are byte offsets. */
 interface WinogradExports extends SimdExports {
@@ -63,10 +63,8 @@ function check(g: ConvGeometry, O: number, n: number): void {
 
 const align = (bytes: number) => Math.ceil(bytes / 64) * 64
 
-/** The module's Winograd exports and an operand allocator, or null where SIMD (or this build) is missing. */
-function winogradModule() {
-  const simd = simdModule()
-  if (!simd) return null
+/** The module's Winograd exports and an operand allocator, or null where this build lacks them. */
+function winogradModule(simd: SimdModule) {
   const wasm = simd.exports as WinogradExports
   if (typeof wasm.winograd_forward_f32 !== 'function') return null
   let buffer = simd.reserve(0)
@@ -123,8 +121,8 @@ function sizes(wasm: WinogradExports, g: ConvGeometry, O: number, n: number) {
 }
 
 /** The Winograd conv kernel (ConvKernel of ./conv-wasm.ts), or null where WebAssembly SIMD is unavailable. */
-export function createWinogradConv(): ConvKernel | null {
-  const m = winogradModule()
+export function createWinogradConv(simd: SimdModule): ConvKernel | null {
+  const m = winogradModule(simd)
   if (!m) return null
   const { wasm, work } = m
   return {
@@ -166,8 +164,8 @@ export function createWinogradConv(): ConvKernel | null {
  * The fused conv → ReLU → 2×2 max-pool kernel by Winograd (ConvBlockKernel of
  * ./conv-wasm.ts, same winner bytes), or null where WebAssembly SIMD is unavailable.
  */
-export function createWinogradConvBlock(): ConvBlockKernel | null {
-  const m = winogradModule()
+export function createWinogradConvBlock(simd: SimdModule): ConvBlockKernel | null {
+  const m = winogradModule(simd)
   if (!m) return null
   const { wasm, work } = m
   return {

@@ -5,6 +5,7 @@
  *
  *   conv2d → relu → maxpool2d(2, stride 2)   one fused call (ConvBlockStage)
  *   any other conv2d                         one conv call (ConvStage)
+ *   either, 3×3 stride 1 with ≥ 8 channels in   by Winograd F(2×2, 3×3) (usesWinograd)
  *   everything else                          the layers, on the backend's SIMD GEMM
  *
  * Why fuse the MNIST CNN's block: layer by layer, the conv's full-size output
@@ -21,6 +22,8 @@
  */
 import type { BackendKernels } from '../backend'
 import { createWasmConv, createWasmConvBlock, type ConvBlockKernel, type ConvKernel } from '../kernels/conv-wasm'
+import type { ConvGeometry } from '../kernels/im2col'
+import { createWinogradConv, createWinogradConvBlock, winogradApplies } from '../kernels/winograd'
 import { Conv2d, MaxPool2d, ReLU, type Layer } from '../layers'
 import type { Sequential, Stage } from '../model'
 import { reuseBatch, reuseTensor, type Tensor } from '../tensor'
@@ -30,6 +33,21 @@ import type { RouteContext } from './route'
 /** Whether a model runs on this route: float32 on a SIMD backend. */
 export function fusedSimdEligible(model: Sequential, kernels: BackendKernels): boolean {
   return model.precision === 'float32' && kernels.simd !== null
+}
+
+/**
+ * Input channels from which a 3×3 stride-1 conv runs by Winograd F(2×2, 3×3)
+ * (kernels/winograd.ts): 16 multiplications per 2×2 outputs instead of 36,
+ * paid for by transforms that only spread over many channels. bench/winograd.ts
+ * at the MNIST CNN's shapes: conv2 (32 → 64 channels) 1.6–2.6× faster, conv1
+ * (1 → 32) 2× slower. Float32 only; its error against the direct kernel is
+ * tested in test/engine/winograd.test.ts (≤ 1e-5 of the largest value).
+ */
+export const WINOGRAD_MIN_CHANNELS = 8
+
+/** Whether this conv runs by Winograd on this route. */
+export function usesWinograd(g: ConvGeometry): boolean {
+  return g.channels >= WINOGRAD_MIN_CHANNELS && winogradApplies(g)
 }
 
 /** The route: the layer route over the model with its SIMD stages in place. */
@@ -43,16 +61,19 @@ export function useFusedStages(model: Sequential, kernels: BackendKernels): void
   if (!fusedSimdEligible(model, kernels)) return
   const conv = createWasmConv(kernels.simd!)
   const block = createWasmConvBlock(kernels.simd!)
+  const winograd = createWinogradConv(kernels.simd!)
+  const winogradBlock = createWinogradConvBlock(kernels.simd!)
   const stages: Stage[] = []
   const layers = model.layers
   for (let i = 0; i < layers.length; i++) {
     const layer = layers[i]
     if (!(layer instanceof Conv2d) || layer.general) continue
+    const byWinograd = usesWinograd(layer.geometry)
     if (isPoolBlock(layers, i)) {
-      stages.push(new ConvBlockStage(i, layer, block))
+      stages.push(new ConvBlockStage(i, layer, (byWinograd && winogradBlock) || block))
       i += 2
     } else {
-      stages.push(new ConvStage(i, layer, conv))
+      stages.push(new ConvStage(i, layer, (byWinograd && winograd) || conv))
     }
   }
   model.useStages(stages)
