@@ -24,6 +24,8 @@ export interface DoorFiles {
    */
   saveExperiment(experiment: Experiment, suggestedName: string): Promise<{ path: string } | null>
   saveFigure(fileName: string, format: 'png' | 'svg', bytes: Uint8Array): Promise<{ path: string } | null>
+  /** A zip the renderer built or the host made (a view's "Export all", a PyTorch project). */
+  saveZip(fileName: string, bytes: Uint8Array): Promise<{ path: string } | null>
 }
 
 export const EXPERIMENT_SUFFIX = '.cnnlab.json'
@@ -53,6 +55,7 @@ export function electronFiles(lab: LabApi): DoorFiles {
     },
     saveExperiment: (experiment, suggestedName) => lab.saveExperimentDialog(experiment, `${safeFileStem(suggestedName)}${EXPERIMENT_SUFFIX}`),
     saveFigure: (fileName, format, bytes) => lab.exportFigure(fileName, format, toBase64(bytes)),
+    saveZip: (fileName, bytes) => lab.exportFigure(fileName, 'zip', toBase64(bytes)),
   }
 }
 
@@ -107,6 +110,10 @@ export function browserFiles(lab: LabApi): DoorFiles {
     },
     async saveFigure(fileName, format, bytes) {
       download(new Blob([bytes as BlobPart], { type: format === 'png' ? 'image/png' : 'image/svg+xml' }), fileName)
+      return { path: fileName }
+    },
+    async saveZip(fileName, bytes) {
+      download(new Blob([bytes as BlobPart], { type: 'application/zip' }), fileName)
       return { path: fileName }
     },
   }
