@@ -33,7 +33,7 @@ async function exportAll(page: Page, view: string, out: (name: string) => string
   await button.click()
   const file = out(`${view}.zip`)
   await (await download).saveAs(file)
-  expect((await download).suggestedFilename()).toBe(`cnn-lab-${view}-patterns-3-classes.zip`)
+  expect((await download).suggestedFilename()).toMatch(new RegExp(`^cnn-lab-${view}-patterns-3-classes[a-z0-9-]*\\.zip$`))
   return { file, entries: unzipSync(new Uint8Array(readFileSync(file))) }
 }
 
@@ -52,7 +52,6 @@ async function checkBundle(page: Page, view: string, file: string, entries: Reco
   const readme = strFromU8(entries['README.txt'])
   expect(readme).toContain('Experiment: Patterns, 3 classes')
   expect(readme).toMatch(/Run: id \S+, started \d{4}-/)
-  expect(readme).toMatch(/route /)
   const listed = readme.split('\n').filter((l) => l.startsWith('  ') && !l.startsWith('   ') && /\.\w+$/.test(l)).map((l) => l.trim())
   expect(listed.length).toBeGreaterThan(3)
   expect([...listed].sort()).toEqual(Object.keys(entries).sort())
