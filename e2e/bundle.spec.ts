@@ -37,15 +37,21 @@ async function exportAll(page: Page, view: string, out: (name: string) => string
   return { file, entries: unzipSync(new Uint8Array(readFileSync(file))) }
 }
 
-/** The names standard tools list: Info-ZIP's unzip and Python's zipfile. */
-function listedByTools(file: string): { unzip: string[]; python: string[] } {
+/** Standard tools open the zip: Info-ZIP's unzip lists and tests it (CRCs), Python's zipfile lists and tests it. */
+function expectToolsList(file: string, names: readonly string[]): void {
   const unzip = spawnSync('unzip', ['-Z1', file], { encoding: 'utf8' })
   expect(unzip.status, unzip.stderr).toBe(0)
+  expect(unzip.stdout.split('\n').filter(Boolean).sort()).toEqual([...names].sort())
+  const tested = spawnSync('unzip', ['-tq', file], { encoding: 'utf8' })
+  expect(tested.status, tested.stdout + tested.stderr).toBe(0)
   const python = spawnSync(PYTHON, ['-m', 'zipfile', '-l', file], { encoding: 'utf8' })
   expect(python.status, python.stderr).toBe(0)
-  // zipfile -l: "File Name   Modified   Size" then one line per file.
-  const names = python.stdout.split('\n').slice(1).filter(Boolean).map((line) => line.split(/\s{2,}/)[0].trim())
-  return { unzip: unzip.stdout.split('\n').filter(Boolean), python: names }
+  // zipfile -l: a "File Name  Modified  Size" header, then one line per file: its name, its time, its size.
+  const lines = python.stdout.split('\n').slice(1).filter(Boolean)
+  expect(lines).toHaveLength(names.length)
+  for (const name of names) expect(lines.filter((line) => line.startsWith(`${name} `)), `python zipfile -l: ${name}`).toHaveLength(1)
+  const pythonTest = spawnSync(PYTHON, ['-m', 'zipfile', '-t', file], { encoding: 'utf8' })
+  expect(pythonTest.status, pythonTest.stderr).toBe(0)
 }
 
 async function checkBundle(page: Page, view: string, file: string, entries: Record<string, Uint8Array>, minFigures: number): Promise<void> {
@@ -55,9 +61,7 @@ async function checkBundle(page: Page, view: string, file: string, entries: Reco
   const listed = readme.split('\n').filter((l) => l.startsWith('  ') && !l.startsWith('   ') && /\.\w+$/.test(l)).map((l) => l.trim())
   expect(listed.length).toBeGreaterThan(3)
   expect([...listed].sort()).toEqual(Object.keys(entries).sort())
-  const tools = listedByTools(file)
-  expect([...tools.unzip].sort()).toEqual([...listed].sort())
-  expect([...tools.python].sort()).toEqual([...listed].sort())
+  expectToolsList(file, listed)
 
   for (const name of listed) expect(entries[name].length, `${view}: ${name} not empty`).toBeGreaterThan(0)
   const pngs = listed.filter((n) => n.endsWith('.png'))
