@@ -54,7 +54,7 @@ import { filesFromZip, importRunFiles, RunImportError } from './pytorch-export/i
 /** What only a desktop door can do: ask the user where a file is or should go. */
 export interface DoorDialogs {
   openExperiment(): Promise<string | null>
-  saveFile(suggestedName: string, kind: 'experiment' | 'png' | 'svg'): Promise<string | null>
+  saveFile(suggestedName: string, kind: 'experiment' | 'png' | 'svg' | 'zip'): Promise<string | null>
 }
 
 export interface LabServiceOptions {
@@ -300,7 +300,7 @@ export class LabService implements LabMethodsApi {
 
   // figures
 
-  async exportFigure(fileName: string, format: 'png' | 'svg', base64: string): Promise<{ path: string } | null> {
+  async exportFigure(fileName: string, format: 'png' | 'svg' | 'zip', base64: string): Promise<{ path: string } | null> {
     const path = await this.requireDialogs().saveFile(fileName, format)
     if (!path) return null
     await writeFileAtomic(path, Buffer.from(base64, 'base64'))

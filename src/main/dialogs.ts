@@ -6,6 +6,7 @@ const FILTERS = {
   experiment: [{ name: 'CNN Lab experiment', extensions: ['json'] }],
   png: [{ name: 'PNG image', extensions: ['png'] }],
   svg: [{ name: 'SVG image', extensions: ['svg'] }],
+  zip: [{ name: 'Zip archive', extensions: ['zip'] }],
 }
 
 export function nativeDialogs(window: () => BrowserWindow | null): DoorDialogs {

@@ -224,7 +224,8 @@ export const LAB_METHODS = {
   recentFiles: method(z.tuple([]), returns<string[]>()),
 
   // figures: the renderer hands over the bytes, the host writes them where the user chose
-  exportFigure: method(z.tuple([fileName, z.enum(['png', 'svg']), base64]), returns<{ path: string } | null>()),
+  // ('zip': a view's figures and metrics bundled, or a PyTorch project the host made)
+  exportFigure: method(z.tuple([fileName, z.enum(['png', 'svg', 'zip']), base64]), returns<{ path: string } | null>()),
 
   // probes: val images for the explorer, and the shift-robustness map in a worker of its own
   validationSamples: method(z.tuple([experimentArg, z.number().int().min(0).max(100_000), z.number().int().min(1).max(256)]), returns<ValidationSamples>()),

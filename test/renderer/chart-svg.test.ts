@@ -126,6 +126,10 @@ describe('runs overlay', () => {
     expect(overlayRunLabels([{ name: 'patterns-3', startedAt: at(9, 5) }, { name: 'patterns-3', startedAt: at(10, 30) }])).toEqual(['patterns-3 09:05', 'patterns-3 10:30'])
     expect(overlayRunLabels([{ name: 'p', startedAt: at(9, 5, 1) }, { name: 'p', startedAt: at(9, 5, 40) }])).toEqual(['p 09:05:01', 'p 09:05:40'])
     expect(overlayRunLabels([{ name: 'p', startedAt: at(9, 5, 1) }, { name: 'p', startedAt: at(9, 5, 1) }])).toEqual(['p 09:05:01 #1', 'p 09:05:01 #2'])
+    // An imported run's trainer survives a long name's shortening, and tells it from the lab run without a time.
+    const imported = overlayRunLabels([{ name: 'Patterns, 3 classes: TinyCNN vs TinyMLP' }, { name: 'Patterns, 3 classes: TinyCNN vs TinyMLP', trainer: 'PyTorch' }])
+    expect(imported[1]).toMatch(/… \(PyTorch\)$/)
+    expect(imported[0]).not.toContain('PyTorch')
     const long = overlayRunLabels([{ name: 'MNIST, shifted validation: who copes with a moved digit?' }])[0]
     expect(long.length).toBeLessThanOrEqual(30)
     expect(long.endsWith('…')).toBe(true)

@@ -34,6 +34,10 @@ export function useFigureCard(card: { title: () => string; empty: () => unknown 
     }
   }
 
-  registerFigure({ title: card.title(), save })
+  // The view's "Export all" zip takes the same file the buttons save (null while the card is empty).
+  registerFigure({
+    title: card.title(),
+    render: async (format) => (card.empty() ? null : new Uint8Array(await (await render(format)).arrayBuffer())),
+  })
   return { busy, save }
 }

@@ -26,6 +26,8 @@ export interface DoorFiles {
   saveExperiment(experiment: Experiment, suggestedName: string): Promise<{ path: string } | null>
   /** The figure's file as rendered (lib/figure-file.ts); the browser downloads it as it is. */
   saveFigure(fileName: string, format: FigureFormat, file: Blob): Promise<{ path: string } | null>
+  /** A zip the renderer built or the host made (a view's "Export all", a PyTorch project). */
+  saveZip(fileName: string, bytes: Uint8Array): Promise<{ path: string } | null>
 }
 
 export const EXPERIMENT_SUFFIX = '.cnnlab.json'
@@ -48,6 +50,7 @@ export function electronFiles(lab: LabApi): DoorFiles {
     },
     saveExperiment: (experiment, suggestedName) => lab.saveExperimentDialog(experiment, `${safeFileStem(suggestedName)}${EXPERIMENT_SUFFIX}`),
     saveFigure: async (fileName, format, file) => lab.exportFigure(fileName, format, await blobBase64(file)),
+    saveZip: async (fileName, bytes) => lab.exportFigure(fileName, 'zip', await blobBase64(new Blob([bytes as BlobPart]))),
   }
 }
 
@@ -102,6 +105,10 @@ export function browserFiles(lab: LabApi): DoorFiles {
     },
     async saveFigure(fileName, _format, file) {
       download(file, fileName)
+      return { path: fileName }
+    },
+    async saveZip(fileName, bytes) {
+      download(new Blob([bytes as BlobPart], { type: 'application/zip' }), fileName)
       return { path: fileName }
     },
   }

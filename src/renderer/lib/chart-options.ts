@@ -292,8 +292,9 @@ function clock(iso: string | undefined, seconds: boolean): string {
  * the start time (local hh:mm, then hh:mm:ss) added only where two runs
  * would otherwise share a name, and a number as the last resort.
  */
-export function overlayRunLabels(runs: readonly { name: string; startedAt?: string }[]): string[] {
-  const names = runs.map((r) => shorten(r.name))
+export function overlayRunLabels(runs: readonly { name: string; startedAt?: string; trainer?: string }[]): string[] {
+  // The trainer (an imported run's "PyTorch") goes after the shortened name, so a long name cannot cut it off.
+  const names = runs.map((r) => (r.trainer ? `${shorten(r.name)} (${r.trainer})` : shorten(r.name)))
   const clash = (labels: string[], i: number) => labels.some((l, j) => j !== i && l === labels[i])
   let labels = names.map((n, i) => (clash(names, i) ? `${n} ${clock(runs[i].startedAt, false)}`.trim() : n))
   labels = labels.map((l, i) => (clash(labels, i) ? `${names[i]} ${clock(runs[i].startedAt, true)}`.trim() : l))

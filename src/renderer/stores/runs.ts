@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { LabEvent, RunDetails, RunListItem } from '../../shared/lab-api'
+import type { ExportedFile, ImportSource, LabEvent, RunDetails, RunListItem } from '../../shared/lab-api'
 import { getLabClient } from '../lab-client'
 
 /** The runs folder as a list, refreshed when the host says it changed; up to two runs picked for an overlay. */
@@ -61,6 +61,29 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
+  /** The run as a PyTorch project (a zip the host builds), or null with the host's reason in `error`. */
+  async function exportPytorch(id: string): Promise<ExportedFile | null> {
+    try {
+      return await getLabClient().exportPytorch(id)
+    } catch (err) {
+      error.value = `Could not export the PyTorch project: ${(err as Error).message}`
+      return null
+    }
+  }
+
+  /** train.py's output (a zip or a folder's files) into the runs folder; the list is reloaded so it shows. */
+  async function importRun(source: ImportSource): Promise<{ runId: string; name: string } | null> {
+    try {
+      const imported = await getLabClient().importRun(source)
+      error.value = null
+      await refresh()
+      return imported
+    } catch (err) {
+      error.value = `Could not import the run: ${(err as Error).message}`
+      return null
+    }
+  }
+
   /** Tick a run for the overlay; a third tick drops the oldest. */
   async function toggleOverlay(id: string): Promise<void> {
     if (overlayIds.value.includes(id)) {
@@ -77,5 +100,5 @@ export const useRunsStore = defineStore('runs', () => {
     if (event.type === 'runs-changed' || event.type === 'run-ended') void refresh()
   }
 
-  return { items, loading, error, overlayIds, overlay, refresh, remove, open, toggleOverlay, handleEvent }
+  return { items, loading, error, overlayIds, overlay, refresh, remove, open, exportPytorch, importRun, toggleOverlay, handleEvent }
 })
