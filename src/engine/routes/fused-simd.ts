@@ -44,6 +44,15 @@ export function fusedSimdEligible(model: Sequential, kernels: BackendKernels): b
  * tested in test/engine/winograd.test.ts (≤ 1e-5 of the largest value).
  */
 export const WINOGRAD_MIN_CHANNELS = 8
+/** Samples per call from which Winograd runs: on one picture (the explorer, the trace) its setup costs more than it saves. */
+export const WINOGRAD_MIN_BATCH = 8
+
+/** A conv's kernels on this route: `batched` (Winograd where it pays) for calls of WINOGRAD_MIN_BATCH samples or more. */
+interface KernelChoice<K> {
+  direct: K
+  batched: K
+}
+const pick = <K>(choice: KernelChoice<K>, n: number): K => (n >= WINOGRAD_MIN_BATCH ? choice.batched : choice.direct)
 
 /** Whether this conv runs by Winograd on this route. */
 export function usesWinograd(g: ConvGeometry): boolean {
@@ -70,10 +79,10 @@ export function useFusedStages(model: Sequential, kernels: BackendKernels): void
     if (!(layer instanceof Conv2d) || layer.general) continue
     const byWinograd = usesWinograd(layer.geometry)
     if (isPoolBlock(layers, i)) {
-      stages.push(new ConvBlockStage(i, layer, (byWinograd && winogradBlock) || block))
+      stages.push(new ConvBlockStage(i, layer, { direct: block, batched: (byWinograd && winogradBlock) || block }))
       i += 2
     } else {
-      stages.push(new ConvStage(i, layer, (byWinograd && winograd) || conv))
+      stages.push(new ConvStage(i, layer, { direct: conv, batched: (byWinograd && winograd) || conv }))
     }
   }
   model.useStages(stages)
@@ -97,8 +106,12 @@ class ConvStage implements Stage {
   private dx: Tensor | null = null
   private readonly outShape: number[]
 
-  constructor(readonly start: number, private readonly conv: Conv2d, private readonly kernel: ConvKernel) {
+  /** The kernel the last forward ran (backward takes the same). */
+  private kernel: ConvKernel
+
+  constructor(readonly start: number, private readonly conv: Conv2d, private readonly kernels: KernelChoice<ConvKernel>) {
     this.end = start + 1
+    this.kernel = kernels.direct
     const g = conv.geometry
     this.outShape = [conv.spec.outChannels, g.outHeight, g.outWidth]
   }
@@ -107,6 +120,7 @@ class ConvStage implements Stage {
     const conv = this.conv
     const y = (this.output = reuseBatch(this.output, x.shape[0], this.outShape, 'float32'))
     this.input = x
+    this.kernel = pick(this.kernels, x.shape[0])
     this.kernel.forward(
       conv.geometry, conv.spec.outChannels, x.shape[0], f32(x), f32(conv.weight.value),
       conv.bias ? f32(conv.bias.value) : null, f32(y),
@@ -137,8 +151,12 @@ class ConvBlockStage implements Stage {
   private win = new Uint8Array(0)
   private readonly pooledShape: number[]
 
-  constructor(readonly start: number, private readonly conv: Conv2d, private readonly kernel: ConvBlockKernel) {
+  /** The kernel the last forward ran: its winner bytes are what backward reads. */
+  private kernel: ConvBlockKernel
+
+  constructor(readonly start: number, private readonly conv: Conv2d, private readonly kernels: KernelChoice<ConvBlockKernel>) {
     this.end = start + 3
+    this.kernel = kernels.direct
     const g = conv.geometry
     this.pooledShape = [conv.spec.outChannels, g.outHeight >> 1, g.outWidth >> 1]
   }
@@ -149,6 +167,7 @@ class ConvBlockStage implements Stage {
     const y = (this.output = reuseBatch(this.output, n, this.pooledShape, 'float32'))
     if (this.win.length < y.data.length) this.win = new Uint8Array(y.data.length)
     this.input = x
+    this.kernel = pick(this.kernels, n)
     this.kernel.forward(
       conv.geometry, conv.spec.outChannels, n, f32(x), f32(conv.weight.value),
       conv.bias ? f32(conv.bias.value) : null, f32(y), this.win,
