@@ -97,6 +97,12 @@ export const MNIST_CASES: Case[] = [
     shape: [1, 28, 28], classes: 10, loss: 'softmax-cross-entropy',
   },
   {
+    // conv2 has 8 input channels: its block runs by Winograd on the fused-SIMD route (routes/fused-simd.ts).
+    name: 'MNIST-shaped CNN whose second block runs by Winograd (8 → 8 channels)',
+    layers: [conv(1, 8, 3, 1, 1), { type: 'relu' }, pool, conv(8, 8, 3, 1, 1), { type: 'relu' }, pool, { type: 'flatten' }, linear(392, 10)],
+    shape: [1, 28, 28], classes: 10, loss: 'softmax-cross-entropy',
+  },
+  {
     name: 'MNIST-shaped CNN with a conv outside any block (stride 2, then global max)',
     layers: [conv(1, 8, 3, 2, 1), { type: 'relu' }, conv(8, 8, 3, 1, 0), { type: 'globalmaxpool2d' }, { type: 'flatten' }, linear(8, 10)],
     shape: [1, 28, 28], classes: 10, loss: 'softmax-cross-entropy',
