@@ -87,7 +87,8 @@ export function strideVsPoolPreset(mnistCnn: LayerSpec[]): ExperimentInput {
       'Lesson 003 asks to remove the max-pool layers and downsample with stride 2 in the convolutions instead. ' +
       'Both CNNs go 28 → 14 → 7 with the same 421,642 parameters; the strided one computes each conv at a quarter of ' +
       'the positions (fewer multiply-adds) but keeps only one of every four responses instead of the strongest. ' +
-      'STRIDE_NUMBERS',
+      'Measured here on 2,000 digits, 2 epochs: max-pool 86.6 % in 15 s of training, stride 2 86.3 % in 6.6 s. ' +
+      'As good, and more than twice as fast.',
     dataset: smallMnist(2000, 1000),
     models: [
       { id: 'pool', label: 'Conv + max-pool', init: { scheme: 'pytorch-default', seed: 3 }, layers: mnistCnn },
@@ -118,7 +119,9 @@ export function threeVsFivePreset(): ExperimentInput {
       'Lesson 004 (VGG\'s observation). After the same first block, one model stacks two 3x3 convolutions (16 → 16 ' +
       'channels, each with a ReLU) and the other uses one 5x5. Each unit after the block sees the same 5x5 window of ' +
       'its input, but the pair costs 2 × 16·16·9 = 4,608 weights against 16·16·25 = 6,400, and adds a ReLU between. ' +
-      'The Calculator shows the same sums at any channel count (64 channels: 73,728 against 102,400). THREE_NUMBERS',
+      'The Calculator shows the same sums at any channel count (64 channels: 73,728 against 102,400). Measured here on ' +
+      '2,000 digits, 2 epochs: two 3x3 91.7 % with 12,650 parameters in 6.9 s, one 5x5 92.1 % with 14,426 in 8.7 s. ' +
+      'At this size the accuracies are level; the stack is cheaper.',
     dataset: smallMnist(2000, 1000),
     models: [
       { id: 'two3', label: 'Two 3x3', init: { scheme: 'pytorch-default', seed: 3 }, layers: [...stem, conv(16, 16, 3, { padding: 1 }), relu, conv(16, 16, 3, { padding: 1 }), relu, ...head] },
@@ -128,13 +131,19 @@ export function threeVsFivePreset(): ExperimentInput {
   }
 }
 
-/** Two conv blocks, with a batch norm between each conv and its ReLU or without. */
+/**
+ * Two conv blocks, with a batch norm between each conv and its ReLU or without, and a
+ * global-average head (ResNet's). A flattened 1,568-wide head was tried first: behind batch
+ * norm its inputs are of unit size, so one step at these rates moves its logits by far more
+ * than the plain model's, and the batch-norm model lost; the average head keeps the comparison
+ * about the convolutions.
+ */
 function bnCnn(withNorm: boolean): LayerSpec[] {
   const norm = (c: number): LayerSpec[] => (withNorm ? [{ type: 'batchnorm2d', numFeatures: c, eps: 1e-5, momentum: 0.1 }] : [])
   return [
     conv(1, 16, 3, { padding: 1 }), ...norm(16), relu, pool,
     conv(16, 32, 3, { padding: 1 }), ...norm(32), relu, pool,
-    flatten, linear(32 * 7 * 7, 10),
+    { type: 'globalavgpool2d' }, linear(32, 10),
   ]
 }
 
@@ -145,8 +154,10 @@ export function batchnormPreset(): ExperimentInput {
     name: 'Batch norm at a high learning rate',
     description:
       'Lesson 004. The same two-block CNN with and without a batch norm after each convolution, both at a learning ' +
-      'rate far above what the plain one tolerates. Batch norm rescales each channel to zero mean and unit variance ' +
-      'over the batch, so a large step cannot blow up the next layer\'s inputs. BN_NUMBERS Then the pitfall: ' +
+      'rate of 0.1 with momentum 0.9 (ten times the usual effective step for this small model). Batch norm rescales each ' +
+      'channel to zero mean and unit variance over the batch, so a large step cannot blow up or starve the next layer\'s ' +
+      'inputs. Measured here on 2,000 digits, 2 epochs: with batch norm 40.9 % against 22.6 % without (5,226 and 5,130 ' +
+      'parameters; 10 s and 4 s of training). Then the pitfall: ' +
       'open the Trace (or the Explorer), tick "run in train mode (batch statistics)" and the batch-norm model ' +
       'normalises the single picture by its own statistics instead of the running averages: its prediction changes. ' +
       'Evaluation always runs in eval mode.',
@@ -155,7 +166,7 @@ export function batchnormPreset(): ExperimentInput {
       { id: 'bn', label: 'With batch norm', init: { scheme: 'pytorch-default', seed: 3 }, layers: bnCnn(true) },
       { id: 'plain', label: 'Without', init: { scheme: 'pytorch-default', seed: 3 }, layers: bnCnn(false) },
     ],
-    training: sgd(2, 0.5, 64, [0, 1, 2]),
+    training: sgd(2, 0.1, 64, [0, 1, 2]),
   }
 }
 
@@ -207,7 +218,11 @@ export function depthwisePreset(): ExperimentInput {
       'Lesson 004 (MobileNet). The second block of a small CNN as one standard 3x3 convolution (16 → 32 channels: ' +
       '4,608 weights, 903,168 multiply-adds on 14x14) or as a depthwise 3x3 (one 3x3 kernel per channel, groups 16: ' +
       '144 weights) and a pointwise 1x1 mixing the channels (512 weights): 656 weights and 128,576 multiply-adds, ' +
-      'about 7 times fewer. The Kernels view draws the depthwise layer as one 2-D kernel per channel. DW_NUMBERS',
+      'about 7 times fewer. The Kernels view draws the depthwise layer as one 2-D kernel per channel (pick it in the ' +
+      'layer list). Measured here on 2,000 digits, 2 epochs: separable 84.1 % with 16,554 parameters in 3.9 s, standard ' +
+      '93.2 % with 20,490 in 2.7 s. The head (15,690 weights) dominates both totals; the separable block learns more ' +
+      'slowly with this little data, and on this engine it is not faster: a grouped convolution runs on the plain ' +
+      'reference loops.',
     dataset: smallMnist(2000, 1000),
     models: [
       { id: 'separable', label: 'Depthwise-separable', init: { scheme: 'pytorch-default', seed: 3 }, layers: depthwiseCnn(true) },
