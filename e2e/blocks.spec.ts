@@ -97,7 +97,7 @@ test('edge kernel, batch norm in train mode, depthwise kernels, calculator', asy
   await switchAndTrain(page, 'depthwise')
   await goTo(page, 'kernels')
   const pick = page.getByTestId('kernels-layer')
-  const depthwise = await pick.locator('option', { hasText: 'depthwise' }).first().getAttribute('value')
+  const depthwise = await pick.locator('option', { hasText: 'one kernel per channel' }).first().getAttribute('value')
   await pick.selectOption(depthwise!)
   const kernels = page.getByTestId('kernel-card')
   await expect(kernels).toHaveAttribute('data-depthwise', 'true')

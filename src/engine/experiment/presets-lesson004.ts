@@ -191,13 +191,14 @@ export function residualPreset(): ExperimentInput {
       'layers grouped in pairs as residual blocks, y = x + F(x). In the plain stack every layer must pass the signal ' +
       'on by itself, and with the default initialisation it shrinks layer after layer, so the gradient reaching the ' +
       'first layers is tiny; the skips carry x straight through, so each block only learns a correction. ' +
-      'The weights are the same in number. RES_NUMBERS',
+      'The weights are the same in number (7,178). Measured here on 2,000 digits, 6 epochs: residual 60.0 % against ' +
+      'plain 9.1 %, which never leaves chance (11 s and 10 s of training); more epochs keep the residual stack climbing.',
     dataset: smallMnist(2000, 1000),
     models: [
       { id: 'residual', label: 'Residual', init: { scheme: 'pytorch-default', seed: 3 }, layers: deepCnn(6, true) },
       { id: 'plain', label: 'Plain', init: { scheme: 'pytorch-default', seed: 3 }, layers: deepCnn(6, false) },
     ],
-    training: sgd(3, 0.05, 32, [0, 1, 3]),
+    training: sgd(6, 0.1, 32, [0, 1, 3, 6]),
   }
 }
 
