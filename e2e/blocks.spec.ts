@@ -44,6 +44,8 @@ test('edge kernel, batch norm in train mode, depthwise kernels, calculator', asy
 
   // 1. The hand-set [−1, 1] kernel (0 epochs): +1 exactly one column left of each line, −1 on it.
   await trainLesson(page, labServer.url, 'edge-kernel')
+  await expect(page.locator('main')).not.toContainText('NaN')
+  await shoot(page, 'compare-edge-kernel-0-epochs')
   await goTo(page, 'trace')
   const card = page.locator('[data-testid="trace-card"][data-model="edge"]')
   await expect(card).toHaveAttribute('data-stages', /^input \[1, 8, 8\] > conv2d \[1, 8, 7\] > conv2d \[1, 1, 7\] > relu/)
@@ -64,7 +66,11 @@ test('edge kernel, batch norm in train mode, depthwise kernels, calculator', asy
   await shoot(page, 'trace-edge-kernel')
   await goTo(page, 'kernels')
   await expect(page.getByTestId('kernel-card')).toHaveAttribute('data-kernel', '1x2')
+  await expect(page.getByTestId('kernels-layer')).toHaveValue('edge:0')
   await shoot(page, 'kernels-edge-kernel-1x2')
+  await page.getByTestId('kernels-layer').selectOption('edge:1')
+  await expect(page.getByTestId('kernel-card')).toHaveAttribute('data-kernel', '8x1')
+  await shoot(page, 'kernels-edge-kernel-8x1')
 
   // 2. Batch norm: eval mode by default; train mode normalises one picture by itself and the answer changes.
   await switchAndTrain(page, 'batchnorm')

@@ -59,7 +59,7 @@ export function convChoices(models: readonly { id: string; label: string; layers
         const [kh, kw] = Array.isArray(layer.kernelSize) ? layer.kernelSize : [layer.kernelSize, layer.kernelSize]
         const depthwise = groups > 1 && groups === layer.inChannels
         if (layer.inChannels / groups > RGB_CHANNELS) return
-        const what = depthwise ? `depthwise ${kh}×${kw}, one kernel per channel` : `${layer.outChannels} filters of ${kh}×${kw}`
+        const what = depthwise ? `depthwise ${kh}×${kw}, one kernel per channel` : `${layer.outChannels} filter${layer.outChannels === 1 ? "" : "s"} of ${kh}×${kw}`
         out.push({ model: model.id, modelLabel: model.label, key, label: `${model.label} · conv ${n} (${what})`, depthwise })
       })
     }
