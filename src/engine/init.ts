@@ -20,7 +20,31 @@ function leafLayers(layers: readonly Layer[]): Layer[] {
   return layers.flatMap((layer) => (layer.children ? leafLayers(layer.children) : [layer]))
 }
 
-export function initialiseParams(model: { layers: readonly Layer[] }, init: InitSpec): void {
+/** The drawn schemes; `fixed` copies its tensors in instead (fixedParams). */
+type DrawnInit = Exclude<InitSpec, { scheme: 'fixed' }>
+
+/**
+ * A hand-set model: every parameter copied from its named tensor, which must
+ * have the parameter's PyTorch shape; a missing, misshapen or unknown name is
+ * an error naming it (batch norm's buffers keep their fresh 0 and 1).
+ */
+export function fixedParams(params: readonly { name: string; param: Param }[], tensors: Readonly<Record<string, { shape: readonly number[]; data: readonly number[] }>>): void {
+  const known = new Set(params.map((p) => p.name))
+  for (const name of Object.keys(tensors)) {
+    if (!known.has(name)) throw new Error(`init.tensors.${name}: the model has no parameter of that name (it has ${[...known].join(', ')})`)
+  }
+  for (const { name, param } of params) {
+    const given = tensors[name]
+    const shape = param.value.shape
+    if (!given) throw new Error(`init.tensors.${name}: missing; a fixed init gives every parameter, shape [${shape.join(', ')}]`)
+    if (given.shape.length !== shape.length || given.shape.some((d, i) => d !== shape[i])) {
+      throw new Error(`init.tensors.${name}: shape [${given.shape.join(', ')}] does not match the parameter's [${shape.join(', ')}]`)
+    }
+    param.value.data.set(given.data)
+  }
+}
+
+export function initialiseParams(model: { layers: readonly Layer[] }, init: DrawnInit): void {
   const draw = makeDraw(init)
   for (const layer of leafLayers(model.layers)) {
     // Batch norm starts at weight 1, bias 0 in every scheme, as in torch (and draws nothing).
@@ -41,7 +65,7 @@ export function initialiseParams(model: { layers: readonly Layer[] }, init: Init
   }
 }
 
-function makeDraw(init: InitSpec): (fanIn: number) => number {
+function makeDraw(init: DrawnInit): (fanIn: number) => number {
   switch (init.scheme) {
     case 'he-normal': {
       const rng = new Rng(init.seed)

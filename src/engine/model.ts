@@ -7,7 +7,7 @@
  * residual block's body adds its own ("3.body.0.weight").
  */
 import type { InitSpec, LayerSpec } from '../shared/experiment'
-import { initialiseParams } from './init'
+import { fixedParams, initialiseParams } from './init'
 import {
   NestedLayerError, createLayer, layerOutputShape, layerParameterCount, type Layer, type Param, type RandomSource,
 } from './layers'
@@ -268,6 +268,9 @@ export function buildModel(
     shape = inferred.layers[index].outputShape
   })
   const model = new Sequential(spec.layers, layers, inputShape, precision, options.inputGradient ?? false, backend)
-  if (spec.init && options.initialise !== false) initialiseParams(model, spec.init)
+  if (spec.init && options.initialise !== false) {
+    if (spec.init.scheme === 'fixed') fixedParams(model.namedParams(), spec.init.tensors)
+    else initialiseParams(model, spec.init)
+  }
   return model
 }

@@ -129,6 +129,8 @@ export type LayerType = LayerSpec['type']
  * - `pytorch-default`: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases, like torch.nn.
  * - `python-gauss` / `python-uniform`: lesson 000's init, drawn weight by weight (in
  *   PyTorch memory order) from a CPython-compatible `random.Random(seed)`.
+ * - `fixed`: every parameter given by its PyTorch name (`0.weight`), as a lesson hand-sets a
+ *   filter; with `epochs: 0` the model is only evaluated, so the filter stays as written.
  */
 export const InitSpec = z.discriminatedUnion('scheme', [
   z.strictObject({ scheme: z.literal('he-normal'), seed }),
@@ -145,13 +147,22 @@ export const InitSpec = z.discriminatedUnion('scheme', [
     low: z.number(),
     high: z.number(),
   }),
+  z.strictObject({
+    scheme: z.literal('fixed'),
+    /** Unused by the weights (they are given), kept so a seed sweep reads every model alike. */
+    seed: seed.default(0),
+    get tensors() {
+      return NamedTensors
+    },
+  }),
 ])
 export type InitSpec = z.output<typeof InitSpec>
 
 // ── training ────────────────────────────────────────────────────────────────
 
 export const TrainingSpec = z.strictObject({
-  epochs: positiveInt(100_000),
+  /** 0 evaluates the initial weights and trains nothing (a hand-set `fixed` filter). */
+  epochs: int(0, 100_000),
   learningRate: z.number().positive().max(1000),
   /** Samples per step, or `"full"` for full-batch gradient descent. */
   batchSize: z.union([positiveInt(100_000), z.literal('full')]),

@@ -14,6 +14,7 @@ import type { z } from 'zod'
 import type { SweepSpec } from './sweep'
 import type { PresetSummary } from '../../shared/preset-summary'
 import { colourPreset, digitsPreset, fashionPreset } from './presets-lesson002'
+import { batchnormPreset, depthwisePreset, edgeKernelPreset, residualPreset, strideVsPoolPreset, threeVsFivePreset } from './presets-lesson004'
 
 type PatternName = z.output<typeof PatternClass>
 
@@ -285,6 +286,13 @@ const BUILDERS: Record<string, { lesson: string; build: () => ExperimentInput }>
   digits: { lesson: '002', build: digitsPreset },
   fashion: { lesson: '003', build: () => fashionPreset(MNIST_CNN, MNIST_MLP) },
   colour: { lesson: '002', build: colourPreset },
+  // Lesson 004's building blocks (presets-lesson004.ts).
+  'edge-kernel': { lesson: '004', build: edgeKernelPreset },
+  'stride-vs-pool': { lesson: '003', build: () => strideVsPoolPreset(MNIST_CNN) },
+  '3x3-vs-5x5': { lesson: '004', build: threeVsFivePreset },
+  batchnorm: { lesson: '004', build: batchnormPreset },
+  residual: { lesson: '004', build: residualPreset },
+  depthwise: { lesson: '004', build: depthwisePreset },
 }
 
 export const PRESET_IDS = Object.keys(BUILDERS)

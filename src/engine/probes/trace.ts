@@ -20,14 +20,32 @@ export interface Trace {
   probabilities: number[]
 }
 
-/** `input` is one sample, [C, H, W] (a batch axis of 1 is added here). */
-export function inferenceTrace(model: Sequential, input: Tensor): Trace {
+/**
+ * How the layers run: `eval` (the default, and what every evaluation uses) normalises
+ * batch norm with its running averages; `train` uses the statistics of the batch,
+ * here the one picture, which is lesson 004's pitfall of forgetting eval mode.
+ */
+export type TraceMode = 'eval' | 'train'
+
+/**
+ * `input` is one sample, [C, H, W] (a batch axis of 1 is added here). A
+ * train-mode trace leaves the model as it found it: the running statistics a
+ * train-mode batch norm moves are put back afterwards.
+ */
+export function inferenceTrace(model: Sequential, input: Tensor, mode: TraceMode = 'eval'): Trace {
+  if (mode !== 'eval' && mode !== 'train') throw new Error(`inferenceTrace: mode must be "eval" or "train", got ${String(mode)}`)
+  const training = mode === 'train'
+  const kept = training ? model.namedStateList.map(({ value }) => ({ value, data: value.data.slice() })) : []
   let x: Tensor = { shape: [1, ...input.shape], data: input.data }
   const stages: TraceStage[] = [{ index: -1, type: 'input', shape: [...input.shape], values: input.data.slice() }]
-  model.layers.forEach((layer, index) => {
-    x = layer.forward(x, false)
-    stages.push({ index, type: layer.type, shape: x.shape.slice(1), values: x.data.slice() })
-  })
+  try {
+    model.layers.forEach((layer, index) => {
+      x = layer.forward(x, training)
+      stages.push({ index, type: layer.type, shape: x.shape.slice(1), values: x.data.slice() })
+    })
+  } finally {
+    for (const { value, data } of kept) value.data.set(data)
+  }
   const last = stages[stages.length - 1]
   const probabilities = last.type === 'sigmoid' && last.values.length === 1 ? [1 - last.values[0], last.values[0]] : softmax(last.values)
   if (last.type !== 'sigmoid') {

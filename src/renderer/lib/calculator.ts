@@ -161,3 +161,104 @@ export function outputSizeExpression(input: number, kernel: number, padding: num
   const [h, k, p, s] = [input, kernel, padding, stride].map(formulaTerm)
   return `⌊(${h} − ${k} + 2·${p}) / ${s}⌋ + 1`
 }
+
+// ── lesson 004: per-axis output sizes, any stack's receptive field, block costs ──
+
+/** The output size on both axes of a (possibly non-square) kernel with per-axis stride and padding; null on an axis where it does not fit. */
+export function outputSize2d(
+  input: [number, number],
+  kernel: [number, number],
+  padding: [number, number],
+  stride: [number, number],
+): [number | null, number | null] {
+  return [outputSize(input[0], kernel[0], padding[0], stride[0]), outputSize(input[1], kernel[1], padding[1], stride[1])]
+}
+
+export type StackParse = { ok: true; layers: LayerSpec[] } | { ok: false; error: string }
+
+/** "3" or "1x2" (also "1×2") as [h, w], or null. */
+function sizePair(text: string): [number, number] | null {
+  const m = /^(\d+)(?:[x×](\d+))?$/.exec(text)
+  if (!m) return null
+  const h = Number(m[1])
+  const w = m[2] === undefined ? h : Number(m[2])
+  return h >= 1 && w >= 1 && h <= FIELD_MAX && w <= FIELD_MAX ? [h, w] : null
+}
+
+/**
+ * A stack as a user types it, one layer per comma, semicolon or line:
+ * `conv 3`, `conv 1x2 s2`, `pool 2`, `avgpool 3 s1`. A conv's stride defaults
+ * to 1, a pool's to its size (as in PyTorch). Padding does not move the
+ * receptive field, so it is not asked for. Each mistake names the item.
+ */
+export function parseStack(text: string): StackParse {
+  const items = text.split(/[,;\n]/).map((t) => t.trim().toLowerCase()).filter(Boolean)
+  if (items.length === 0) return { ok: false, error: 'type at least one layer, e.g. "conv 3, conv 3, pool 2"' }
+  if (items.length > 64) return { ok: false, error: `at most 64 layers (got ${items.length})` }
+  const layers: LayerSpec[] = []
+  for (const [i, item] of items.entries()) {
+    const where = `layer ${i + 1} ("${item}")`
+    const [kind, size, strideWord, ...rest] = item.split(/\s+/)
+    if (rest.length) return { ok: false, error: `${where}: expected a kind, a size and an optional stride like "s2"` }
+    const kernel = size === undefined ? null : sizePair(size)
+    if (!kernel) return { ok: false, error: `${where}: the size must be a whole number or HxW, like 3 or 1x2` }
+    let stride: [number, number] | null = null
+    if (strideWord !== undefined) {
+      stride = strideWord.startsWith('s') ? sizePair(strideWord.slice(1)) : null
+      if (!stride) return { ok: false, error: `${where}: the stride is written "s2" or "s1x2"` }
+    }
+    if (kind === 'conv') {
+      layers.push({ type: 'conv2d', inChannels: 1, outChannels: 1, kernelSize: kernel, stride: stride ?? 1, padding: 0, bias: true })
+    } else if ((kind === 'pool' || kind === 'maxpool') && kernel[0] === kernel[1] && (!stride || stride[0] === stride[1])) {
+      layers.push({ type: 'maxpool2d', kernelSize: kernel[0], stride: stride?.[0] })
+    } else if (kind === 'pool' || kind === 'maxpool' || kind === 'avgpool') {
+      // A non-square max-pool sees what a non-square average pool sees; the format's max-pool is square.
+      layers.push({ type: 'avgpool2d', kernelSize: kernel, stride: stride ?? kernel })
+    } else {
+      return { ok: false, error: `${where}: the kind must be conv, pool (or maxpool) or avgpool` }
+    }
+  }
+  return { ok: true, layers }
+}
+
+export interface BlockCost {
+  label: string
+  /** Weights without biases, as the lesson counts them. */
+  weights: number
+  /** Multiply-adds for one picture at the given map size (stride 1, padding keeping the size). */
+  multiplyAdds: number
+}
+
+export interface BlockComparison {
+  channels: number
+  side: number
+  kernel: number
+  standard: BlockCost
+  separable: BlockCost
+  twoThrees: BlockCost
+  oneFive: BlockCost
+}
+
+/**
+ * The two lesson 004 trades at C channels in and out on a side×side map:
+ * a standard K×K conv (C·C·K² weights) against a depthwise K×K (C·K²) and a
+ * pointwise 1×1 (C·C); two stacked 3×3 convs (2·9·C²) against one 5×5 (25·C²),
+ * which see the same 5×5 window. Each weight is used once per output pixel.
+ */
+export function blockComparison(channels: number, side: number, kernel = 3): BlockComparison {
+  for (const [name, v] of [['channels', channels], ['side', side], ['kernel', kernel]] as const) {
+    if (!Number.isInteger(v) || v < 1 || v > FIELD_MAX) throw new RangeError(`blockComparison: ${name} must be a whole number from 1 to ${FIELD_MAX}, got ${v}`)
+  }
+  const c = channels
+  const pixels = side * side
+  const cost = (label: string, weights: number): BlockCost => ({ label, weights, multiplyAdds: weights * pixels })
+  return {
+    channels,
+    side,
+    kernel,
+    standard: cost(`standard ${kernel}×${kernel}`, c * c * kernel * kernel),
+    separable: cost(`depthwise ${kernel}×${kernel} + pointwise 1×1`, c * kernel * kernel + c * c),
+    twoThrees: cost('two 3×3', 2 * c * c * 9),
+    oneFive: cost('one 5×5', c * c * 25),
+  }
+}

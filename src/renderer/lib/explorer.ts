@@ -9,7 +9,7 @@ import { convAxes, poolAxes } from '../../shared/layer-geometry'
 import { shiftImage } from '../../engine/datasets/shift'
 import { buildModel, type Sequential } from '../../engine/model'
 import { compareTraces, type LayerEquivariance } from '../../engine/probes/equivariance'
-import { inferenceTrace, type Trace } from '../../engine/probes/trace'
+import { inferenceTrace, type Trace, type TraceMode } from '../../engine/probes/trace'
 import type { Tensor } from '../../engine/tensor'
 import { stageNames } from './probe-figures'
 
@@ -65,8 +65,10 @@ export class ShiftSession {
   constructor(
     readonly models: readonly ProbedModel[],
     readonly input: Tensor,
+    /** How batch norm runs in every trace of the session: eval (running averages) unless asked. */
+    readonly mode: TraceMode = 'eval',
   ) {
-    for (const m of models) this.base[m.id] = inferenceTrace(m.model, input)
+    for (const m of models) this.base[m.id] = inferenceTrace(m.model, input, mode)
     this.scratch = new Float32Array(input.data.length)
   }
 
@@ -83,7 +85,7 @@ export class ShiftSession {
     const traces: Record<string, Trace> = {}
     const profiles: Record<string, LayerEquivariance[]> = {}
     for (const m of this.models) {
-      const moved = inferenceTrace(m.model, tensor)
+      const moved = inferenceTrace(m.model, tensor, this.mode)
       traces[m.id] = moved
       profiles[m.id] = compareTraces(m.model, this.base[m.id].stages, moved.stages, dx, dy)
     }
@@ -97,7 +99,7 @@ export class ShiftSession {
     for (const m of this.models) out[m.id] = []
     for (let dx = -limit; dx <= limit; dx++) {
       shiftImage(this.input.data, this.scratch, c, h, w, dx, dy)
-      for (const m of this.models) out[m.id].push(inferenceTrace(m.model, { shape: this.input.shape, data: this.scratch }).probabilities)
+      for (const m of this.models) out[m.id].push(inferenceTrace(m.model, { shape: this.input.shape, data: this.scratch }, this.mode).probabilities)
     }
     return out
   }

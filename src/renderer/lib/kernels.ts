@@ -30,6 +30,44 @@ export function imageLinearIndex(layers: readonly LayerSpec[]): number {
   return -1
 }
 
+/**
+ * A conv layer the Kernels view can draw: its weights' name prefix ("0", or
+ * "3.body.0" inside a residual block) and how it reads. Only layers whose
+ * filters each span at most three input channels are listed (a first layer, a
+ * depthwise layer, a hand-set kernel), so every figure stays a readable size;
+ * a depthwise layer (groups = in channels) is one 2-D kernel per channel.
+ */
+export interface ConvChoice {
+  model: string
+  modelLabel: string
+  key: string
+  label: string
+  depthwise: boolean
+}
+
+export function convChoices(models: readonly { id: string; label: string; layers: readonly LayerSpec[] }[]): ConvChoice[] {
+  const out: ConvChoice[] = []
+  for (const model of models) {
+    let n = 0
+    const walk = (layers: readonly LayerSpec[], prefix: string): void => {
+      layers.forEach((layer, index) => {
+        const key = `${prefix}${index}`
+        if (layer.type === 'residual') return walk(layer.layers, `${key}.body.`)
+        if (layer.type !== 'conv2d') return
+        n++
+        const groups = layer.groups ?? 1
+        const [kh, kw] = Array.isArray(layer.kernelSize) ? layer.kernelSize : [layer.kernelSize, layer.kernelSize]
+        const depthwise = groups > 1 && groups === layer.inChannels
+        if (layer.inChannels / groups > RGB_CHANNELS) return
+        const what = depthwise ? `depthwise ${kh}×${kw}, one kernel per channel` : `${layer.outChannels} filter${layer.outChannels === 1 ? "" : "s"} of ${kh}×${kw}`
+        out.push({ model: model.id, modelLabel: model.label, key, label: `${model.label} · conv ${n} (${what})`, depthwise })
+      })
+    }
+    walk(model.layers, '')
+  }
+  return out
+}
+
 export interface EpochWeights {
   epoch: number
   weights: NamedTensors
@@ -42,6 +80,8 @@ export interface KernelGrid {
   /** [filter][epoch] → the kernel's values (every channel, channel after channel), for the accessible table. */
   values: number[][][]
   kernelSize: number
+  /** The kernel's width, which differs from kernelSize (its height) for a non-square kernel. */
+  kernelWidth: number
   /** Input channels each filter spans. */
   channels: number
   limit: number
@@ -72,7 +112,13 @@ function epochColumns(headers: readonly string[], rowNames: readonly string[], k
 }
 
 /** Every filter (rows) at every epoch (columns); one symmetric scale for all so epochs compare. */
-export function kernelGrid(snaps: readonly EpochWeights[], layerIndex: number, theme: ThemeName, selected: number | null): KernelGrid | null {
+export function kernelGrid(
+  snaps: readonly EpochWeights[],
+  layerIndex: number | string,
+  theme: ThemeName,
+  selected: number | null,
+  options: { depthwise?: boolean } = {},
+): KernelGrid | null {
   const key = `${layerIndex}.weight`
   const usable = usableSnaps(snaps, key)
   if (usable.length === 0) return null
@@ -88,6 +134,7 @@ export function kernelGrid(snaps: readonly EpochWeights[], layerIndex: number, t
   const rowNames = Array.from({ length: rows }, (_, row) => {
     const f = Math.floor(row / inCh)
     const c = row % inCh
+    if (options.depthwise) return `ch ${row + 1}`
     return colour ? `f${f + 1} ${CHANNEL_LETTERS[c]}` : inCh > 1 ? `${f + 1}·${c + 1}` : `f${row + 1}`
   })
   const { left, gap, width } = epochColumns(headers, rowNames, kw, cell)
@@ -107,7 +154,7 @@ export function kernelGrid(snaps: readonly EpochWeights[], layerIndex: number, t
         panels.push({
           x,
           y: top + row * (kh * cell + rowGap),
-          name: `${inCh > 1 ? `filter ${f + 1}, ${channelName(c)}` : `filter ${f + 1}`}, epoch ${snap.epoch}`,
+          name: `${options.depthwise ? `channel ${f + 1}'s kernel` : inCh > 1 ? `filter ${f + 1}, ${channelName(c)}` : `filter ${f + 1}`}, epoch ${snap.epoch}`,
           cell,
           rows: kh,
           cols: kw,
@@ -132,6 +179,7 @@ export function kernelGrid(snaps: readonly EpochWeights[], layerIndex: number, t
     epochs: usable.map((s) => s.epoch),
     values,
     kernelSize: kh,
+    kernelWidth: kw,
     channels: inCh,
     limit,
   }
@@ -142,6 +190,7 @@ export interface ColourKernelGrid {
   filters: number
   epochs: number[]
   kernelSize: number
+  kernelWidth: number
 }
 
 /**
@@ -152,7 +201,7 @@ export interface ColourKernelGrid {
  * as visible as a trained one's; the exact weights are in kernelGrid. Null
  * unless the layer's input has three channels.
  */
-export function colourKernelGrid(snaps: readonly EpochWeights[], layerIndex: number, selected: number | null): ColourKernelGrid | null {
+export function colourKernelGrid(snaps: readonly EpochWeights[], layerIndex: number | string, selected: number | null): ColourKernelGrid | null {
   const key = `${layerIndex}.weight`
   const usable = usableSnaps(snaps, key)
   if (usable.length === 0) return null
@@ -193,7 +242,7 @@ export function colourKernelGrid(snaps: readonly EpochWeights[], layerIndex: num
   })
   const height = top + out * (kh * cell + rowGap) - rowGap
   const legends = [{ scale: channelScale(0, 1), label: 'each channel, tile’s min weight to its max (red shown)' }]
-  return { figure: { width, height, panels, texts, legends }, filters: out, epochs: usable.map((s) => s.epoch), kernelSize: kh }
+  return { figure: { width, height, panels, texts, legends }, filters: out, epochs: usable.map((s) => s.epoch), kernelSize: kh, kernelWidth: kw }
 }
 
 /** The first linear layer's weights, one image per unit, on the input's grid. */

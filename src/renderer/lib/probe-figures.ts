@@ -54,6 +54,9 @@ export function stageNames(stages: readonly TraceStage[]): string[] {
   let conv = 0
   let pool = 0
   let linear = 0
+  let norm = 0
+  let avg = 0
+  let residual = 0
   return stages.map((s, i) => {
     switch (s.type) {
       case 'input':
@@ -64,10 +67,18 @@ export function stageNames(stages: readonly TraceStage[]): string[] {
         return `pool ${++pool}`
       case 'globalmaxpool2d':
         return 'global max'
+      case 'avgpool2d':
+        return `avg pool ${++avg}`
+      case 'globalavgpool2d':
+        return 'global avg'
+      case 'batchnorm2d':
+        return `batch norm ${++norm}`
+      case 'residual':
+        return `residual ${++residual}`
       case 'linear':
         return `linear ${++linear}`
       case 'relu':
-        return `${i > 0 && ['conv2d', 'linear'].includes(stages[i - 1].type) ? `${stageNames(stages.slice(0, i))[i - 1]} + ` : ''}ReLU`
+        return `${i > 0 && ['conv2d', 'linear', 'batchnorm2d', 'residual'].includes(stages[i - 1].type) ? `${stageNames(stages.slice(0, i))[i - 1]} + ` : ''}ReLU`
       default:
         return s.type
     }
