@@ -109,7 +109,7 @@ def save_safetensors(tensors, path, metadata):
     os.replace(path + '.tmp', path)
 
 
-# ── the models: torch.nn.Sequential, plus the one block it lacks ────────────
+# ── the models: torch.nn.Sequential, plus the blocks it lacks ───────────────
 
 class GlobalMaxPool2d(nn.Module):
     """[N, C, H, W] -> [N, C]: each feature map's largest value (the lab's globalmaxpool2d).
@@ -121,11 +121,43 @@ class GlobalMaxPool2d(nn.Module):
         return x.flatten(2).max(dim=2).values
 
 
+class GlobalAvgPool2d(nn.Module):
+    """[N, C, H, W] -> [N, C]: each feature map's mean (the lab's globalavgpool2d)."""
+
+    def forward(self, x):
+        return x.mean(dim=(2, 3))
+
+
+class Residual(nn.Module):
+    """y = x + body(x) (the lab's residual block): its weights are named body.M.…"""
+
+    def __init__(self, body):
+        super().__init__()
+        self.body = nn.Sequential(*body)
+
+    def forward(self, x):
+        return x + self.body(x)
+
+
+def pair(value):
+    """The lab writes a size as a number or [h, w]; torch takes either as an int or a tuple."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 def build_layer(layer):
     kind = layer['type']
     if kind == 'conv2d':
-        return nn.Conv2d(layer['inChannels'], layer['outChannels'], layer['kernelSize'],
-                         stride=layer['stride'], padding=layer['padding'], bias=layer['bias'])
+        return nn.Conv2d(layer['inChannels'], layer['outChannels'], pair(layer['kernelSize']),
+                         stride=pair(layer.get('stride', 1)), padding=pair(layer.get('padding', 0)),
+                         groups=layer.get('groups', 1), bias=layer.get('bias', True))
+    if kind == 'avgpool2d':
+        return nn.AvgPool2d(pair(layer['kernelSize']), stride=pair(layer.get('stride') or layer['kernelSize']))
+    if kind == 'globalavgpool2d':
+        return GlobalAvgPool2d()
+    if kind == 'batchnorm2d':
+        return nn.BatchNorm2d(layer['numFeatures'], eps=layer.get('eps', 1e-5), momentum=layer.get('momentum', 0.1))
+    if kind == 'residual':
+        return Residual([build_layer(inner) for inner in layer['layers']])
     if kind == 'linear':
         return nn.Linear(layer['inFeatures'], layer['outFeatures'], bias=layer['bias'])
     if kind == 'maxpool2d':
