@@ -15,7 +15,7 @@ import { COLOUR_CLASSES, type DatasetSpec } from '../../shared/experiment'
 import { deriveSeed, Rng } from '../rng'
 import { tensor } from '../tensor'
 import type { Dataset } from './dataset'
-import { shiftImage } from './shift'
+import { jitteredSet } from './jittered'
 
 export type ColourSpec = Extract<DatasetSpec, { kind: 'colour' }>
 export type ColourClass = (typeof COLOUR_CLASSES)[number]
@@ -45,54 +45,14 @@ export function colourTemplate(name: ColourClass, size: number): Float32Array {
  * then shuffled so classes interleave.
  */
 export function makeColour(spec: ColourSpec, split: 'train' | 'val'): Dataset {
-  const { size, maxShift, noise } = spec
-  const [b0, b1] = spec.brightness
-  const perClass = spec[split].count
-  const plane = size * size
-  const picture = COLOUR_CHANNELS * plane
-  const total = perClass * COLOUR_CLASSES.length
+  const { size } = spec
   const rng = new Rng(deriveSeed(spec[split].seed, 'colour'))
   // The val shift has a stream of its own, as the patterns' does: only positions move.
-  const valShift = split === 'val' ? spec.valShift : 0
   const shiftRng = new Rng(deriveSeed(spec.val.seed, 'colour-val-shift'))
-  const valSpan = 2 * valShift + 1
-  const span = 2 * maxShift + 1
-
-  const raw = new Float32Array(total * picture)
-  const labels = new Int32Array(total)
-  let n = 0
-  COLOUR_CLASSES.forEach((name, label) => {
-    const template = colourTemplate(name, size)
-    for (let k = 0; k < perClass; k++, n++) {
-      let dy = rng.int(span) - maxShift
-      let dx = rng.int(span) - maxShift
-      if (valShift > 0) {
-        let sx = 0
-        let sy = 0
-        while (sx === 0 && sy === 0) {
-          sx = shiftRng.int(valSpan) - valShift
-          sy = shiftRng.int(valSpan) - valShift
-        }
-        dx += sx
-        dy += sy
-      }
-      const base = n * picture
-      shiftImage(template, raw, COLOUR_CHANNELS, size, size, dx, dy, 0, base)
-      const brightness = rng.uniform(b0, b1)
-      for (let p = base; p < base + picture; p++) {
-        const v = raw[p] * brightness + noise * rng.normal()
-        raw[p] = v < 0 ? 0 : v > 1 ? 1 : v
-      }
-      labels[n] = label
-    }
-  })
-
-  const order = rng.permutation(total)
-  const x = new Float32Array(total * picture)
-  const y = new Int32Array(total)
-  for (let i = 0; i < total; i++) {
-    x.set(raw.subarray(order[i] * picture, (order[i] + 1) * picture), i * picture)
-    y[i] = labels[order[i]]
-  }
-  return { x: tensor([total, COLOUR_CHANNELS, size, size], x), y, classes: [...COLOUR_CLASSES] }
+  const { x, y } = jitteredSet({
+    templates: COLOUR_CLASSES.map((name) => colourTemplate(name, size)),
+    channels: COLOUR_CHANNELS, size, perClass: spec[split].count, maxShift: spec.maxShift,
+    valShift: split === 'val' ? spec.valShift : 0, brightness: spec.brightness, noise: spec.noise,
+  }, rng, shiftRng)
+  return { x: tensor([y.length, COLOUR_CHANNELS, size, size], x), y, classes: [...COLOUR_CLASSES] }
 }

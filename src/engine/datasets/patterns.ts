@@ -11,7 +11,7 @@ import type { DatasetSpec } from '../../shared/experiment'
 import { deriveSeed, Rng } from '../rng'
 import { tensor } from '../tensor'
 import type { Dataset } from './dataset'
-import { shiftImage } from './shift'
+import { jitteredSet } from './jittered'
 
 export type PatternsSpec = Extract<DatasetSpec, { kind: 'patterns' }>
 export type PatternName = PatternsSpec['classes'][number]
@@ -63,60 +63,15 @@ export function patternTemplate(name: PatternName, size: number): Float32Array {
  * spec.classes order (label = index), then shuffled so classes interleave.
  */
 export function makePatterns(spec: PatternsSpec, split: 'train' | 'val'): Dataset {
-  const { size, maxShift, noise } = spec
-  const [b0, b1] = spec.brightness
-  const perClass = spec[split].count
-  const classes = spec.classes
-  const plane = size * size
-  const total = perClass * classes.length
+  const { size, classes } = spec
   const rng = new Rng(deriveSeed(spec[split].seed, 'patterns'))
   // The val shift draws from a stream of its own, so valShift leaves every other
   // draw (jitter, brightness, noise, order) as it was: only the positions move.
-  const valShift = split === 'val' ? (spec.valShift ?? 0) : 0
   const shiftRng = new Rng(deriveSeed(spec.val.seed, 'patterns-val-shift'))
-  const valSpan = 2 * valShift + 1
-  const templates = classes.map((name) => patternTemplate(name, size))
-
-  const raw = new Float32Array(total * plane)
-  const labels = new Int32Array(total)
-  const span = 2 * maxShift + 1
-  let n = 0
-  for (let label = 0; label < classes.length; label++) {
-    const template = templates[label]
-    for (let k = 0; k < perClass; k++, n++) {
-      // Row shift first, then column shift, as the lesson draws them.
-      let dy = rng.int(span) - maxShift
-      let dx = rng.int(span) - maxShift
-      if (valShift > 0) {
-        // As MNIST's valShift: uniform over the square minus its centre. Added to the
-        // jitter before brightness and noise, so a moved pattern is noisy edge to edge.
-        let sx = 0
-        let sy = 0
-        while (sx === 0 && sy === 0) {
-          sx = shiftRng.int(valSpan) - valShift
-          sy = shiftRng.int(valSpan) - valShift
-        }
-        dx += sx
-        dy += sy
-      }
-      const base = n * plane
-      shiftImage(template, raw, 1, size, size, dx, dy, 0, base)
-      const brightness = rng.uniform(b0, b1)
-      for (let p = base; p < base + plane; p++) {
-        const v = raw[p] * brightness + noise * rng.normal()
-        raw[p] = v < 0 ? 0 : v > 1 ? 1 : v
-      }
-      labels[n] = label
-    }
-  }
-
-  const order = rng.permutation(total)
-  const x = new Float32Array(total * plane)
-  const y = new Int32Array(total)
-  for (let i = 0; i < total; i++) {
-    const from = order[i]
-    x.set(raw.subarray(from * plane, (from + 1) * plane), i * plane)
-    y[i] = labels[from]
-  }
-  return { x: tensor([total, 1, size, size], x), y, classes: [...classes] }
+  const { x, y } = jitteredSet({
+    templates: classes.map((name) => patternTemplate(name, size)),
+    channels: 1, size, perClass: spec[split].count, maxShift: spec.maxShift,
+    valShift: split === 'val' ? (spec.valShift ?? 0) : 0, brightness: spec.brightness, noise: spec.noise,
+  }, rng, shiftRng)
+  return { x: tensor([y.length, 1, size, size], x), y, classes: [...classes] }
 }
