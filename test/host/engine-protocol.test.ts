@@ -22,7 +22,7 @@ describe('the engine protocol', () => {
     expect(parseHostToWorker({ type: 'launch' })).toMatchObject({ ok: false, error: expect.stringMatching(/^invalid "launch" message/) })
     expect(parseHostToWorker({ type: 'pace', epochsPerSecond: 0 })).toMatchObject({ ok: false, error: expect.stringMatching(/epochsPerSecond/) })
     expect(parseHostToWorker({ type: 'stop', extra: 1 })).toMatchObject({ ok: false })
-    const bad = { ...tinyExperiment(1), training: { ...tinyExperiment(1).training, epochs: 0 } }
+    const bad = { ...tinyExperiment(1), training: { ...tinyExperiment(1).training, epochs: -1 } }
     expect(parseHostToWorker({ type: 'start', experiment: bad })).toMatchObject({ ok: false, error: expect.stringMatching(/experiment\.training\.epochs/) })
     const map = { kind: 'robustness-map', experiment: tinyExperiment(1), weights: {} }
     expect(parseHostToWorker({ type: 'probe', id: 'p', request: { ...map, range: 99 } })).toMatchObject({ ok: false, error: expect.stringMatching(/request\.range/) })
