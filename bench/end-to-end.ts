@@ -26,7 +26,7 @@ export interface EndToEnd {
   training: number
   /** Browser door: the first evaluation, both models on both sets before any training (epoch-0 rows after `started`). */
   firstEvaluation?: number
-  /** What is left: the evaluations after each epoch (and the first, terminal door), snapshots, run files, events, exit. */
+  /** What is left: the evaluations after each epoch (and, terminal door, the first), snapshots, run files, events, exit. */
   rest: number
   /** Each model's training route as the door reported it ("cnn: fused SIMD, two cores; …"). */
   route: string
@@ -55,7 +55,10 @@ export async function terminalDoorRun(): Promise<EndToEnd> {
     const t0 = performance.now()
     let started = NaN
     let stderr = ''
-    const child = spawn(process.execPath, [tsx, 'src/cli/main.ts', 'run', file, '--out', join(dir, 'run')], { stdio: ['ignore', 'ignore', 'pipe'] })
+    let stdout = ''
+    const child = spawn(process.execPath, [tsx, 'src/cli/main.ts', 'run', file, '--out', join(dir, 'run')], { stdio: ['ignore', 'pipe', 'pipe'] })
+    child.stdout.setEncoding('utf8')
+    child.stdout.on('data', (text: string) => (stdout += text))
     child.stderr.setEncoding('utf8')
     child.stderr.on('data', (text: string) => {
       stderr += text
@@ -67,7 +70,7 @@ export async function terminalDoorRun(): Promise<EndToEnd> {
     const rows = readFileSync(join(dir, 'run', 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as MetricRow)
     const training = trainingSeconds(rows) * 1000
     // The summary's "cnn: trained on fused SIMD, two cores (backend relaxed-simd)" lines.
-    const route = [...stderr.matchAll(/^(\S+): trained on ([^(\n]+)/gm)].map((m) => `${m[1]}: ${m[2].trim()}`).join('; ')
+    const route = [...(stdout + stderr).matchAll(/^(\S+): trained on ([^(\n]+)/gm)].map((m) => `${m[1]}: ${m[2].trim()}`).join('; ')
     return { total: seconds(total), dataLoad: seconds(started - t0), training: seconds(training), rest: seconds(total - (started - t0) - training), route }
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -175,7 +178,7 @@ export async function browserDoorRun(): Promise<EndToEnd> {
     const total = ended - t0
     return {
       total: seconds(total), dataLoad: seconds(dataLoad), training: seconds(training),
-      firstEvaluation: seconds(firstEvaluated - started), rest: seconds(total - dataLoad - training), route,
+      firstEvaluation: seconds(firstEvaluated - started), rest: seconds(total - dataLoad - training - (firstEvaluated - started)), route,
     }
   } finally {
     await service.dispose()

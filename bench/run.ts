@@ -213,7 +213,7 @@ print({ name: 'mnist CNN forward pass, one image', value: +singleImageForward().
 const parts = (run: EndToEnd) =>
   `data load ${run.dataLoad} s, training ${run.training} s (epoch rows' seconds)` +
   (run.firstEvaluation !== undefined ? `, first evaluation ${run.firstEvaluation} s` : '') +
-  `, rest ${run.rest} s (evaluations, snapshots, run files, events)`
+  `, rest ${run.rest} s (${run.firstEvaluation !== undefined ? 'evaluations after each epoch' : 'evaluations'}, snapshots, run files, events, exit)`
 const terminal = await terminalDoorRun()
 print(
   { name: 'mnist preset, Train to done, terminal door', value: terminal.total, unit: 's', target: '<= 12 s', route: terminal.route, note: `spawn to exit: ${parts(terminal)}; PyTorch: training and evaluation only, 2 threads` },
