@@ -2,7 +2,8 @@
 /**
  * Self time by function in V8 .cpuprofile files (node --cpu-prof), as
  * percentages of each profile's total, the top N (default 25).
- * Usage: node scripts/cpuprofile-summary.mjs [--top N] FILE...
+ * Usage: npx tsx scripts/cpuprofile-summary.mjs [--top N] FILE...  (tsx: it reads the committed
+ * simd-binary.ts to check the names; under plain node that check is skipped)
  *
  * The engine's SIMD module ships without a name section, so V8 reports its
  * functions as "wasm-function[i]". This script names them: it compiles
@@ -10,12 +11,10 @@
  * the same function order) and takes the i-th function's name, after checking
  * that both builds export the same names at the same indices.
  */
-import { readFileSync } from 'node:fs'
-import { basename } from 'node:path'
-import { ASC_FLAGS, MODULES } from './build-wasm.mjs'
-import { mkdtempSync, copyFileSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
+import { ASC_FLAGS, MODULES } from './build-wasm.mjs'
 import asc from 'assemblyscript/asc'
 
 /** Function index → name in the relaxed-SIMD build of simd.as, or null if the debug build does not line up. */
