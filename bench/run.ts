@@ -7,7 +7,10 @@
  * faster the lab is (`speedup` > 1: the lab is faster). See docs/bench.md.
  *
  * All numbers are one core except the "two cores" line (the engine's
- * data-parallel path, compared with PyTorch on 2 threads).
+ * data-parallel path, compared with PyTorch on 2 threads) and the two
+ * "Train to done" lines (./end-to-end.ts: the mnist preset through the
+ * terminal and browser doors, which train on two cores; PyTorch on 2 threads
+ * trains and evaluates the same, data already in memory, no run files).
  * BENCH_QUICK=1 shortens the timed loops.
  */
 // First: relaxed SIMD on (Node 20) before the engine compiles its kernels.
@@ -26,6 +29,7 @@ import type { TrainingEvent } from '../src/shared/training-events'
 import { loadMnistSource } from '../src/host/mnist-source'
 import { createGradientHelper } from '../src/host/parallel/gradient-helper'
 import type { DataParallel } from '../src/engine/train/data-parallel'
+import { browserDoorRun, terminalDoorRun, type EndToEnd } from './end-to-end'
 
 interface BenchLine {
   name: string
@@ -40,6 +44,8 @@ interface BenchLine {
 }
 
 const quick = process.env.BENCH_QUICK === '1'
+/** torch_peer.py's name for the mnist preset's training and evaluation (both end-to-end lines compare with it). */
+const TORCH_PRESET = 'mnist preset, Train to done (training and evaluation)'
 const peer = runTorchPeer(1)
 const peer2 = runTorchPeer(2)
 
@@ -61,7 +67,8 @@ function runTorchPeer(threads: number): Map<string, number> {
   if (process.env.BENCH_NO_TORCH === '1' || !existsSync(python)) return results
   const has = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' })
   if (has.status !== 0) return results
-  const args = ['bench/torch_peer.py', '--threads', String(threads), ...(threads > 1 ? ['--only', 'mnist CNN training, batch 64'] : []), ...(quick ? ['--quick'] : [])]
+  const twoThreadLines = ['--only', 'mnist CNN training, batch 64', '--only', TORCH_PRESET]
+  const args = ['bench/torch_peer.py', '--threads', String(threads), ...(threads > 1 ? twoThreadLines : []), ...(quick ? ['--quick'] : [])]
   const run = spawnSync(python, args, { encoding: 'utf8', timeout: 300_000 })
   for (const line of (run.stdout ?? '').split('\n')) {
     try {
@@ -201,3 +208,19 @@ if (helper) {
 const mlp = mnistThroughput('mlp', quick ? 2 : 4)
 print({ name: 'mnist MLP training, batch 64', value: Math.round(mlp.rate), unit: 'samples/s', target: '>= 10000', route: mlp.route, note: 'PyTorch here ~8,100' })
 print({ name: 'mnist CNN forward pass, one image', value: +singleImageForward().toFixed(3), unit: 'ms', target: '<= 5 ms', route: kernels.simd ? 'fused SIMD stages' : 'reference layers' })
+
+// End to end: the mnist preset from Train to done, as a person waits for it (one run each: ~20–60 s).
+const parts = (run: EndToEnd) =>
+  `data load ${run.dataLoad} s, training ${run.training} s (epoch rows' seconds)` +
+  (run.firstEvaluation !== undefined ? `, first evaluation ${run.firstEvaluation} s` : '') +
+  `, rest ${run.rest} s (${run.firstEvaluation !== undefined ? 'evaluations after each epoch' : 'evaluations'}, snapshots, run files, events, exit)`
+const terminal = await terminalDoorRun()
+print(
+  { name: 'mnist preset, Train to done, terminal door', value: terminal.total, unit: 's', target: '<= 12 s', route: terminal.route, note: `spawn to exit: ${parts(terminal)}; PyTorch: training and evaluation only, 2 threads` },
+  TORCH_PRESET, peer2,
+)
+const browser = await browserDoorRun()
+print(
+  { name: 'mnist preset, Train to done, browser door', value: browser.total, unit: 's', route: browser.route, note: `startRun to run-ended: ${parts(browser)}; PyTorch: training and evaluation only, 2 threads` },
+  TORCH_PRESET, peer2,
+)

@@ -66,7 +66,7 @@ export interface ReplicaChannel {
   readonly stepped: FloatArray
   /** Starts the helper on its `count` samples of a batch of `total`; returns at once. */
   compute(count: number, total: number): void
-  /** Blocks until the helper is done; returns its gradients (share-weighted), flat in params() order. */
+  /** Blocks until the helper is done; returns its gradients (share-weighted), flat in params() order: the values [0, splitPoint) only, which the trainer steps on. */
   wait(): FloatArray
   /** `mine` holds this thread's gradients: the helper steps on its part of the weights; returns at once. */
   update(): void
@@ -181,7 +181,7 @@ export class Replica {
     this.stale = null
   }
 
-  /** Gradients of `count` samples of a batch of `total`, weighted by count/total, into `out` (flat). */
+  /** Gradients of `count` samples of a batch of `total`, weighted by count/total, into `out` (flat; the trainer's part [0, splitPoint) only). */
   compute(x: FloatArray, y: Int32Array, count: number, total: number, out: FloatArray): void {
     this.sync()
     const sample = this.spec.inputShape.reduce((a, b) => a * b, 1)
@@ -189,10 +189,14 @@ export class Replica {
     const grad = this.loss.compute(this.model.forward(input, true), y.subarray(0, count)).grad!
     scale(grad.data, count / total)
     this.model.backward(grad)
+    // Only the trainer's part [0, split): the trainer steps on that part alone, and this copy is on
+    // the critical path of every batch (the trainer waits for it), so the other half is not copied.
     let at = 0
     for (const p of this.model.params()) {
-      out.set(p.grad.data, at)
-      at += p.grad.data.length
+      const g = p.grad.data
+      if (at >= this.split) break
+      out.set(at + g.length <= this.split ? g : g.subarray(0, this.split - at), at)
+      at += g.length
     }
   }
 

@@ -54,7 +54,7 @@ export interface AttachMessage {
   x: SharedArrayBuffer
   /** Labels [batchSize] as Int32. */
   y: SharedArrayBuffer
-  /** The helper's flat gradients, of the spec's precision. */
+  /** The helper's flat gradients, of the spec's precision: the trainer's part [0, splitPoint) only. */
   grads: SharedArrayBuffer
   /** The trainer's flat gradients, which the helper adds to its own in UPDATE. */
   mine: SharedArrayBuffer

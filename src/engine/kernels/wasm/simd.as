@@ -638,7 +638,31 @@ function reluPool(O: i32, OH: i32, OW: i32, z: usize, y: usize, win: usize): voi
     const plane = z + (<usize>(o * OH * OW) << 2)
     for (let py = 0; py < PH; py++) {
       let p = plane + <usize>(2 * py) * row
-      for (let px = 0; px < PW; px++, p += 8, out += 4, code++) {
+      let px = 0
+      // Four windows at once (measured: conv1's fused forward, where this runs over 25,088 conv outputs
+      // per picture, was a fifth of one-core training); the same comparisons, lane by lane.
+      for (; px + 4 <= PW; px += 4, p += 32, out += 16, code += 4) {
+        let best = evens(p)
+        let at = i32x4.splat(0)
+        let v = odds(p)
+        let take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v))
+        best = v128.bitselect(v, best, take)
+        at = v128.bitselect(i32x4.splat(1), at, take)
+        v = evens(p + row)
+        take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v))
+        best = v128.bitselect(v, best, take)
+        at = v128.bitselect(i32x4.splat(2), at, take)
+        v = odds(p + row)
+        take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v))
+        best = v128.bitselect(v, best, take)
+        at = v128.bitselect(i32x4.splat(3), at, take)
+        const passes = v128.or(f32x4.gt(best, f32x4.splat(0)), f32x4.ne(best, best))
+        v128.store(out, v128.and(best, passes))
+        const codes = v128.bitselect(at, i32x4.splat(NO_WINNER), passes)
+        const narrow = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(codes, codes), i16x8.narrow_i32x4_u(codes, codes))
+        v128.store32_lane(code, narrow, 0)
+      }
+      for (; px < PW; px++, p += 8, out += 4, code++) {
         let best = load<f32>(p)
         let at: u32 = 0
         let v = load<f32>(p, 4)
