@@ -20,10 +20,8 @@
  */
 import { extname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { Worker } from 'node:worker_threads'
 import type { Experiment, MetricRow } from '../shared/experiment'
-import { ExperimentFileError, readExperimentFile } from '../host/experiment-files'
 import { buildDatasets, type Dataset } from '../engine/datasets'
 import { checkExperiment, formatIssue } from '../engine/experiment/check'
 import { createTrainer } from '../engine/train/trainer'
@@ -32,7 +30,8 @@ import { RunFolderWriter } from '../host/run-folder'
 import { RunProgress, type ProgressStream } from './run-progress'
 import { routeLines, summaryTable, weightGrids } from './run-summary'
 import type { WorkerInput, WorkerMessage } from './run-worker'
-import { errorMessage, fileErrorReason } from '../host/error-words'
+import { errorMessage } from '../host/error-words'
+import { Failure, loadExperiment, parseFileArgs, usageFailure } from './command-input'
 import { memoryFailure } from '../host/worker-handle'
 import { budgetFromEnv, GIGABYTES_RULE, parseGigabytes, workerHeapMb, type ResourceBudget } from '../shared/budget'
 
@@ -53,17 +52,8 @@ const processIo: RunIo = {
   progress: process.stderr,
 }
 
-/** A problem reported as one line (or one line per issue) with a given exit code. */
-class Failure extends Error {
-  constructor(
-    readonly lines: string[],
-    readonly code: 1 | 2,
-  ) {
-    super(lines.join('\n'))
-  }
-}
-
 const fail = (line: string, code: 1 | 2 = 1): Failure => new Failure([line], code)
+const usage = (line: string): Failure => usageFailure('run', RUN_USAGE, line)
 
 interface RunArgs {
   file: string
@@ -74,29 +64,15 @@ interface RunArgs {
 }
 
 function parseRunArgs(args: string[]): RunArgs {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        out: { type: 'string', short: 'o' },
-        'save-data': { type: 'boolean', default: false },
-        quiet: { type: 'boolean', short: 'q', default: false },
-        'memory-budget': { type: 'string' },
-        'snapshot-budget': { type: 'string' },
-      },
-    })
-  } catch (error) {
-    // parseArgs's messages are long and mention internals; keep the first sentence.
-    throw fail(`run: ${errorMessage(error).split('. ')[0].replace(/\.$/, '')} (${RUN_USAGE})`, 2)
-  }
-  const { positionals, values } = parsed
-  if (positionals.length === 0) throw fail(`run: which experiment? give a FILE (${RUN_USAGE})`, 2)
-  if (positionals.length > 1) throw fail(`run: unexpected argument "${positionals[1]}" (${RUN_USAGE})`, 2)
-  if (!values.out) throw fail(`run: --out DIR is required: the run folder to create (${RUN_USAGE})`, 2)
-  return { file: positionals[0], out: values.out, saveData: values['save-data'] === true, quiet: values.quiet === true, budget: runBudget(values) }
+  const { file, values } = parseFileArgs('run', RUN_USAGE, args, {
+    out: { type: 'string', short: 'o' },
+    'save-data': { type: 'boolean', default: false },
+    quiet: { type: 'boolean', short: 'q', default: false },
+    'memory-budget': { type: 'string' },
+    'snapshot-budget': { type: 'string' },
+  })
+  if (!values.out) throw usage('--out DIR is required: the run folder to create')
+  return { file, out: values.out, saveData: values['save-data'] === true, quiet: values.quiet === true, budget: runBudget(values) }
 }
 
 /** The flags over the environment over the defaults; a malformed value is bad usage. */
@@ -115,18 +91,6 @@ function runBudget(values: { 'memory-budget'?: string; 'snapshot-budget'?: strin
   if (values['memory-budget'] !== undefined) budget = { ...budget, memoryBytes: gigabytes('memory-budget', values['memory-budget']) }
   if (values['snapshot-budget'] !== undefined) budget = { ...budget, snapshotBytes: gigabytes('snapshot-budget', values['snapshot-budget']) }
   return budget
-}
-
-/** Read with the host's own reader: one behaviour in every door (size cap, BOM, depth, migration, messages). */
-async function loadExperiment(file: string): Promise<Experiment> {
-  try {
-    return await readExperimentFile(resolve(file))
-  } catch (error) {
-    if (!(error instanceof ExperimentFileError)) throw fail(`cannot read ${file}: ${fileErrorReason(error)}`)
-    if (error.issues.length > 0) throw new Failure(error.issues.map((issue) => `${file}: ${issue}`), 1)
-    // "cannot open NAME: reason": say it with the path as given.
-    throw fail(`cannot read ${file}: ${error.message.replace(/^cannot open [^:]*: /, '')}`)
-  }
 }
 
 async function loadData(experiment: Experiment): Promise<{ train: Dataset; val: Dataset }> {

@@ -17,17 +17,15 @@
 import { mkdir, readdir, rename, writeFile } from 'node:fs/promises'
 import { extname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { Worker } from 'node:worker_threads'
-import type { Experiment } from '../shared/experiment'
 import { SWEEP_KINDS, type SweepKindName } from '../shared/run-file'
-import { ExperimentFileError, readExperimentFile } from '../host/experiment-files'
 import { buildDatasets, type DatasetSources } from '../engine/datasets'
 import { checkExperiment, formatIssue } from '../engine/experiment/check'
 import { MAX_SWEEP_SEEDS, SWEEP_LABELS, sweepSettings, sweptModelLabel, type SweepSetting } from '../engine/experiment/sweep'
 import { RunFolderWriter } from '../host/run-folder'
 import { sweepRecord } from '../host/sweep-runner'
-import { errorMessage, fileErrorReason } from '../host/error-words'
+import { errorMessage } from '../host/error-words'
+import { Failure, loadExperiment, parseFileArgs, usageFailure } from './command-input'
 import type { WorkerInput, WorkerMessage } from './run-worker'
 
 const SWEEP_USAGE = `usage: npm run lab -- sweep FILE --kind ${SWEEP_KINDS.join('|')} --values 1,2,5 [--seeds N] --out DIR [--quiet]`
@@ -61,15 +59,7 @@ export interface SweepFile {
   points: SweepFilePoint[]
 }
 
-class Failure extends Error {
-  constructor(
-    readonly lines: string[],
-    readonly code: 1 | 2,
-  ) {
-    super(lines.join('\n'))
-  }
-}
-const usage = (line: string) => new Failure([`sweep: ${line} (${SWEEP_USAGE})`], 2)
+const usage = (line: string): Failure => usageFailure('sweep', SWEEP_USAGE, line)
 
 interface SweepArgs {
   file: string
@@ -81,26 +71,13 @@ interface SweepArgs {
 }
 
 function parseSweepArgs(args: string[]): SweepArgs {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        kind: { type: 'string', short: 'k' },
-        values: { type: 'string' },
-        seeds: { type: 'string' },
-        out: { type: 'string', short: 'o' },
-        quiet: { type: 'boolean', short: 'q', default: false },
-      },
-    })
-  } catch (error) {
-    throw usage(errorMessage(error).split('. ')[0].replace(/\.$/, ''))
-  }
-  const { positionals, values: v } = parsed
-  if (positionals.length === 0) throw usage('which experiment? give a FILE')
-  if (positionals.length > 1) throw usage(`unexpected argument "${positionals[1]}"`)
+  const { file, values: v } = parseFileArgs('sweep', SWEEP_USAGE, args, {
+    kind: { type: 'string', short: 'k' },
+    values: { type: 'string' },
+    seeds: { type: 'string' },
+    out: { type: 'string', short: 'o' },
+    quiet: { type: 'boolean', short: 'q', default: false },
+  })
   if (!v.kind) throw usage(`--kind is required: one of ${SWEEP_KINDS.join(', ')}`)
   if (!(SWEEP_KINDS as readonly string[]).includes(v.kind)) throw usage(`unknown kind "${v.kind}": one of ${SWEEP_KINDS.join(', ')}`)
   if (!v.values) throw usage('--values is required, e.g. --values 1,2,5')
@@ -109,17 +86,7 @@ function parseSweepArgs(args: string[]): SweepArgs {
   const seeds = v.seeds === undefined ? 1 : Number(v.seeds)
   if (!Number.isInteger(seeds) || seeds < 1 || seeds > MAX_SWEEP_SEEDS) throw usage(`--seeds must be a whole number from 1 to ${MAX_SWEEP_SEEDS}`)
   if (!v.out) throw usage('--out DIR is required: the folder for the run folders and sweep.json')
-  return { file: positionals[0], kind: v.kind as SweepKindName, values, seeds, out: v.out, quiet: v.quiet === true }
-}
-
-async function loadExperiment(file: string): Promise<Experiment> {
-  try {
-    return await readExperimentFile(resolve(file))
-  } catch (error) {
-    if (!(error instanceof ExperimentFileError)) throw new Failure([`cannot read ${file}: ${fileErrorReason(error)}`], 1)
-    if (error.issues.length > 0) throw new Failure(error.issues.map((issue) => `${file}: ${issue}`), 1)
-    throw new Failure([`cannot read ${file}: ${error.message.replace(/^cannot open [^:]*: /, '')}`], 1)
-  }
+  return { file, kind: v.kind as SweepKindName, values, seeds, out: v.out, quiet: v.quiet === true }
 }
 
 /** DIR may be new or empty: a sweep never mixes its runs with another's. */

@@ -1,7 +1,6 @@
 /**
- * Every layer's backward against central finite differences in float64. The
- * probe loss is L = Σ y·r with a fixed random r, so dL/dy = r and every output
- * element contributes with a different weight.
+ * Every layer's backward against central finite differences in float64
+ * (gradient-check.ts), and the losses and layer rules around them.
  */
 import { describe, expect, it } from 'vitest'
 import type { LayerSpec } from '../../src/shared/experiment'
@@ -9,58 +8,13 @@ import { createLayer, Conv2d, Dropout, type Layer } from '../../src/engine/layer
 import { BinaryCrossEntropy, countCorrectBinary } from '../../src/engine/loss/binary-cross-entropy'
 import { SoftmaxCrossEntropy, countCorrectArgmax } from '../../src/engine/loss/softmax-cross-entropy'
 import { layerOutputShape } from '../../src/engine/layers'
-import { sizeOf, type Tensor } from '../../src/engine/tensor'
+import type { Tensor } from '../../src/engine/tensor'
 import { blockedKernel } from '../../src/engine/kernels/matmul'
+import { gradientError, randomArray, randomTensor } from './gradient-check'
 
-function randomArray(length: number, seed: number): Float64Array {
-  const out = new Float64Array(length)
-  let s = seed >>> 0
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
-    out[i] = (s / 2 ** 32) * 2 - 1
-  }
-  return out
-}
-
-function randomTensor(shape: number[], seed: number): Tensor {
-  return { shape, data: randomArray(sizeOf(shape), seed) }
-}
-
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i]
-  return s
-}
-
-/** Compares analytic dL/dx and dL/dparams with central differences (h = 1e-6). */
-function gradCheck(layer: Layer, x: Tensor, seed = 99, training = false, tolerance = 1e-6): void {
-  for (const p of layer.params) p.value.data.set(randomArray(p.value.data.length, seed + p.value.data.length))
-  const y = layer.forward(x, training)
-  const r = randomArray(y.data.length, seed)
-  const loss = () => dot(layer.forward(x, training).data, r)
-  layer.forward(x, training)
-  const dx = Float64Array.from(layer.backward({ shape: y.shape, data: r }).data)
-  const grads = layer.params.map((p) => Float64Array.from(p.grad.data))
-  const h = 1e-6
-  const numeric = (arr: Float64Array | Float32Array, i: number) => {
-    const saved = arr[i]
-    arr[i] = saved + h
-    const up = loss()
-    arr[i] = saved - h
-    const down = loss()
-    arr[i] = saved
-    return (up - down) / (2 * h)
-  }
-  let worst = 0
-  for (let i = 0; i < x.data.length; i++) {
-    worst = Math.max(worst, Math.abs(numeric(x.data, i) - dx[i]))
-  }
-  layer.params.forEach((p, k) => {
-    for (let i = 0; i < p.value.data.length; i++) {
-      worst = Math.max(worst, Math.abs(numeric(p.value.data, i) - grads[k][i]))
-    }
-  })
-  expect(worst).toBeLessThan(tolerance)
+/** The float64 check with this file's defaults: seed 99, inference mode, within 1e-6. */
+function gradCheck(layer: Layer, x: Tensor, seed = 99, training = false): void {
+  expect(gradientError(layer, x, { seed, training })).toBeLessThan(1e-6)
 }
 
 function layerFor(spec: LayerSpec, sample: number[]): Layer {

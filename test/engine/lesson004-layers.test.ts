@@ -1,63 +1,21 @@
 /**
  * Lesson 004's layers (per-axis and grouped conv2d, avgpool2d,
  * globalavgpool2d, batchnorm2d, residual): backward against central finite
- * differences in float64, and the rules around them (shapes, names, routes).
- * The probe loss is L = Σ y·r with a fixed random r, so dL/dy = r.
+ * differences in float64 (gradient-check.ts), and the rules around them
+ * (shapes, names, routes).
  */
 import { describe, expect, it } from 'vitest'
 import { LayerSpec as LayerSchema, type LayerSpec } from '../../src/shared/experiment'
 import { BatchNorm2d, Conv2d, createLayer, layerMultiplyAdds, layerParameterCount, needsReferenceRoute, type Layer } from '../../src/engine/layers'
 import { buildModel, inferShapes } from '../../src/engine/model'
 import { backendKernels } from '../../src/engine/backend'
+import type { Tensor } from '../../src/engine/tensor'
+import { gradientError, randomTensor } from './gradient-check'
 
 const { gemm } = backendKernels('reference')
-import { sizeOf, type Tensor } from '../../src/engine/tensor'
-
-function randomArray(length: number, seed: number): Float64Array {
-  const out = new Float64Array(length)
-  let s = seed >>> 0
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
-    out[i] = (s / 2 ** 32) * 2 - 1
-  }
-  return out
-}
-
-const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let s = 0
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i]
-  return s
-}
-
-/** Largest |numeric − analytic| over dL/dx and every parameter's gradient. */
-function gradError(layer: Layer, x: Tensor, training: boolean, seed = 7): number {
-  for (const p of layer.params) p.value.data.set(randomArray(p.value.data.length, seed + p.value.data.length))
-  const y = layer.forward(x, training)
-  const r = randomArray(y.data.length, seed)
-  const loss = () => dot(layer.forward(x, training).data, r)
-  layer.forward(x, training)
-  const dx = Float64Array.from(layer.backward({ shape: y.shape, data: r }).data)
-  const grads = layer.params.map((p) => Float64Array.from(p.grad.data))
-  const h = 1e-6
-  const numeric = (arr: Float64Array | Float32Array, i: number) => {
-    const saved = arr[i]
-    arr[i] = saved + h
-    const up = loss()
-    arr[i] = saved - h
-    const down = loss()
-    arr[i] = saved
-    return (up - down) / (2 * h)
-  }
-  let worst = 0
-  for (let i = 0; i < x.data.length; i++) worst = Math.max(worst, Math.abs(numeric(x.data, i) - dx[i]))
-  layer.params.forEach((p, k) => {
-    for (let i = 0; i < p.value.data.length; i++) worst = Math.max(worst, Math.abs(numeric(p.value.data, i) - grads[k][i]))
-  })
-  return worst
-}
 
 const parse = (spec: unknown): LayerSpec => LayerSchema.parse(spec)
-const input = (shape: number[], seed = 3): Tensor => ({ shape, data: randomArray(sizeOf(shape), seed) })
+const input = (shape: number[], seed = 3): Tensor => randomTensor(shape, seed)
 
 describe('gradients of lesson 004 layers (float64, central differences)', () => {
   const cases: [string, unknown, number[], boolean][] = [
@@ -86,7 +44,7 @@ describe('gradients of lesson 004 layers (float64, central differences)', () => 
   for (const [name, raw, shape, training] of cases) {
     it(name, () => {
       const layer = createLayer(parse(raw), shape.slice(1), 'float64', gemm)
-      expect(gradError(layer, input(shape), training)).toBeLessThan(1e-6)
+      expect(gradientError(layer, input(shape), { seed: 7, training })).toBeLessThan(1e-6)
     })
   }
 })

@@ -135,9 +135,10 @@ describe('EngineSupervisor with a real worker', () => {
     const t0 = performance.now()
     await run.ended
     const seconds = (performance.now() - t0) / 1000
-    // 3 epochs at 6 epochs/s: half a second (the first unit evaluates epoch 0 unpaced).
+    console.log(`  3 epochs at 6 epochs/s: ${seconds.toFixed(2)} s`)
+    // 3 epochs at 6 epochs/s: half a second (the first unit evaluates epoch 0 unpaced). A floor only:
+    // load can make the run slower, never faster, so this cannot flake; a ceiling would be timing the machine.
     expect(seconds).toBeGreaterThan(0.4)
-    expect(seconds).toBeLessThan(3)
     expect(training(events, 'epoch')).toHaveLength(8)
   })
 
@@ -171,15 +172,17 @@ describe('EngineSupervisor with a real worker', () => {
   })
 
   it('kills a worker that ignores stop once the grace period is over', async () => {
-    const l = lab({ entry: fixture('deaf-worker.mjs'), stopGraceMs: 300 })
+    // A grace longer than the 2 s default, so a floor alone shows the configured one was used
+    // (load only lengthens the wait, so a floor cannot flake); stop() resolving at all shows the kill.
+    const l = lab({ entry: fixture('deaf-worker.mjs'), stopGraceMs: 2500 })
     const run = await l.supervisor.start(tinyExperiment(2))
     await waitFor(l, (e) => e.type === 'state' && e.state === 'running')
     const t0 = performance.now()
     const end = await l.supervisor.stop()
     const waited = performance.now() - t0
+    console.log(`  deaf worker, grace 2500 ms: stopped after ${waited.toFixed(0)} ms`)
     expect(end?.status).toBe('stopped')
-    expect(waited).toBeGreaterThanOrEqual(290)
-    expect(waited).toBeLessThan(2000)
+    expect(waited).toBeGreaterThanOrEqual(2490)
     expect(JSON.parse(readFileSync(`${run.dir}/run.json`, 'utf8')).status).toBe('stopped')
   })
 

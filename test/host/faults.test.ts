@@ -5,7 +5,9 @@
  * - kill -9 the worker at a random moment: every run folder readable and
  *   marked failed, every complete metrics line parsed, no torn line parsed,
  *   and the same host serves the next run;
- * - stop in mid-epoch: stopped every time; the p95 stop latency is printed.
+ * - stop in mid-epoch: stopped every time, by the worker itself (its final
+ *   weights and its "done" came before the grace period's kill); the stop
+ *   latencies are printed, not asserted (this machine is shared and noisy).
  *
  * Five lanes run side by side, each with its own supervisor on one runs
  * folder, to keep the wall time down.
@@ -116,10 +118,11 @@ describe('faults', () => {
     expect(parsedLines).toBe(completeLines)
   })
 
-  it(`stop in mid-epoch, ${RUNS} times: stopped every time, p95 latency printed`, async () => {
+  it(`stop in mid-epoch, ${RUNS} times: stopped every time by the worker itself, latency printed`, async () => {
     const store = new RunStore(root.path)
     const latencies: number[] = []
     let stopped = 0
+    let selfStopped = 0
     let midEpoch = 0
     await inLanes(
       RUNS,
@@ -136,6 +139,8 @@ describe('faults', () => {
         latencies.push(performance.now() - t0)
         const opened = await store.open(run.runId)
         if (end?.status === 'stopped' && opened.run.status === 'stopped') stopped++
+        // The worker's own "done": it ended the run inside the grace period, before any kill.
+        if (lab.events.some((e) => e.type === 'training' && e.runId === run.runId && e.event.type === 'done' && e.event.status === 'stopped')) selfStopped++
         // A stopped run keeps its final weights, like the terminal door's Ctrl-C.
         expect(Object.keys(opened.weights).sort()).toEqual(['cnn', 'mlp'])
         expect(opened.metrics.length).toBeLessThan(2 * 31)
@@ -146,12 +151,13 @@ describe('faults', () => {
     const p95 = percentile(latencies, 95)
     const max = Math.max(...latencies)
     console.log(
-      `[faults] stop x${RUNS}: ${stopped}/${RUNS} stopped (${midEpoch} with the last progress tick mid-epoch); ` +
+      `[faults] stop x${RUNS}: ${stopped}/${RUNS} stopped, ${selfStopped}/${RUNS} by the worker itself (${midEpoch} with the last progress tick mid-epoch); ` +
         `stop latency p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
     )
     expect(stopped).toBe(RUNS)
-    // Well under the 2 s grace period: the worker stopped by itself every time.
-    expect(p95).toBeLessThan(1000)
+    // The only time bound is the grace period (a worker that hangs is killed and sends no "done");
+    // how fast inside it is for the printed figures, not an assertion.
+    expect(selfStopped).toBe(RUNS)
   })
 })
 

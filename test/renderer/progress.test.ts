@@ -38,22 +38,3 @@ describe('progress and ETA', () => {
     expect(PACE_STOPS[paceIndex(0.1)]).toBe(0.5)
   })
 })
-
-import { verdictText } from '../../src/renderer/lib/verdict'
-
-describe('verdict', () => {
-  const models = [
-    { id: 'cnn', label: 'TinyCNN', parameterCount: 114 },
-    { id: 'mlp', label: 'TinyMLP', parameterCount: 1227 },
-  ]
-  const row = (model: string, epoch: number, valAccuracy: number) => ({ model, epoch, trainLoss: 0, trainAccuracy: 1, valLoss: 0, valAccuracy, seconds: 0 })
-  it('says both learned, and how much smaller the CNN is', () => {
-    const text = verdictText(models, [row('cnn', 80, 1), row('mlp', 80, 0.989)])
-    expect(text).toBe('Final validation accuracy: TinyCNN 100.0 % with 114 parameters; TinyMLP 98.9 % with 1,227 parameters. Both reach ≥ 97 %; the CNN needs 10.8× fewer parameters.')
-  })
-  it('says who is ahead otherwise, and nothing before the end', () => {
-    expect(verdictText(models, [row('cnn', 3, 0.9), row('mlp', 3, 0.6)])).toMatch(/ TinyCNN is 30\.0 points ahead of TinyMLP with 10\.8× fewer parameters\.$/)
-    expect(verdictText(models, [row('cnn', 3, 0.5), row('mlp', 3, 0.6)])).toMatch(/ TinyMLP is 10\.0 points ahead of TinyCNN with 10\.8× more parameters\.$/)
-    expect(verdictText(models, [row('cnn', 3, 0.9)])).toBe('')
-  })
-})

@@ -153,6 +153,23 @@ export function createLayer(
 const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1)
 
 /**
+ * A residual block's count: `own` (for the block itself) plus `count` of each
+ * body layer at the shape that layer receives, in order.
+ */
+function blockSum(
+  spec: Extract<LayerSpec, { type: 'residual' }>, inputShape: readonly number[], own: number,
+  count: (inner: LayerSpec, shape: readonly number[]) => number,
+): number {
+  let shape: readonly number[] = inputShape
+  let total = own
+  for (const inner of spec.layers) {
+    total += count(inner, shape)
+    shape = layerOutputShape(inner, shape)
+  }
+  return total
+}
+
+/**
  * Multiply-adds per sample of one layer's forward pass, as train/fast-path.ts's
  * tinyModelCost counts them: a conv's and a linear layer's products, one per
  * input value for the rest (activations, pools, batch norm); a residual block
@@ -164,15 +181,8 @@ export function layerMultiplyAdds(spec: LayerSpec, inputShape: readonly number[]
       return conv2dMacsPerPosition(spec) * product(conv2dOutputShape(spec, inputShape))
     case 'linear':
       return spec.inFeatures * spec.outFeatures
-    case 'residual': {
-      let shape: readonly number[] = inputShape
-      let total = product(inputShape)
-      for (const inner of spec.layers) {
-        total += layerMultiplyAdds(inner, shape)
-        shape = layerOutputShape(inner, shape)
-      }
-      return total
-    }
+    case 'residual':
+      return blockSum(spec, inputShape, product(inputShape), layerMultiplyAdds)
     default:
       return product(inputShape)
   }
@@ -184,15 +194,8 @@ export function layerFlops(spec: LayerSpec, inputShape: readonly number[]): numb
     case 'conv2d':
     case 'linear':
       return 2 * layerMultiplyAdds(spec, inputShape)
-    case 'residual': {
-      let shape: readonly number[] = inputShape
-      let total = product(inputShape)
-      for (const inner of spec.layers) {
-        total += layerFlops(inner, shape)
-        shape = layerOutputShape(inner, shape)
-      }
-      return total
-    }
+    case 'residual':
+      return blockSum(spec, inputShape, product(inputShape), layerFlops)
     default:
       return product(inputShape)
   }
@@ -201,12 +204,5 @@ export function layerFlops(spec: LayerSpec, inputShape: readonly number[]): numb
 /** Values a layer keeps per sample between forward and backward: its output, and for a block every map inside it. */
 export function layerActivationValues(spec: LayerSpec, inputShape: readonly number[]): number {
   const out = layerOutputShape(spec, inputShape)
-  if (spec.type !== 'residual') return product(out)
-  let shape: readonly number[] = inputShape
-  let total = product(out)
-  for (const inner of spec.layers) {
-    total += layerActivationValues(inner, shape)
-    shape = layerOutputShape(inner, shape)
-  }
-  return total
+  return spec.type === 'residual' ? blockSum(spec, inputShape, product(out), layerActivationValues) : product(out)
 }

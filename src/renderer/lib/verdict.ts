@@ -19,7 +19,7 @@ export function verdictText(models: readonly VerdictModel[], rows: readonly Metr
   const cnn = finals.find((f) => f.id === 'cnn')
   const mlp = finals.find((f) => f.id === 'mlp')
   if (finals.every((f) => (f.val ?? 0) >= GOOD_ACCURACY)) {
-    tail = ` Both reach ≥ ${GOOD_ACCURACY * 100} %`
+    tail = ` ${whoReaches(finals)} ≥ ${GOOD_ACCURACY * 100} %`
     if (cnn && mlp && cnn.parameterCount > 0 && mlp.parameterCount > cnn.parameterCount) {
       tail += `; the CNN needs ${(mlp.parameterCount / cnn.parameterCount).toFixed(1)}× fewer parameters`
     }
@@ -29,6 +29,13 @@ export function verdictText(models: readonly VerdictModel[], rows: readonly Metr
     tail = ` ${ahead.label} is ${((ahead.val! - behind.val!) * 100).toFixed(1)} points ahead of ${behind.label}${parameterGap(ahead, behind)}.`
   }
   return `Final validation accuracy: ${parts.join('; ')}.${tail}`
+}
+
+/** The subject of "… reach ≥ 97 %": an experiment may train one model, two (the lessons' pair) or more. */
+function whoReaches(finals: readonly VerdictModel[]): string {
+  if (finals.length === 1) return `${finals[0].label} reaches`
+  if (finals.length === 2) return 'Both reach'
+  return `All ${finals.length} reach`
 }
 
 /** " with 10.8× fewer parameters" (or more): the gap is the lesson only beside what it cost. */
