@@ -521,7 +521,10 @@ export function conv2d_backward_f32(
 // value saying which of its four pixels won (0–3 in row-major order, the
 // first maximum on ties, as PyTorch) or NO_WINNER when the maximum was not
 // positive, where ReLU passes no gradient. Backward rebuilds dz from those
-// bytes and the pooled gradient, then runs the conv's backward on it.
+// bytes and the pooled gradient, then runs the conv's backward on it. The
+// single-channel 3×3 conv (the first layer, isDirect3x3) goes further: its
+// forward pools each pair of conv rows straight from registers, and its
+// backward makes dz two channels at a time (all of it only when dx is wanted).
 //
 // Same maths as the three TypeScript layers (../../layers/{conv2d,relu,
 // maxpool2d}.ts), which this is tested against.
@@ -533,88 +536,98 @@ const NO_WINNER: u8 = 4
  * output: as a GEMM, K = 9 wastes most of each micro-kernel call on loading
  * and storing C. Directly, each f32x4 of four neighbouring outputs takes nine
  * multiply-adds from a zero-padded copy of the image, and the nine weights
- * stay in registers for a whole output channel.
+ * stay in registers for a whole output channel (direct3x3ReluPool); the
+ * conv's output is pooled where it is made and never stored.
  */
 function isDirect3x3(C: i32, k: i32, stride: i32, padding: i32, OW: i32): bool {
   return C == 1 && k == 3 && stride == 1 && padding <= 1 && (OW & 3) == 0
 }
 
-/** x [H, W] → xp [H + 2·pad, W + 2·pad] with zero borders; returns xp's row length. */
+/**
+ * Zeroes xp [H + 2·pad, W + 2·pad] (plus four spare floats: the last vector of
+ * a row may read past the row end, into zeros). Once per call: padImage then
+ * rewrites only the interior for each sample, so the borders stay zero.
+ */
+function clearPadded(H: i32, W: i32, padding: i32, xp: usize): void {
+  memory.fill(xp, 0, (<usize>((H + 2 * padding) * (W + 2 * padding) + 4)) << 2)
+}
+
+/** x [H, W] → the interior of xp (cleared by clearPadded); returns xp's row length. */
 function padImage(H: i32, W: i32, padding: i32, x: usize, xp: usize): i32 {
   const Wp = W + 2 * padding
-  const Hp = H + 2 * padding
-  // Four spare floats: the last vector of a row may read past the row end (into zeros).
-  memory.fill(xp, 0, (<usize>(Hp * Wp + 4)) << 2)
   for (let iy = 0; iy < H; iy++) {
     memory.copy(xp + (<usize>((iy + padding) * Wp + padding) << 2), x + (<usize>(iy * W) << 2), <usize>W << 2)
   }
   return Wp
 }
 
-/** z [O, OH, OW] = w [O, 3, 3] ⋆ xp (padded, row length Wp) + bias. */
-function direct3x3Forward(O: i32, OH: i32, OW: i32, Wp: i32, xp: usize, w: usize, bias: usize, z: usize): void {
+/** dw [3, 3] += Σ dz [OH, OW] · xp (padded, row length Wp), shifted by each tap: one channel. */
+function direct3x3WeightsOne(OH: i32, OW: i32, Wp: i32, xp: usize, dz: usize, dw: usize): void {
   const rowBytes = <usize>Wp << 2
-  for (let o = 0; o < O; o++) {
-    const wo = w + (<usize>(o * 9) << 2)
-    const w0 = v128.load32_splat(wo), w1 = v128.load32_splat(wo, 4), w2 = v128.load32_splat(wo, 8)
-    const w3 = v128.load32_splat(wo, 12), w4 = v128.load32_splat(wo, 16), w5 = v128.load32_splat(wo, 20)
-    const w6 = v128.load32_splat(wo, 24), w7 = v128.load32_splat(wo, 28), w8 = v128.load32_splat(wo, 32)
-    const vb = f32x4.splat(bias ? load<f32>(bias + (<usize>o << 2)) : 0)
-    let out = z + (<usize>(o * OH * OW) << 2)
-    for (let oy = 0; oy < OH; oy++) {
-      let r0 = xp + <usize>oy * rowBytes
-      for (let ox = 0; ox < OW; ox += 4, r0 += 16, out += 16) {
-        const r1 = r0 + rowBytes
-        const r2 = r1 + rowBytes
-        // The products summed from zero in tap order, then the bias: the order the GEMM path takes.
-        let s = f32x4.mul(w0, v128.load(r0))
-        s = madd(w1, v128.load(r0, 4), s)
-        s = madd(w2, v128.load(r0, 8), s)
-        s = madd(w3, v128.load(r1), s)
-        s = madd(w4, v128.load(r1, 4), s)
-        s = madd(w5, v128.load(r1, 8), s)
-        s = madd(w6, v128.load(r2), s)
-        s = madd(w7, v128.load(r2, 4), s)
-        s = madd(w8, v128.load(r2, 8), s)
-        v128.store(out, f32x4.add(s, vb))
-      }
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0
+  let d = dz
+  for (let oy = 0; oy < OH; oy++) {
+    let r0 = xp + <usize>oy * rowBytes
+    for (let ox = 0; ox < OW; ox += 4, r0 += 16, d += 16) {
+      const g = v128.load(d)
+      const r1 = r0 + rowBytes
+      const r2 = r1 + rowBytes
+      a0 = madd(g, v128.load(r0), a0)
+      a1 = madd(g, v128.load(r0, 4), a1)
+      a2 = madd(g, v128.load(r0, 8), a2)
+      a3 = madd(g, v128.load(r1), a3)
+      a4 = madd(g, v128.load(r1, 4), a4)
+      a5 = madd(g, v128.load(r1, 8), a5)
+      a6 = madd(g, v128.load(r2), a6)
+      a7 = madd(g, v128.load(r2, 4), a7)
+      a8 = madd(g, v128.load(r2, 8), a8)
     }
   }
+  store<f32>(dw, load<f32>(dw) + hsum(a0))
+  store<f32>(dw, load<f32>(dw, 4) + hsum(a1), 4)
+  store<f32>(dw, load<f32>(dw, 8) + hsum(a2), 8)
+  store<f32>(dw, load<f32>(dw, 12) + hsum(a3), 12)
+  store<f32>(dw, load<f32>(dw, 16) + hsum(a4), 16)
+  store<f32>(dw, load<f32>(dw, 20) + hsum(a5), 20)
+  store<f32>(dw, load<f32>(dw, 24) + hsum(a6), 24)
+  store<f32>(dw, load<f32>(dw, 28) + hsum(a7), 28)
+  store<f32>(dw, load<f32>(dw, 32) + hsum(a8), 32)
 }
 
-/** dw [O, 3, 3] += Σ dz [O, OH, OW] · xp (padded, row length Wp), shifted by each tap. */
-function direct3x3Weights(O: i32, OH: i32, OW: i32, Wp: i32, xp: usize, dz: usize, dw: usize): void {
+/**
+ * direct3x3WeightsOne for two channels (dz planes za, zb; weight gradients
+ * wa, wb), one kernel row at a time. The nine sums of one channel are nine
+ * dependency chains, and they do not fit x86's sixteen vector registers
+ * beside their inputs: V8 kept two in memory, which put a store and a load
+ * into those chains on every step. Three taps of two channels are six
+ * chains that fit, with the input loads shared. Each sum still takes its
+ * products in the same order, so dw is bit-identical to the one-channel form.
+ */
+function direct3x3WeightsPair(OH: i32, OW: i32, Wp: i32, xp: usize, za: usize, zb: usize, wa: usize, wb: usize): void {
   const rowBytes = <usize>Wp << 2
-  for (let o = 0; o < O; o++) {
-    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0
-    let d = dz + (<usize>(o * OH * OW) << 2)
+  for (let ky = 0; ky < 3; ky++) {
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, b0 = a0, b1 = a0, b2 = a0
+    let da = za, db = zb
     for (let oy = 0; oy < OH; oy++) {
-      let r0 = xp + <usize>oy * rowBytes
-      for (let ox = 0; ox < OW; ox += 4, r0 += 16, d += 16) {
-        const g = v128.load(d)
-        const r1 = r0 + rowBytes
-        const r2 = r1 + rowBytes
-        a0 = madd(g, v128.load(r0), a0)
-        a1 = madd(g, v128.load(r0, 4), a1)
-        a2 = madd(g, v128.load(r0, 8), a2)
-        a3 = madd(g, v128.load(r1), a3)
-        a4 = madd(g, v128.load(r1, 4), a4)
-        a5 = madd(g, v128.load(r1, 8), a5)
-        a6 = madd(g, v128.load(r2), a6)
-        a7 = madd(g, v128.load(r2, 4), a7)
-        a8 = madd(g, v128.load(r2, 8), a8)
+      let r = xp + <usize>(oy + ky) * rowBytes
+      for (let ox = 0; ox < OW; ox += 4, r += 16, da += 16, db += 16) {
+        const x0 = v128.load(r), x1 = v128.load(r, 4), x2 = v128.load(r, 8)
+        const ga = v128.load(da), gb = v128.load(db)
+        a0 = madd(ga, x0, a0)
+        a1 = madd(ga, x1, a1)
+        a2 = madd(ga, x2, a2)
+        b0 = madd(gb, x0, b0)
+        b1 = madd(gb, x1, b1)
+        b2 = madd(gb, x2, b2)
       }
     }
-    const out = dw + (<usize>(o * 9) << 2)
-    store<f32>(out, load<f32>(out) + hsum(a0))
-    store<f32>(out, load<f32>(out, 4) + hsum(a1), 4)
-    store<f32>(out, load<f32>(out, 8) + hsum(a2), 8)
-    store<f32>(out, load<f32>(out, 12) + hsum(a3), 12)
-    store<f32>(out, load<f32>(out, 16) + hsum(a4), 16)
-    store<f32>(out, load<f32>(out, 20) + hsum(a5), 20)
-    store<f32>(out, load<f32>(out, 24) + hsum(a6), 24)
-    store<f32>(out, load<f32>(out, 28) + hsum(a7), 28)
-    store<f32>(out, load<f32>(out, 32) + hsum(a8), 32)
+    const oa = wa + (<usize>(3 * ky) << 2), ob = wb + (<usize>(3 * ky) << 2)
+    store<f32>(oa, load<f32>(oa) + hsum(a0))
+    store<f32>(oa, load<f32>(oa, 4) + hsum(a1), 4)
+    store<f32>(oa, load<f32>(oa, 8) + hsum(a2), 8)
+    store<f32>(ob, load<f32>(ob) + hsum(b0))
+    store<f32>(ob, load<f32>(ob, 4) + hsum(b1), 4)
+    store<f32>(ob, load<f32>(ob, 8) + hsum(b2), 8)
   }
 }
 
@@ -686,6 +699,168 @@ function reluPool(O: i32, OH: i32, OW: i32, z: usize, y: usize, win: usize): voi
   }
 }
 
+/**
+ * v128.bitselect for masks that are all ones or all zeros per lane (a
+ * comparison's): the relaxed build's lane select is one blend instruction
+ * instead of three logic ops, with the same result on such masks.
+ */
+@inline
+function pick(a: v128, b: v128, mask: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.relaxed_laneselect(a, b, mask)
+  return v128.bitselect(a, b, mask)
+}
+
+/** Lanes where pixel v takes its window from `best`, the maximum so far: greater, or NaN (NaN wins). */
+@inline
+function poolTake(v: v128, best: v128): v128 {
+  return v128.or(f32x4.gt(v, best), f32x4.ne(v, v))
+}
+
+/**
+ * Pools 2×2 windows whose conv outputs are in registers: t0, t1 the top row's
+ * eight outputs, b0, b1 the bottom row's; four pooled values to `out`, four
+ * winner bytes to `code`. The same comparisons as reluPool, lane by lane.
+ */
+@inline
+function pool4(t0: v128, t1: v128, b0: v128, b1: v128, out: usize, code: usize): void {
+  let best = v128.shuffle<f32>(t0, t1, 0, 2, 4, 6)
+  let at = i32x4.splat(0)
+  let v = v128.shuffle<f32>(t0, t1, 1, 3, 5, 7)
+  let take = poolTake(v, best)
+  best = pick(v, best, take)
+  at = pick(i32x4.splat(1), at, take)
+  v = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6)
+  take = poolTake(v, best)
+  best = pick(v, best, take)
+  at = pick(i32x4.splat(2), at, take)
+  v = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7)
+  take = poolTake(v, best)
+  best = pick(v, best, take)
+  at = pick(i32x4.splat(3), at, take)
+  const passes = v128.or(f32x4.gt(best, f32x4.splat(0)), f32x4.ne(best, best))
+  v128.store(out, v128.and(best, passes))
+  const codes = pick(at, i32x4.splat(NO_WINNER), passes)
+  const narrow = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(codes, codes), i16x8.narrow_i32x4_u(codes, codes))
+  v128.store32_lane(code, narrow, 0)
+}
+
+/** pool4 for the last two windows of a row (OW = 4 mod 8): t, b four outputs each; two values, two bytes. */
+@inline
+function pool2(t: v128, b: v128, out: usize, code: usize): void {
+  let best = v128.shuffle<f32>(t, t, 0, 2, 0, 2)
+  let at = i32x4.splat(0)
+  let v = v128.shuffle<f32>(t, t, 1, 3, 1, 3)
+  let take = poolTake(v, best)
+  best = pick(v, best, take)
+  at = pick(i32x4.splat(1), at, take)
+  v = v128.shuffle<f32>(b, b, 0, 2, 0, 2)
+  take = poolTake(v, best)
+  best = pick(v, best, take)
+  at = pick(i32x4.splat(2), at, take)
+  v = v128.shuffle<f32>(b, b, 1, 3, 1, 3)
+  take = poolTake(v, best)
+  best = pick(v, best, take)
+  at = pick(i32x4.splat(3), at, take)
+  const passes = v128.or(f32x4.gt(best, f32x4.splat(0)), f32x4.ne(best, best))
+  v128.store64_lane(out, v128.and(best, passes), 0)
+  const codes = pick(at, i32x4.splat(NO_WINNER), passes)
+  const narrow = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(codes, codes), i16x8.narrow_i32x4_u(codes, codes))
+  v128.store16_lane(code, narrow, 0)
+}
+
+/**
+ * y, win = reluPool(w [O, 3, 3] ⋆ xp (padded, row length Wp) + bias), the conv's
+ * output never stored: each step computes two conv rows (2py, 2py + 1) at
+ * eight columns, which share the loads of their middle input rows, and pools
+ * them from registers. Each output is its nine products summed from zero in
+ * tap order (w0·x first, then multiply-adds), then the bias: the order the
+ * GEMM path takes, and the one the earlier two-pass form (conv into z, then
+ * reluPool) took, so y and win are bit-identical to it (test/engine/
+ * conv1-block.test.ts restates that form). Measured, per 256 MNIST pictures:
+ * 8.8 → 4.2 ms, from not storing and re-reading z and from the shared loads.
+ * OW must be a multiple of 4 (isDirect3x3): eight columns at a time, then
+ * four (two windows) when OW = 4 mod 8. An odd last conv row, which pooling
+ * drops, is not computed.
+ */
+function direct3x3ReluPool(O: i32, OH: i32, OW: i32, Wp: i32, xp: usize, w: usize, bias: usize, y: usize, win: usize): void {
+  const rowBytes = <usize>Wp << 2
+  const PH = OH >> 1
+  const wide = OW & ~7
+  let out = y
+  let code = win
+  for (let o = 0; o < O; o++) {
+    const wo = w + (<usize>(o * 9) << 2)
+    const w0 = v128.load32_splat(wo), w1 = v128.load32_splat(wo, 4), w2 = v128.load32_splat(wo, 8)
+    const w3 = v128.load32_splat(wo, 12), w4 = v128.load32_splat(wo, 16), w5 = v128.load32_splat(wo, 20)
+    const w6 = v128.load32_splat(wo, 24), w7 = v128.load32_splat(wo, 28), w8 = v128.load32_splat(wo, 32)
+    const vb = f32x4.splat(bias ? load<f32>(bias + (<usize>o << 2)) : 0)
+    for (let py = 0; py < PH; py++) {
+      let r0 = xp + <usize>(2 * py) * rowBytes
+      let ox = 0
+      for (; ox < wide; ox += 8, r0 += 32, out += 16, code += 4) {
+        const r1 = r0 + rowBytes
+        const r2 = r1 + rowBytes
+        const r3 = r2 + rowBytes
+        // top: input rows r0, r1, r2; bottom: r1, r2, r3. Each from zero in tap order, then the bias.
+        let x0 = v128.load(r0), x1 = v128.load(r0, 4), x2 = v128.load(r0, 8)
+        let x4 = v128.load(r0, 16), x5 = v128.load(r0, 20), x6 = v128.load(r0, 24)
+        let t0 = f32x4.mul(w0, x0), t1 = f32x4.mul(w0, x4)
+        t0 = madd(w1, x1, t0); t1 = madd(w1, x5, t1)
+        t0 = madd(w2, x2, t0); t1 = madd(w2, x6, t1)
+        x0 = v128.load(r1); x1 = v128.load(r1, 4); x2 = v128.load(r1, 8)
+        x4 = v128.load(r1, 16); x5 = v128.load(r1, 20); x6 = v128.load(r1, 24)
+        t0 = madd(w3, x0, t0); t1 = madd(w3, x4, t1)
+        t0 = madd(w4, x1, t0); t1 = madd(w4, x5, t1)
+        t0 = madd(w5, x2, t0); t1 = madd(w5, x6, t1)
+        let b0 = f32x4.mul(w0, x0), b1 = f32x4.mul(w0, x4)
+        b0 = madd(w1, x1, b0); b1 = madd(w1, x5, b1)
+        b0 = madd(w2, x2, b0); b1 = madd(w2, x6, b1)
+        x0 = v128.load(r2); x1 = v128.load(r2, 4); x2 = v128.load(r2, 8)
+        x4 = v128.load(r2, 16); x5 = v128.load(r2, 20); x6 = v128.load(r2, 24)
+        t0 = madd(w6, x0, t0); t1 = madd(w6, x4, t1)
+        t0 = madd(w7, x1, t0); t1 = madd(w7, x5, t1)
+        t0 = madd(w8, x2, t0); t1 = madd(w8, x6, t1)
+        b0 = madd(w3, x0, b0); b1 = madd(w3, x4, b1)
+        b0 = madd(w4, x1, b0); b1 = madd(w4, x5, b1)
+        b0 = madd(w5, x2, b0); b1 = madd(w5, x6, b1)
+        x0 = v128.load(r3); x1 = v128.load(r3, 4); x2 = v128.load(r3, 8)
+        x4 = v128.load(r3, 16); x5 = v128.load(r3, 20); x6 = v128.load(r3, 24)
+        b0 = madd(w6, x0, b0); b1 = madd(w6, x4, b1)
+        b0 = madd(w7, x1, b0); b1 = madd(w7, x5, b1)
+        b0 = madd(w8, x2, b0); b1 = madd(w8, x6, b1)
+        pool4(f32x4.add(t0, vb), f32x4.add(t1, vb), f32x4.add(b0, vb), f32x4.add(b1, vb), out, code)
+      }
+      if (ox < OW) {
+        // The last four columns: two windows.
+        const r1 = r0 + rowBytes
+        const r2 = r1 + rowBytes
+        const r3 = r2 + rowBytes
+        let t = f32x4.mul(w0, v128.load(r0))
+        t = madd(w1, v128.load(r0, 4), t)
+        t = madd(w2, v128.load(r0, 8), t)
+        t = madd(w3, v128.load(r1), t)
+        t = madd(w4, v128.load(r1, 4), t)
+        t = madd(w5, v128.load(r1, 8), t)
+        t = madd(w6, v128.load(r2), t)
+        t = madd(w7, v128.load(r2, 4), t)
+        t = madd(w8, v128.load(r2, 8), t)
+        let b = f32x4.mul(w0, v128.load(r1))
+        b = madd(w1, v128.load(r1, 4), b)
+        b = madd(w2, v128.load(r1, 8), b)
+        b = madd(w3, v128.load(r2), b)
+        b = madd(w4, v128.load(r2, 4), b)
+        b = madd(w5, v128.load(r2, 8), b)
+        b = madd(w6, v128.load(r3), b)
+        b = madd(w7, v128.load(r3, 4), b)
+        b = madd(w8, v128.load(r3, 8), b)
+        pool2(f32x4.add(t, vb), f32x4.add(b, vb), out, code)
+        out += 8
+        code += 2
+      }
+    }
+  }
+}
+
 /** dz [O, OH, OW] ← the pooled gradient g [O, PH, PW] at each window's winner, zero elsewhere. */
 function unpool(O: i32, OH: i32, OW: i32, g: usize, win: usize, dz: usize): void {
   const PH = OH >> 1
@@ -704,6 +879,112 @@ function unpool(O: i32, OH: i32, OW: i32, g: usize, win: usize, dz: usize): void
         store<f32>(p + (<usize>(2 * px + (c & 1)) << 2) + <usize>(c >> 1) * row, load<f32>(src))
       }
     }
+  }
+}
+
+/**
+ * One channel's dz plane [OH, OW] ← its pooled gradient g [OH/2, OW/2] at
+ * each window's winner, zero elsewhere (and on an odd last row): what unpool
+ * writes, without clearing the plane first. OW is a multiple of 4
+ * (isDirect3x3), so each row's windows come in pairs.
+ */
+function unpoolPlane(OH: i32, OW: i32, g: usize, win: usize, dz: usize): void {
+  const PH = OH >> 1
+  const PW = OW >> 1
+  const row = <usize>OW << 2
+  const top = i32x4(0, 1, 0, 1), bottom = i32x4(2, 3, 2, 3)
+  let p = dz
+  for (let py = 0; py < PH; py++, p += row) {
+    for (let px = 0; px < PW; px += 2, g += 8, win += 2, p += 16) {
+      // [g0, g0, g1, g1] and the codes [c0, c0, c1, c1]: a lane passes g where its code names its pixel.
+      const gs = v128.shuffle<f32>(v128.load64_zero(g), f32x4.splat(0), 0, 0, 1, 1)
+      const c = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load16_splat(win)))
+      const cs = v128.shuffle<i32>(c, c, 0, 0, 1, 1)
+      v128.store(p, v128.and(gs, i32x4.eq(cs, top)))
+      v128.store(p + row, v128.and(gs, i32x4.eq(cs, bottom)))
+    }
+  }
+  if (OH & 1) memory.fill(p, 0, row)
+}
+
+/**
+ * unpool then the weight gradient, two channels at a time, for the direct
+ * 3×3 kernel. With `keep`, dz [O, OH, OW] is left whole in `dz` (the input
+ * gradient's GEMM reads it); without, `dz` holds just the two planes in
+ * hand, which stay in L1.
+ */
+function direct3x3UnpoolWeights(O: i32, OH: i32, OW: i32, Wp: i32, xp: usize, g: usize, win: usize, keep: bool, dz: usize, dw: usize): void {
+  const P = OH * OW
+  const PQ = (OH >> 1) * (OW >> 1)
+  for (let o = 0; o < O; o += 2) {
+    const za = dz + (keep ? <usize>(o * P) << 2 : 0)
+    const zb = za + (<usize>P << 2)
+    unpoolPlane(OH, OW, g + (<usize>(o * PQ) << 2), win + <usize>(o * PQ), za)
+    const wa = dw + (<usize>(o * 9) << 2)
+    if (o + 1 < O) {
+      unpoolPlane(OH, OW, g + (<usize>((o + 1) * PQ) << 2), win + <usize>((o + 1) * PQ), zb)
+      direct3x3WeightsPair(OH, OW, Wp, xp, za, zb, wa, wa + 36)
+    } else {
+      direct3x3WeightsOne(OH, OW, Wp, xp, za, wa)
+    }
+  }
+}
+
+/** sum + the pooled gradients g [4] that passed (win [4] not NO_WINNER), added one by one in order. */
+@inline
+function addPassed4(sum: f32, g: usize, win: usize): f32 {
+  const c = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(win)))
+  const v = v128.and(v128.load(g), i32x4.ne(c, i32x4.splat(NO_WINNER)))
+  sum += f32x4.extract_lane(v, 0)
+  sum += f32x4.extract_lane(v, 1)
+  sum += f32x4.extract_lane(v, 2)
+  return sum + f32x4.extract_lane(v, 3)
+}
+
+/** sum + g if it passed (its win byte is not NO_WINNER), branch-free: which way it goes is random. */
+@inline
+function addPassed(sum: f32, g: usize, win: usize): f32 {
+  return sum + reinterpret<f32>(load<i32>(g) & -(<i32>(load<u8>(win) != NO_WINNER)))
+}
+
+/**
+ * db [O] += each channel's pooled gradients g [O, PQ] that passed ReLU (win
+ * not NO_WINNER): the sum of its dz, one value after another in window order.
+ * Each sum is one chain of dependent adds; four channels side by side keep
+ * four chains going at once (one alone waits on each add).
+ */
+function biasGradient(O: i32, PQ: i32, g: usize, win: usize, db: usize): void {
+  const plane = <usize>PQ << 2
+  let o = 0
+  for (; o + 4 <= O; o += 4) {
+    let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0
+    const g0 = g + <usize>o * plane, c0 = win + <usize>(o * PQ)
+    let q = 0
+    for (; q + 4 <= PQ; q += 4) {
+      const gq = g0 + (<usize>q << 2), cq = c0 + <usize>q
+      s0 = addPassed4(s0, gq, cq)
+      s1 = addPassed4(s1, gq + plane, cq + <usize>PQ)
+      s2 = addPassed4(s2, gq + 2 * plane, cq + <usize>(2 * PQ))
+      s3 = addPassed4(s3, gq + 3 * plane, cq + <usize>(3 * PQ))
+    }
+    for (; q < PQ; q++) {
+      const gq = g0 + (<usize>q << 2), cq = c0 + <usize>q
+      s0 = addPassed(s0, gq, cq)
+      s1 = addPassed(s1, gq + plane, cq + <usize>PQ)
+      s2 = addPassed(s2, gq + 2 * plane, cq + <usize>(2 * PQ))
+      s3 = addPassed(s3, gq + 3 * plane, cq + <usize>(3 * PQ))
+    }
+    const out = db + (<usize>o << 2)
+    store<f32>(out, load<f32>(out) + s0)
+    store<f32>(out, load<f32>(out, 4) + s1, 4)
+    store<f32>(out, load<f32>(out, 8) + s2, 8)
+    store<f32>(out, load<f32>(out, 12) + s3, 12)
+  }
+  for (; o < O; o++) {
+    let sum: f32 = 0
+    const g0 = g + <usize>o * plane, c0 = win + <usize>(o * PQ)
+    for (let q = 0; q < PQ; q++) sum = addPassed(sum, g0 + (<usize>q << 2), c0 + <usize>q)
+    store<f32>(db + (<usize>o << 2), load<f32>(db + (<usize>o << 2)) + sum)
   }
 }
 
@@ -730,26 +1011,29 @@ export function conv_relu_pool_forward_f32(
   const xp = z + (<usize>(O * P) << 2)
   const inBytes = <usize>(C * H * W) << 2
   const direct = isDirect3x3(C, k, stride, padding, OW)
+  if (direct) clearPadded(H, W, padding, xp)
   for (let s = 0; s < n; s++) {
     const xs = x + <usize>s * inBytes
+    const ys = y + (<usize>(s * pooled) << 2)
+    const wins = win + <usize>(s * pooled)
     if (direct) {
       const Wp = padImage(H, W, padding, xs, xp)
-      direct3x3Forward(O, OH, OW, Wp, xp, w, bias, z)
-    } else {
-      im2col_f32(C, H, W, k, stride, padding, OH, OW, xs, cols)
-      gemm_f32(false, false, O, P, K, 1, w, K, cols, P, 0, z, P, work)
-      if (bias) {
-        for (let o = 0; o < O; o++) {
-          const vb = v128.load32_splat(bias + (<usize>o << 2))
-          const b = load<f32>(bias + (<usize>o << 2))
-          const r = z + (<usize>(o * P) << 2)
-          let p = 0
-          for (; p + 4 <= P; p += 4) v128.store(r + (<usize>p << 2), f32x4.add(v128.load(r + (<usize>p << 2)), vb))
-          for (; p < P; p++) store<f32>(r + (<usize>p << 2), load<f32>(r + (<usize>p << 2)) + b)
-        }
+      direct3x3ReluPool(O, OH, OW, Wp, xp, w, bias, ys, wins)
+      continue
+    }
+    im2col_f32(C, H, W, k, stride, padding, OH, OW, xs, cols)
+    gemm_f32(false, false, O, P, K, 1, w, K, cols, P, 0, z, P, work)
+    if (bias) {
+      for (let o = 0; o < O; o++) {
+        const vb = v128.load32_splat(bias + (<usize>o << 2))
+        const b = load<f32>(bias + (<usize>o << 2))
+        const r = z + (<usize>(o * P) << 2)
+        let p = 0
+        for (; p + 4 <= P; p += 4) v128.store(r + (<usize>p << 2), f32x4.add(v128.load(r + (<usize>p << 2)), vb))
+        for (; p < P; p++) store<f32>(r + (<usize>p << 2), load<f32>(r + (<usize>p << 2)) + b)
       }
     }
-    reluPool(O, OH, OW, z, y + (<usize>(s * pooled) << 2), win + <usize>(s * pooled))
+    reluPool(O, OH, OW, z, ys, wins)
   }
 }
 
@@ -769,28 +1053,18 @@ export function conv_relu_pool_backward_f32(
   const xp = dz + (<usize>(O * P) << 2)
   const inBytes = <usize>(C * H * W) << 2
   const direct = isDirect3x3(C, k, stride, padding, OW)
+  if (direct) clearPadded(H, W, padding, xp)
   memory.fill(dw, 0, <usize>(O * K) << 2)
   if (db) memory.fill(db, 0, <usize>O << 2)
   for (let s = 0; s < n; s++) {
     const gs = g + (<usize>(s * pooled) << 2)
-    unpool(O, OH, OW, gs, win + <usize>(s * pooled), dz)
-    if (db) {
-      // Each output channel's pooled gradients, where they passed: the sum of its dz.
-      const PQ = (OH >> 1) * (OW >> 1)
-      for (let o = 0; o < O; o++) {
-        let sum: f32 = 0
-        const src = gs + (<usize>(o * PQ) << 2)
-        const code = win + <usize>(s * pooled + o * PQ)
-        for (let q = 0; q < PQ; q++) {
-          sum += select<f32>(load<f32>(src + (<usize>q << 2)), 0, load<u8>(code + <usize>q) != NO_WINNER)
-        }
-        store<f32>(db + (<usize>o << 2), load<f32>(db + (<usize>o << 2)) + sum)
-      }
-    }
+    if (!direct) unpool(O, OH, OW, gs, win + <usize>(s * pooled), dz)
+    if (db) biasGradient(O, (OH >> 1) * (OW >> 1), gs, win + <usize>(s * pooled), db)
     const xs = x + <usize>s * inBytes
     if (direct) {
       const Wp = padImage(H, W, padding, xs, xp)
-      direct3x3Weights(O, OH, OW, Wp, xp, dz, dw)
+      // The first layer (no dx) never needs all of dz at once.
+      direct3x3UnpoolWeights(O, OH, OW, Wp, xp, gs, win + <usize>(s * pooled), dx != 0, dz, dw)
     } else {
       im2col_f32(C, H, W, k, stride, padding, OH, OW, xs, cols)
       gemm_f32(false, true, O, K, P, 1, dz, P, cols, P, 1, dw, K, work)
