@@ -4,8 +4,10 @@
  * free to answer Ctrl-C at once: tsx, which runs the terminal door, kills a
  * child that does not acknowledge a signal within a few dozen milliseconds.
  *
- * Protocol: workerData = { experiment, train, val }; the main thread may post
- * 'stop'; this thread posts WorkerMessage values and exits after 'end'.
+ * Protocol: workerData = { experiment, startHelper }; the main thread posts
+ * { kind: 'data', train, val } once it has read the pictures (this thread and
+ * its gradient helper start meanwhile), and may post 'stop' at any time; this
+ * thread posts WorkerMessage values and exits after 'end'.
  */
 // First: relaxed SIMD (fused multiply-add) on Node 20 before the engine compiles its kernels.
 import '../host/wasm-features'
@@ -18,9 +20,12 @@ import { createTrainer } from '../engine/train/trainer'
 
 export interface WorkerInput {
   experiment: Experiment
-  train: Dataset
-  val: Dataset
+  /** Start the gradient helper before the data comes (mayTrainOnTwoCores said the run may split). */
+  startHelper: boolean
 }
+
+/** From the main thread: the sets to train on, or 'stop'. */
+export type WorkerCommand = { kind: 'data'; train: Dataset; val: Dataset } | 'stop'
 
 export type WorkerMessage =
   | { kind: 'event'; event: TrainingEvent }
@@ -35,14 +40,27 @@ async function main(port: NonNullable<typeof parentPort>, input: WorkerInput): P
   const post = (message: WorkerMessage) => port.postMessage(message)
   let failed = false
   // Two cores by default (a helper thread takes half of each batch where that pays); CNN_LAB_CORES=1 forces one.
-  const parallel = createGradientHelper({ cores: Number(process.env.CNN_LAB_CORES) || 2 })
-  const trainer = createTrainer(input.experiment, { train: input.train, val: input.val }, (event) => {
+  const parallel = createGradientHelper({ cores: Number(process.env.CNN_LAB_CORES) || 2, startNow: input.startHelper })
+  // The helper starts while the main thread reads the pictures.
+  let trainer: ReturnType<typeof createTrainer> | undefined
+  // null: stopped before the data came.
+  const data = await new Promise<Extract<WorkerCommand, { kind: 'data' }> | null>((resolve) => {
+    port.on('message', (message: WorkerCommand) => {
+      if (message !== 'stop') return resolve(message)
+      trainer?.stop()
+      resolve(null)
+    })
+  })
+  if (!data) {
+    parallel?.close()
+    post({ kind: 'end' })
+    port.close()
+    return
+  }
+  trainer = createTrainer(input.experiment, { train: data.train, val: data.val }, (event) => {
     if (event.type === 'error') failed = true
     post({ kind: 'event', event })
   }, { parallel: parallel ?? undefined })
-  port.on('message', (message) => {
-    if (message === 'stop') trainer.stop()
-  })
   let last = Date.now()
   while (trainer.step()) {
     if (Date.now() - last >= YIELD_MS) {

@@ -12,27 +12,26 @@
  *
  * Training runs on a worker thread (run-worker.ts) so this thread stays free
  * for Ctrl-C and for the run folder's writes; the worker's events feed the
- * RunFolderWriter and the progress line.
+ * RunFolderWriter and the progress line. The thread starts as soon as the file
+ * passes its check, and waits for the sets while this thread reads them.
  *
  * Exit codes: 0 done, 1 bad input or a failure, 2 bad usage (as the rest of
  * the terminal door), 130 interrupted (Ctrl-C: the run is marked stopped and
  * every finished epoch stays on disk).
  */
-import { extname, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import { resolve } from 'node:path'
 import type { Experiment, MetricRow } from '../shared/experiment'
 import { buildDatasets, type Dataset } from '../engine/datasets'
 import { checkExperiment, formatIssue } from '../engine/experiment/check'
 import { createTrainer } from '../engine/train/trainer'
+import { mayTrainOnTwoCores } from '../engine/train/data-parallel'
 import type { ModelSummary, NamedWeights } from '../shared/training-events'
 import { RunFolderWriter } from '../host/run-folder'
 import { RunProgress, type ProgressStream } from './run-progress'
 import { routeLines, summaryTable, weightGrids } from './run-summary'
-import type { WorkerInput, WorkerMessage } from './run-worker'
+import { startTrainingThread, type TrainingThread } from './training-thread'
 import { errorMessage } from '../host/error-words'
 import { Failure, loadExperiment, parseFileArgs, usageFailure } from './command-input'
-import { memoryFailure } from '../host/worker-handle'
 import { budgetFromEnv, GIGABYTES_RULE, parseGigabytes, workerHeapMb, type ResourceBudget } from '../shared/budget'
 
 const RUN_USAGE = 'usage: npm run lab -- run FILE --out DIR [--save-data] [--quiet] [--memory-budget GB] [--snapshot-budget GB]'
@@ -102,62 +101,19 @@ async function loadData(experiment: Experiment): Promise<{ train: Dataset; val: 
   }
 }
 
-/** How long a stopped worker may take to finish its current step and hand over its weights. */
-const STOP_GRACE_MS = 1500
-
-function startWorker(input: WorkerInput, heapMb: number): Worker {
-  const entry = new URL('./run-worker' + extname(fileURLToPath(import.meta.url)), import.meta.url)
-  // The thread's heap is capped to the budget: a model that outgrows it ends
-  // the thread (ERR_WORKER_OUT_OF_MEMORY), not this process.
-  const resourceLimits = { maxOldGenerationSizeMb: heapMb }
-  // Under tsx (how the terminal door runs) the entry is TypeScript and the
-  // worker thread needs tsx registered first; a compiled build loads it directly.
-  return entry.pathname.endsWith('.ts')
-    ? new Worker(new URL('./tsx-worker.mjs', import.meta.url), { workerData: { ...input, entry: entry.href }, resourceLimits })
-    : new Worker(entry, { workerData: input, resourceLimits })
-}
-
-interface Training {
-  /** Resolves when the worker has exited. */
-  done: Promise<void>
-  /** Asks the worker to stop after its current step; ends it if that takes longer than STOP_GRACE_MS. */
-  stop(): void
-}
-
-/** Runs the trainer on a worker thread, passing each message to `onMessage`. */
-function train(input: WorkerInput, budget: ResourceBudget, onMessage: (message: WorkerMessage) => void): Training {
-  const worker = startWorker(input, workerHeapMb(budget))
-  let timer: NodeJS.Timeout | undefined
-  const done = new Promise<void>((resolveDone) => {
-    worker.on('message', onMessage)
-    worker.on('error', (error) => {
-      const code = (error as NodeJS.ErrnoException).code ?? ''
-      onMessage({ kind: 'fatal', message: memoryFailure(null, null, `${code} ${errorMessage(error)}`, budget.memoryBytes) ?? errorMessage(error) })
-    })
-    worker.on('exit', () => {
-      if (timer) clearTimeout(timer)
-      resolveDone()
-    })
-  })
-  return {
-    done,
-    stop() {
-      if (timer) return
-      worker.postMessage('stop')
-      timer = setTimeout(() => void worker.terminate(), STOP_GRACE_MS)
-    },
-  }
-}
-
 export async function runCommand(args: string[], io: RunIo = processIo): Promise<number> {
   const say = (lines: string[]) => io.err(lines.map((line) => `cnn-lab: ${line}\n`).join(''))
   let writer: RunFolderWriter | undefined
   let onInterrupt: (() => void) | undefined
+  let training: TrainingThread | undefined
   try {
     const options = parseRunArgs(args)
     const experiment = await loadExperiment(options.file)
     const check = checkExperiment(experiment, options.budget)
     if (!check.ok) throw new Failure(check.issues.map((issue) => `${options.file}: ${formatIssue(issue)}`), 1)
+    training = startTrainingThread({ experiment, startHelper: mayTrainOnTwoCores(experiment) }, {
+      heap: { megabytes: workerHeapMb(options.budget), budgetBytes: options.budget.memoryBytes },
+    })
     const data = await loadData(experiment)
 
     try {
@@ -182,7 +138,8 @@ export async function runCommand(args: string[], io: RunIo = processIo): Promise
     let failed: string | undefined
     let interrupted = false
 
-    const training = train({ experiment, train: data.train, val: data.val }, options.budget, (msg) => {
+    const run = training
+    run.listen((msg) => {
       switch (msg.kind) {
         case 'event':
           runWriter.handle(msg.event)
@@ -202,19 +159,21 @@ export async function runCommand(args: string[], io: RunIo = processIo): Promise
           break
       }
       // The disk refused a write: stop rather than train into the void.
-      if (runWriter.failure) training.stop()
+      if (runWriter.failure) run.stop()
     })
+    run.begin(data)
     onInterrupt = () => {
       if (interrupted) {
         // A second Ctrl-C: the user wants out now; what is on disk stays.
         process.exit(EXIT_INTERRUPTED)
       }
       interrupted = true
-      training.stop()
+      run.stop()
     }
     process.on('SIGINT', onInterrupt)
 
-    await training.done
+    await run.done
+    training = undefined
     progress?.end()
     if (interrupted) io.err('cnn-lab: stopped; the run folder keeps every finished epoch\n')
 
@@ -245,5 +204,10 @@ export async function runCommand(args: string[], io: RunIo = processIo): Promise
     return 1
   } finally {
     if (onInterrupt) process.off('SIGINT', onInterrupt)
+    // Refused before training began: the waiting thread ends before this returns.
+    if (training) {
+      training.stop()
+      await training.done
+    }
   }
 }

@@ -15,9 +15,7 @@
  * 130 interrupted.
  */
 import { mkdir, readdir, rename, writeFile } from 'node:fs/promises'
-import { extname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import { join, resolve } from 'node:path'
 import { SWEEP_KINDS, type SweepKindName } from '../shared/run-file'
 import { buildDatasets, type DatasetSources } from '../engine/datasets'
 import { checkExperiment, formatIssue } from '../engine/experiment/check'
@@ -26,13 +24,12 @@ import { RunFolderWriter } from '../host/run-folder'
 import { sweepRecord } from '../host/sweep-runner'
 import { errorMessage } from '../host/error-words'
 import { Failure, loadExperiment, parseFileArgs, usageFailure } from './command-input'
-import type { WorkerInput, WorkerMessage } from './run-worker'
+import { startTrainingThread } from './training-thread'
+import { mayTrainOnTwoCores } from '../engine/train/data-parallel'
 
 const SWEEP_USAGE = `usage: npm run lab -- sweep FILE --kind ${SWEEP_KINDS.join('|')} --values 1,2,5 [--seeds N] --out DIR [--quiet]`
 
 const EXIT_INTERRUPTED = 130
-/** How long a stopped worker may take to finish its step before it is ended. */
-const STOP_GRACE_MS = 1500
 
 export interface SweepIo {
   out: (text: string) => void
@@ -96,14 +93,6 @@ async function prepareOut(dir: string): Promise<void> {
   if (entries.length > 0) throw new Failure([`${dir} is not empty: give a new folder for the sweep`], 1)
 }
 
-function startWorker(input: WorkerInput): Worker {
-  const entry = new URL('./run-worker' + extname(fileURLToPath(import.meta.url)), import.meta.url)
-  // Under tsx the entry is TypeScript and the thread needs tsx registered first (as `lab run`).
-  return entry.pathname.endsWith('.ts')
-    ? new Worker(new URL('./tsx-worker.mjs', import.meta.url), { workerData: { ...input, entry: entry.href } })
-    : new Worker(entry, { workerData: input })
-}
-
 interface Outcome {
   status: 'completed' | 'stopped' | 'failed'
   error?: string
@@ -118,31 +107,23 @@ async function trainSetting(setting: SweepSetting, folder: string, record: Retur
   const final = new Map<string, number | null>()
   let failed: string | undefined
   let stopped = false
-  const worker = startWorker({ experiment, train: data.train, val: data.val })
-  let timer: NodeJS.Timeout | undefined
+  const thread = startTrainingThread({ experiment, startHelper: mayTrainOnTwoCores(experiment) })
   const stop = () => {
     stopped = true
-    if (timer) return
-    worker.postMessage('stop')
-    timer = setTimeout(() => void worker.terminate(), STOP_GRACE_MS)
+    thread.stop()
   }
   onStop(stop)
-  await new Promise<void>((done) => {
-    worker.on('message', (msg: WorkerMessage) => {
-      if (msg.kind === 'event') {
-        writer.handle(msg.event)
-        if (msg.event.type === 'epoch') final.set(msg.event.row.model, msg.event.row.valAccuracy)
-        if (msg.event.type === 'error') failed = msg.event.message
-      } else if (msg.kind === 'weights') void writer.writeFinalWeights(msg.model, msg.weights)
-      else if (msg.kind === 'fatal') failed ??= msg.message
-      if (writer.failure) stop()
-    })
-    worker.on('error', (error) => (failed ??= errorMessage(error)))
-    worker.on('exit', () => {
-      if (timer) clearTimeout(timer)
-      done()
-    })
+  thread.listen((msg) => {
+    if (msg.kind === 'event') {
+      writer.handle(msg.event)
+      if (msg.event.type === 'epoch') final.set(msg.event.row.model, msg.event.row.valAccuracy)
+      if (msg.event.type === 'error') failed = msg.event.message
+    } else if (msg.kind === 'weights') void writer.writeFinalWeights(msg.model, msg.weights)
+    else if (msg.kind === 'fatal') failed ??= msg.message
+    if (writer.failure) stop()
   })
+  thread.begin(data)
+  await thread.done
   failed ??= writer.failure?.message
   const status = failed !== undefined ? 'failed' : stopped ? 'stopped' : 'completed'
   await writer.finish(status, failed)

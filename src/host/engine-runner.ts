@@ -15,7 +15,7 @@ import { buildModel, type Sequential } from '../engine/model'
 import { backendKernels } from '../engine/backend'
 import { useFusedStages } from '../engine/routes/fused-simd'
 import { createTrainer, type Trainer } from '../engine/train/trainer'
-import type { DataParallel } from '../engine/train/data-parallel'
+import { mayTrainOnTwoCores, type DataParallel } from '../engine/train/data-parallel'
 import type { TrainingEvent } from '../shared/training-events'
 import { createLoss, type Loss } from '../engine/loss/index'
 import { shiftRobustness } from '../engine/probes/robustness'
@@ -34,9 +34,10 @@ export interface RunnerDeps {
   now?: () => number
   /**
    * A helper thread for two-core training (./parallel/gradient-helper.ts),
-   * asked for once per run and closed when it ends; absent or null: one core.
+   * asked for once per run (startNow: the run may split its batches, so the
+   * thread starts at once) and closed when it ends; absent or null: one core.
    */
-  parallel?: () => DataParallel | null
+  parallel?: (startNow: boolean) => DataParallel | null
 }
 
 type Cancel = () => void
@@ -133,15 +134,17 @@ export class EngineRunner {
     try {
       // MNIST's and Fashion-MNIST's images take a few seconds to load and shape: say so, so the run does not look stuck.
       if (needsHostPictures(experiment.dataset.kind)) this.send({ type: 'event', event: { type: 'phase', phase: 'loading-data' } })
+      // The helper thread, where the run may split, starts while the pictures load.
+      this.parallel = this.deps.parallel?.(mayTrainOnTwoCores(experiment)) ?? null
       const sources = await this.deps.loadSources(experiment.dataset)
       // A stop that came while the images loaded has already answered `done`.
-      if (this.stopped) return
+      if (this.stopped) return this.closeParallel()
       const data = buildDatasets(experiment.dataset, sources)
-      this.parallel = this.deps.parallel?.() ?? null
       this.trainer = createTrainer(experiment, data, (event) => this.onEvent(event), { parallel: this.parallel ?? undefined })
       this.pace.setModels(this.trainer.summaries())
       this.pace.reset()
     } catch (error) {
+      this.closeParallel()
       this.send({ type: 'event', event: { type: 'error', message: `cannot start the run: ${errorMessage(error)}` } })
       return
     }

@@ -59,7 +59,7 @@ const runner = new EngineRunner(transport.send, {
   loadSources: async (spec) => (await import('./dataset-sources')).loadDatasetSources(spec),
   // Two cores by default (a helper thread takes half of each batch, where
   // that pays); CNN_LAB_CORES=1 forces one.
-  parallel: () => createGradientHelper({ cores: Number(process.env.CNN_LAB_CORES) || 2 }),
+  parallel: (startNow) => createGradientHelper({ cores: Number(process.env.CNN_LAB_CORES) || 2, startNow }),
 })
 
 transport.listen((message) => runner.handle(message))

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { getPreset } from '../../src/engine/experiment/presets'
 import { buildDatasets } from '../../src/engine/datasets'
 import { createTrainer, trainToEnd } from '../../src/engine/train/trainer'
-import type { DataParallel } from '../../src/engine/train/data-parallel'
+import { mayTrainOnTwoCores, type DataParallel } from '../../src/engine/train/data-parallel'
+import { PRESET_IDS } from '../../src/engine/experiment/presets'
 import { loadMnistSource } from '../../src/host/mnist-source'
 import { createGradientHelper } from '../../src/host/parallel/gradient-helper'
 import type { MetricRow } from '../../src/shared/experiment'
@@ -88,6 +89,42 @@ describe('two-core data-parallel training (worker thread + SharedArrayBuffer)', 
       const moved = counts.flat().reduce((x, c, j) => x + Math.abs(c - a.confusion!.flat()[j]), 0)
       expect(moved).toBeLessThanOrEqual(2)
     })
+  }, 60_000)
+
+  it('a helper started before any model (startNow) trains the same run, and one never used closes cleanly', () => {
+    const unused = createGradientHelper({ cores: 2, startNow: true })!
+    unused.close()
+    const early = createGradientHelper({ cores: 2, startNow: true })!
+    try {
+      const lazy = train(helper!)
+      const eager = train(early)
+      expect(eager.routes).toEqual(['fused SIMD, two cores', 'fused SIMD, two cores'])
+      // Two runs with two-core helpers are bit-identical to each other; only the seconds differ.
+      const untimed = (rows: MetricRow[]) => rows.map(({ seconds: _seconds, ...row }) => row)
+      expect(untimed(eager.rows)).toEqual(untimed(lazy.rows))
+    } finally {
+      early.close()
+    }
+  }, 60_000)
+
+  it('mayTrainOnTwoCores says yes for every preset where a model asks for the helper, and no for the lessons that never do', () => {
+    const mnist = loadMnistSource()
+    const asked: string[] = []
+    for (const id of PRESET_IDS) {
+      const experiment = getPreset(id)!
+      // Fashion-MNIST's pictures are 28×28 as MNIST's: the choice only sees shapes, so MNIST stands in (its file is 149 MB).
+      if (experiment.dataset.kind === 'fashion') experiment.dataset = { kind: 'mnist', train: experiment.dataset.train, val: experiment.dataset.val, valShift: 0 }
+      let attached = false
+      const watching: DataParallel = { cores: 2, attach: () => ((attached = true), null), close: () => undefined }
+      createTrainer(experiment, buildDatasets(experiment.dataset, { mnist }), () => undefined, { parallel: watching })
+      if (attached) asked.push(id)
+      if (attached) expect(mayTrainOnTwoCores(experiment), id).toBe(true)
+      if (experiment.dataset.kind === 'patterns' || experiment.dataset.kind === 'edges') expect(mayTrainOnTwoCores(experiment), id).toBe(false)
+    }
+    expect(asked).toContain('mnist')
+    const fd = getPreset('mnist')!
+    fd.training.gradient = 'finite-difference'
+    expect(mayTrainOnTwoCores(fd)).toBe(false)
   }, 60_000)
 
   it('one core asked for gives no helper', () => {

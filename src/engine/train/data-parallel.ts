@@ -29,7 +29,7 @@
  * `evaluate()` hands it a range of one of them. The replicas hold the same
  * weights, so its half counts exactly as this thread's would.
  */
-import type { ModelSpec } from '../../shared/experiment'
+import type { Experiment, ModelSpec } from '../../shared/experiment'
 import type { Backend } from '../../shared/training-events'
 import { backendKernels } from '../backend'
 import { buildModel, type Sequential } from '../model'
@@ -39,6 +39,7 @@ import { createLoss, type Loss } from '../loss/index'
 import type { FloatArray, Precision, Tensor } from '../tensor'
 import type { Param } from '../layers/layer'
 import type { Dataset } from '../datasets/dataset'
+import { datasetInfo } from '../datasets'
 import { usesBatchStatistics } from '../layers'
 
 /** What the helper needs to build a replica of one model. */
@@ -151,6 +152,22 @@ export function worthSplitting(spec: Pick<ReplicaSpec, 'model' | 'inputShape' | 
   if (spec.batchSize < 16) return false
   const inputSize = spec.inputShape.reduce((a, b) => a * b, 1)
   return inputSize >= 256
+}
+
+/**
+ * Whether any model of a run may split its batches, told from the experiment
+ * alone, so a host can start its helper thread while the pictures load. A yes
+ * can still end on one core (chooseRoute may pick the tiny route); a no never
+ * splits.
+ */
+export function mayTrainOnTwoCores(experiment: Experiment): boolean {
+  if (experiment.training.gradient !== 'backprop') return false
+  const { inputShape } = datasetInfo(experiment.dataset)
+  return experiment.models.some((model) => {
+    const batchSize = model.training?.batchSize ?? experiment.training.batchSize
+    // 'full' is the whole training set: as big a batch as there is.
+    return worthSplitting({ model, inputShape, batchSize: batchSize === 'full' ? Number.MAX_SAFE_INTEGER : batchSize })
+  })
 }
 
 /** The helper's side: one model replica that computes gradients of its part and takes the shared step. */

@@ -8,7 +8,8 @@
 import { availableParallelism } from 'node:os'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { MessageChannel, Worker } from 'node:worker_threads'
+import { MessageChannel, type Worker } from 'node:worker_threads'
+import { startWorkerThread } from '../worker-thread'
 import type { DataParallel, ReplicaChannel, ReplicaData, ReplicaSpec } from '../../engine/train/data-parallel'
 import type { Dataset } from '../../engine/datasets/dataset'
 import type { FloatArray } from '../../engine/tensor'
@@ -23,6 +24,12 @@ export interface GradientHelperOptions {
   cores?: number
   /** The helper's entry file (tests, unusual layouts); default: gradient-worker next to this module. */
   entry?: URL
+  /**
+   * Start the thread now rather than at the first model that splits: a host
+   * that knows a run may split (mayTrainOnTwoCores) overlaps the thread's
+   * start (about half a second under tsx) with loading the pictures.
+   */
+  startNow?: boolean
 }
 
 /** How long the trainer waits for one command before it gives up on the helper. */
@@ -34,13 +41,6 @@ function helperEntry(): URL {
   return new URL('./gradient-worker' + (ext === '.ts' ? '.ts' : '.js'), import.meta.url)
 }
 
-function startWorker(entry: URL, workerData: object, transfer: MessagePort[]): Worker {
-  return entry.pathname.endsWith('.ts')
-    ? new Worker(new URL('./tsx-worker.mjs', import.meta.url), { workerData: { ...workerData, entry: entry.href }, transferList: transfer })
-    : new Worker(entry, { workerData, transferList: transfer })
-}
-
-type MessagePort = InstanceType<typeof MessageChannel>['port1']
 
 /**
  * A helper thread for data-parallel training, or null where there is only one
@@ -53,14 +53,15 @@ export function createGradientHelper(options: GradientHelperOptions = {}): DataP
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_LENGTH * 4))
   const channel = new MessageChannel()
   channel.port1.unref()
-  // The thread starts with the first model that splits its batches: runs of
-  // tiny models (the lessons) never pay for one.
+  // The thread starts with the first model that splits its batches (or now,
+  // when asked): runs of tiny models (the lessons) never pay for one.
   let worker: Worker | null = null
   const ensureWorker = () => {
     if (worker) return
-    worker = startWorker(options.entry ?? helperEntry(), { control: control.buffer, port: channel.port2 }, [channel.port2])
+    worker = startWorkerThread(options.entry ?? helperEntry(), { workerData: { control: control.buffer, port: channel.port2 }, transferList: [channel.port2] })
     worker.unref()
   }
+  if (options.startNow) ensureWorker()
   let issued = 0
   let closed = false
   let runs = 0
