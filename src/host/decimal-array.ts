@@ -24,8 +24,10 @@ const COMMA = 0x2c
 const POINT = 0x2e
 const ZERO = 0x30
 const NINE = 0x39
+const COLON = 0x3a
 const OPEN = 0x5b
 const CLOSE = 0x5d
+const BRACE_OPEN = 0x7b
 const BRACE_CLOSE = 0x7d
 
 const isSpace = (byte: number) => byte === SPACE || byte === NEWLINE || byte === RETURN || byte === TAB
@@ -38,11 +40,11 @@ function skipHeader(bytes: Uint8Array): number {
     while (at < bytes.length && isSpace(bytes[at])) at++
   }
   skipSpaces()
-  if (bytes[at++] !== 0x7b) return -1
+  if (bytes[at++] !== BRACE_OPEN) return -1
   skipSpaces()
   for (let k = 0; k < key.length; k++) if (bytes[at++] !== key.charCodeAt(k)) return -1
   skipSpaces()
-  if (bytes[at++] !== 0x3a) return -1
+  if (bytes[at++] !== COLON) return -1
   skipSpaces()
   if (bytes[at++] !== OPEN) return -1
   return at
